@@ -1,0 +1,22 @@
+import { ValidationPipe } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { AppConfig } from './config/app.config';
+
+/** Everything main.ts and the e2e tests both apply to the app, so tests run the service as deployed. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      validationError: { target: false, value: false },
+    }),
+  );
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+  return app;
+}

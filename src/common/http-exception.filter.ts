@@ -1,0 +1,107 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AllRoutesFailedError, DomainError } from '../llm/llm.errors';
+import { requestIdOf } from './request-id.middleware';
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+  [extra: string]: unknown;
+}
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  499: 'Client Closed Request',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Errors from body parsing (malformed JSON, too large) carry an http-errors status and are safe to expose. */
+function isExposedHttpError(error: unknown): error is { status: number; message: string; expose: true } {
+  const candidate = error as { status?: unknown; expose?: unknown };
+  return typeof candidate?.status === 'number' && candidate.expose === true && candidate.status < 500;
+}
+
+/**
+ * The one place where errors become HTTP answers: domain errors by code, Nest's HttpExceptions as they are,
+ * body-parser errors by their status, and everything else as a generic 500 with the request id and no details.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const requestId = requestIdOf(request);
+    const { body, headers } = this.toAnswer(exception, requestId, request);
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(body.statusCode).json(body);
+  }
+
+  private toAnswer(
+    exception: unknown,
+    requestId: string,
+    request: Request,
+  ): { body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof DomainError) return this.fromDomainError(exception, requestId);
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const payload = exception.getResponse();
+      const body: ErrorBody =
+        typeof payload === 'object'
+          ? { statusCode: status, error: REASON[status] ?? exception.name, message: exception.message, ...payload }
+          : { statusCode: status, error: REASON[status] ?? exception.name, message: payload };
+      if (status >= 500) this.logger.error(`${request.method} ${request.path} failed [request ${requestId}]`, exception.stack);
+      return { body, headers: {} };
+    }
+    if (isExposedHttpError(exception)) {
+      const status = exception.status;
+      return { body: { statusCode: status, error: REASON[status] ?? 'Bad Request', message: exception.message }, headers: {} };
+    }
+    this.logger.error(
+      `Unhandled error on ${request.method} ${request.path} [request ${requestId}]`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    return {
+      body: { statusCode: 500, error: REASON[500], message: 'Internal server error', requestId },
+      headers: {},
+    };
+  }
+
+  private fromDomainError(error: DomainError, requestId: string): { body: ErrorBody; headers: Record<string, string> } {
+    switch (error.code) {
+      case 'all_routes_failed': {
+        const failed = error as AllRoutesFailedError;
+        return {
+          body: {
+            statusCode: 503,
+            error: REASON[503],
+            message: failed.message,
+            attempts: failed.attempts.map(({ provider, model, outcome, status }) => ({
+              provider,
+              model,
+              outcome,
+              ...(status === undefined ? {} : { status }),
+            })),
+            requestId,
+          },
+          headers: { 'Retry-After': String(failed.retryAfterSeconds) },
+        };
+      }
+      case 'not_found':
+        return { body: { statusCode: 404, error: REASON[404], message: error.message }, headers: {} };
+      case 'request_aborted':
+        return { body: { statusCode: 499, error: REASON[499], message: error.message }, headers: {} };
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { requestIdOf } from './request-id.middleware';
+
+/** What a handler passes down to the LLM layer: the request id for logs and a signal that fires if the client leaves. */
+export interface RequestContext {
+  requestId: string;
+  signal: AbortSignal;
+}
+
+export const RequestCtx = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext => {
+  const http = context.switchToHttp();
+  const request = http.getRequest<Request>();
+  const response = http.getResponse<Response>();
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return { requestId: requestIdOf(request), signal: controller.signal };
+});

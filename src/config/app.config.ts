@@ -1,0 +1,44 @@
+import { registerAs } from '@nestjs/config';
+import { LogLevel } from '@nestjs/common';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { validateEnvironment } from './validate-environment';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type AppLogLevel = (typeof LOG_LEVELS)[number];
+
+class AppEnvironment {
+  @IsOptional() @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: AppLogLevel;
+  @IsOptional() @IsIn(['text', 'json']) LOG_FORMAT?: 'text' | 'json';
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  @IsOptional() @Matches(/^\d+(kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
+  BODY_LIMIT?: string;
+}
+
+export interface AppConfig {
+  port: number;
+  logLevel: AppLogLevel;
+  logFormat: 'text' | 'json';
+  production: boolean;
+  bodyLimit: string;
+}
+
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = validateEnvironment(AppEnvironment, env);
+  return {
+    port: parsed.PORT ?? 3000,
+    logLevel: parsed.LOG_LEVEL ?? 'info',
+    logFormat: parsed.LOG_FORMAT ?? 'text',
+    production: parsed.NODE_ENV === 'production',
+    bodyLimit: parsed.BODY_LIMIT ?? '100kb',
+  };
+}
+
+/** Nest's levels for each LOG_LEVEL: `info` is Nest's `log`. */
+export function nestLogLevels(level: AppLogLevel): LogLevel[] {
+  const order: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+  const cut = { error: 2, warn: 3, info: 4, debug: 5 }[level];
+  return order.slice(0, cut);
+}
+
+export const appConfig = registerAs('app', () => loadAppConfig());

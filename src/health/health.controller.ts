@@ -1,0 +1,57 @@
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, MemoryHealthIndicator } from '@nestjs/terminus';
+import { DatabaseService } from '../database/database.service';
+import { LlmStatusService, LlmStatus } from '../llm/llm-status.service';
+import { LifecycleService } from './lifecycle.service';
+
+/** Heap ceiling for liveness: far above normal use, low enough to restart a leaking pod. */
+const HEAP_LIMIT_BYTES = 1_024 * 1_024 * 1_024;
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly memory: MemoryHealthIndicator,
+    private readonly database: DatabaseService,
+    private readonly lifecycle: LifecycleService,
+    private readonly llmStatus: LlmStatusService,
+  ) {}
+
+  /** Liveness: the process answers and its heap is sane. Never depends on a provider or the database. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([() => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]);
+  }
+
+  /**
+   * Readiness: booted, database reachable, not shutting down. Deliberately not the LLM providers: every pod shares
+   * them, and failing readiness on a provider outage would turn clear 503 answers into connection errors.
+   */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => {
+        const check = this.indicators.check('lifecycle');
+        return this.lifecycle.ready ? check.up() : check.down({ reason: this.lifecycle.isShuttingDown ? 'shutting down' : 'booting' });
+      },
+      async () => {
+        const check = this.indicators.check('database');
+        try {
+          await this.database.ping();
+          return check.up({ backend: this.database.label });
+        } catch {
+          return check.down({ backend: this.database.label, reason: 'unreachable' });
+        }
+      },
+    ]);
+  }
+
+  /** For people and dashboards, not probes: the chain, each route's state and the sticky route. No key material. */
+  @Get('llm')
+  llm(): LlmStatus {
+    return this.llmStatus.status();
+  }
+}

@@ -1,0 +1,87 @@
+import { ProviderName, Route, routeLabel } from './routes';
+import type { AttemptRecord } from './llm.types';
+
+/** Every way a provider call can fail, decided at the provider boundary. */
+export const FAILURE_KINDS = [
+  'overloaded',
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'network',
+  'auth',
+  'bad_request',
+  'context_length',
+  'content_blocked',
+  'truncated',
+  'invalid_output',
+] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+export interface FailureDetails {
+  kind: FailureKind;
+  status?: number;
+  retryAfterMs?: number;
+}
+
+/** The one error type a provider strategy throws. Its message never holds a provider body or a key. */
+export class ProviderError extends Error {
+  readonly provider: ProviderName;
+  readonly model: string;
+  readonly kind: FailureKind;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+
+  constructor(route: Route, details: FailureDetails, options?: { cause?: unknown; detail?: string }) {
+    const status = details.status === undefined ? '' : ` (${details.status})`;
+    const detail = options?.detail ? `: ${options.detail}` : '';
+    super(`${routeLabel(route)} ${details.kind}${status}${detail}`, { cause: options?.cause });
+    this.name = 'ProviderError';
+    this.provider = route.provider;
+    this.model = route.model;
+    this.kind = details.kind;
+    this.status = details.status;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** Base of the errors the HTTP layer maps to responses (one exception filter does it). */
+export abstract class DomainError extends Error {
+  abstract readonly code: DomainErrorCode;
+}
+
+export type DomainErrorCode = 'all_routes_failed' | 'not_found' | 'request_aborted';
+
+/** Every route failed or the request deadline ran out: carries every attempt. */
+export class AllRoutesFailedError extends DomainError {
+  readonly code = 'all_routes_failed' as const;
+  constructor(
+    readonly attempts: AttemptRecord[],
+    /** When a client should try again, in seconds. */
+    readonly retryAfterSeconds: number,
+    readonly reason: 'exhausted' | 'deadline' | 'no_route',
+  ) {
+    super(
+      reason === 'deadline'
+        ? 'The LLM request deadline passed before any route answered'
+        : 'All LLM routes failed',
+    );
+    this.name = 'AllRoutesFailedError';
+  }
+}
+
+/** The caller went away (client disconnected); nobody is waiting for an answer. */
+export class RequestAbortedError extends DomainError {
+  readonly code = 'request_aborted' as const;
+  constructor() {
+    super('The request was aborted by the caller');
+    this.name = 'RequestAbortedError';
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}

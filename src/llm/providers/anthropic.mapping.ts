@@ -1,0 +1,56 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { FailureDetails, FailureKind } from '../llm.errors';
+import { classifyHttpStatus, parseRetryAfter } from './http-failure';
+
+/** Anthropic `stop_reason` to a failure kind; `undefined` means the answer is complete. */
+export function mapAnthropicStopReason(reason: string | null | undefined): FailureKind | undefined {
+  switch (reason) {
+    case 'max_tokens':
+      return 'truncated';
+    case 'refusal':
+      return 'content_blocked';
+    case 'model_context_window_exceeded':
+      return 'context_length';
+    case 'end_turn':
+    case 'stop_sequence':
+    case 'tool_use':
+    case null:
+    case undefined:
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The error body's `type` when the status alone is not enough (overload can arrive inside a stream). */
+function kindFromErrorType(type: string | null | undefined): FailureKind | undefined {
+  switch (type) {
+    case 'overloaded_error':
+      return 'overloaded';
+    case 'rate_limit_error':
+      return 'rate_limited';
+    case 'api_error':
+      return 'server_error';
+    case 'authentication_error':
+    case 'permission_error':
+      return 'auth';
+    default:
+      return undefined;
+  }
+}
+
+/** An error thrown by @anthropic-ai/sdk, classified by class, status and the body's error type. */
+export function mapAnthropicError(error: unknown): FailureDetails {
+  if (error instanceof Anthropic.APIConnectionTimeoutError) return { kind: 'timeout' };
+  if (error instanceof Anthropic.APIUserAbortError) return { kind: 'timeout' };
+  if (error instanceof Anthropic.APIConnectionError) return { kind: 'network' };
+  if (error instanceof Anthropic.APIError) {
+    const status = typeof error.status === 'number' ? error.status : undefined;
+    const kind = (status === undefined ? undefined : classifyHttpStatus(status)) ?? kindFromErrorType(error.type);
+    if (kind === undefined) return { kind: 'server_error', status };
+    return kind === 'rate_limited'
+      ? { kind, status, retryAfterMs: parseRetryAfter(error.headers) }
+      : { kind, status };
+  }
+  return { kind: 'network' };
+}

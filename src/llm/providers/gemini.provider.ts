@@ -1,0 +1,104 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Content, GenerateContentConfig, GenerateContentResponse, GoogleGenAI } from '@google/genai';
+import { ProviderError } from '../llm.errors';
+import { LlmProvider, ProviderCallOptions, ProviderRequest, ProviderResponse } from '../llm.types';
+import { parseRetryAfter } from './http-failure';
+import { mapGeminiError, mapGeminiFinishReason } from './gemini.mapping';
+import { ProviderClientSettings } from './provider-settings';
+import { realmSafeFetch } from './realm-safe-fetch';
+
+/** Per-call notes the fetch wrapper fills in: the SDK's ApiError drops the response headers. */
+interface CallNotes {
+  retryAfterMs?: number;
+}
+
+/** `google.rpc.RetryInfo.retryDelay` ("30s") from an error body, for servers that send no Retry-After header. */
+async function retryDelayFromBody(response: Response): Promise<number | undefined> {
+  try {
+    const body = (await response.clone().json()) as { error?: { details?: Array<Record<string, unknown>> } };
+    const info = body.error?.details?.find((detail) => String(detail['@type']).endsWith('google.rpc.RetryInfo'));
+    const delay = typeof info?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(info.retryDelay) : null;
+    return delay ? Math.round(Number(delay[1]) * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Gemini generateContent; structured output through responseMimeType + responseJsonSchema. */
+export class GeminiProvider implements LlmProvider {
+  readonly name = 'gemini' as const;
+  readonly configured: boolean;
+  private readonly client: GoogleGenAI | undefined;
+  private readonly callNotes = new AsyncLocalStorage<CallNotes>();
+
+  constructor(settings: ProviderClientSettings) {
+    this.configured = settings.apiKey !== undefined;
+    this.client = settings.apiKey
+      ? new GoogleGenAI({
+          apiKey: settings.apiKey,
+          httpOptions: {
+            baseUrl: settings.baseUrl,
+            timeout: settings.attemptTimeoutMs,
+            fetch: this.noteRetryAfter(realmSafeFetch()),
+          },
+        })
+      : undefined;
+  }
+
+  async generate(request: ProviderRequest, options: ProviderCallOptions): Promise<ProviderResponse> {
+    const route = { provider: this.name, model: request.model };
+    const client = this.client;
+    if (!client) throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
+    const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content);
+    const contents: Content[] = request.messages
+      .filter((message) => message.role !== 'system')
+      .map((message) => ({ role: message.role === 'assistant' ? 'model' : 'user', parts: [{ text: message.content }] }));
+    const config: GenerateContentConfig = {
+      systemInstruction: system.length > 0 ? system.join('\n\n') : undefined,
+      maxOutputTokens: request.maxOutputTokens,
+      temperature: request.temperature,
+      abortSignal: options.signal,
+    };
+    if (request.responseFormat.type !== 'text') config.responseMimeType = 'application/json';
+    if (request.responseFormat.type === 'json_schema') config.responseJsonSchema = request.responseFormat.schema;
+
+    const notes: CallNotes = {};
+    let response: GenerateContentResponse;
+    try {
+      response = await this.callNotes.run(notes, () =>
+        client.models.generateContent({ model: request.model, contents, config }),
+      );
+    } catch (error) {
+      throw new ProviderError(route, mapGeminiError(error, notes.retryAfterMs), { cause: error });
+    }
+    const blockReason = response.promptFeedback?.blockReason;
+    if (blockReason) {
+      throw new ProviderError(route, { kind: 'content_blocked', status: 200 }, { detail: `blockReason ${blockReason}` });
+    }
+    const candidate = response.candidates?.[0];
+    if (!candidate) throw new ProviderError(route, { kind: 'invalid_output' }, { detail: 'no candidates' });
+    const finishFailure = mapGeminiFinishReason(candidate.finishReason);
+    if (finishFailure) {
+      throw new ProviderError(route, { kind: finishFailure }, { detail: `finishReason ${candidate.finishReason}` });
+    }
+    const usage = response.usageMetadata;
+    return {
+      text: response.text ?? '',
+      usage: {
+        inputTokens: usage?.promptTokenCount ?? 0,
+        outputTokens: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+      },
+    };
+  }
+
+  private noteRetryAfter(baseFetch: typeof fetch): typeof fetch {
+    return async (input, init) => {
+      const response = await baseFetch(input, init);
+      const notes = this.callNotes.getStore();
+      if (notes && response.status === 429) {
+        notes.retryAfterMs = parseRetryAfter(response.headers) ?? (await retryDelayFromBody(response));
+      }
+      return response;
+    };
+  }
+}

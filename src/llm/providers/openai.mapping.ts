@@ -1,0 +1,51 @@
+import OpenAI from 'openai';
+import { FailureDetails, FailureKind } from '../llm.errors';
+import { classifyHttpStatus, parseRetryAfter } from './http-failure';
+
+/** OpenAI `finish_reason` to a failure kind; `undefined` means the answer is complete. */
+export function mapOpenAiFinishReason(reason: string | null | undefined): FailureKind | undefined {
+  switch (reason) {
+    case 'length':
+      return 'truncated';
+    case 'content_filter':
+      return 'content_blocked';
+    case 'stop':
+    case 'tool_calls':
+    case 'function_call':
+    case null:
+    case undefined:
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** An error thrown by the openai SDK, classified by class, status and the body's structured `code`. */
+export function mapOpenAiError(error: unknown): FailureDetails {
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return { kind: 'timeout' };
+  if (error instanceof OpenAI.APIUserAbortError) return { kind: 'timeout' };
+  if (error instanceof OpenAI.APIConnectionError) return { kind: 'network' };
+  if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
+    const status = error.status;
+    if (error.code === 'context_length_exceeded') return { kind: 'context_length', status };
+    const kind = classifyHttpStatus(status);
+    return kind === 'rate_limited'
+      ? { kind, status, retryAfterMs: parseRetryAfter(error.headers) }
+      : { kind, status };
+  }
+  return { kind: 'network' };
+}
+
+/** Keywords OpenAI's strict structured output rejects; our DTO validation still enforces them afterwards. */
+const UNSUPPORTED_STRICT_KEYWORDS = new Set(['minLength', 'maxLength']);
+
+/** The JSON Schema as OpenAI strict mode accepts it. */
+export function toOpenAiStrictSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toOpenAiStrictSchema);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key]) => !UNSUPPORTED_STRICT_KEYWORDS.has(key))
+      .map(([key, value]) => [key, key === 'enum' || key === 'required' ? value : toOpenAiStrictSchema(value)]),
+  );
+}

@@ -1,0 +1,80 @@
+export const PROVIDER_NAMES = ['openai', 'anthropic', 'gemini'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** One `(provider, model)` pair the fallback loop can call. */
+export interface Route {
+  readonly provider: ProviderName;
+  readonly model: string;
+}
+
+const MODEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/@]*$/;
+
+export function isProviderName(value: string): value is ProviderName {
+  return (PROVIDER_NAMES as readonly string[]).includes(value);
+}
+
+export function routeId(route: Route): string {
+  return `${route.provider}:${route.model}`;
+}
+
+/** The form people read in logs: `gemini/gemini-2.5-flash`. */
+export function routeLabel(route: Route): string {
+  return `${route.provider}/${route.model}`;
+}
+
+export function sameRoute(a: Route, b: Route): boolean {
+  return a.provider === b.provider && a.model === b.model;
+}
+
+export class RouteParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RouteParseError';
+  }
+}
+
+/** Parses `provider:model`. */
+export function parseRoute(text: string): Route {
+  const trimmed = text.trim();
+  const separator = trimmed.indexOf(':');
+  if (separator <= 0) throw new RouteParseError(`"${trimmed}" is not of the form provider:model`);
+  const provider = trimmed.slice(0, separator).trim().toLowerCase();
+  const model = trimmed.slice(separator + 1).trim();
+  if (!isProviderName(provider)) {
+    throw new RouteParseError(`unknown provider "${provider}" (expected ${PROVIDER_NAMES.join(', ')})`);
+  }
+  if (!MODEL_PATTERN.test(model)) throw new RouteParseError(`"${trimmed}" has no valid model name`);
+  return { provider, model };
+}
+
+/** Parses a comma-separated list of `provider:model`; empty items are ignored. */
+export function parseRouteList(text: string): Route[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+    .map(parseRoute);
+}
+
+export function isValidModelName(model: string): boolean {
+  return MODEL_PATTERN.test(model);
+}
+
+const DEFAULT_FALLBACKS: Record<ProviderName, string> = {
+  gemini: 'gemini:gemini-2.5-flash,openai:gpt-4o-mini,anthropic:claude-haiku-4-5-20251001',
+  openai: 'openai:gpt-4o-mini,gemini:gemini-2.5-flash,anthropic:claude-haiku-4-5-20251001',
+  anthropic: 'anthropic:claude-haiku-4-5-20251001,openai:gpt-4o-mini,gemini:gemini-2.5-flash',
+};
+
+export function defaultFallbacks(primary: ProviderName): Route[] {
+  return parseRouteList(DEFAULT_FALLBACKS[primary]);
+}
+
+/** The ordered chain: the primary, then each fallback that is not the primary or already listed. */
+export function buildChain(primary: Route, fallbacks: Route[]): Route[] {
+  const chain: Route[] = [primary];
+  for (const route of fallbacks) {
+    if (!chain.some((existing) => sameRoute(existing, route))) chain.push(route);
+  }
+  return chain;
+}
