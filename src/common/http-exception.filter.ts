@@ -87,11 +87,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
             statusCode: 503,
             error: REASON[503],
             message: failed.message,
-            attempts: failed.attempts.map(({ provider, model, outcome, status }) => ({
+            attempts: failed.attempts.map(({ provider, model, outcome, status, durationMs }) => ({
               provider,
               model,
               outcome,
               ...(status === undefined ? {} : { status }),
+              durationMs,
             })),
             requestId,
           },

@@ -1,0 +1,99 @@
+import { Test } from '@nestjs/testing';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { loadAppConfig } from '../../src/config/app.config';
+import { ProviderSimulator } from '../../src/simulator/provider-simulator';
+import { CapturingLogger } from './capturing-logger';
+
+export const PRIMARY = 'gemini:gemini-3-flash-preview';
+export const GEMINI_FALLBACK = 'gemini:gemini-2.5-flash';
+export const OPENAI = 'openai:gpt-4o-mini';
+export const ANTHROPIC = 'anthropic:claude-haiku-4-5-20251001';
+
+/** Recognisable fake keys: tests check that no fragment of them leaks. */
+export const FAKE_KEYS = {
+  OPENAI_API_KEY: 'sk-test-openai-QWERTY1234567890',
+  ANTHROPIC_API_KEY: 'sk-ant-test-ASDFGH1234567890',
+  GEMINI_API_KEY: 'AIza-test-gemini-ZXCVBN1234567890',
+};
+
+export interface TestApp {
+  app: NestExpressApplication;
+  http: () => TestAgent;
+  simulator: ProviderSimulator;
+  logs: CapturingLogger;
+  close: () => Promise<void>;
+}
+
+/**
+ * Boots the real AppModule, configured as main.ts does, with every SDK pointed at a provider simulator on
+ * loopback and an in-memory PGlite. `env` overrides or (with undefined) removes variables.
+ */
+export async function startTestApp(
+  env: Record<string, string | undefined> = {},
+  existingSimulator?: ProviderSimulator,
+): Promise<TestApp> {
+  const simulator = existingSimulator ?? new ProviderSimulator();
+  if (!existingSimulator) await simulator.start();
+  const values: Record<string, string | undefined> = {
+    ...FAKE_KEYS,
+    OPENAI_BASE_URL: simulator.baseUrls.openai,
+    ANTHROPIC_BASE_URL: simulator.baseUrls.anthropic,
+    GEMINI_BASE_URL: simulator.baseUrls.gemini,
+    DATABASE_URL: 'pglite://memory',
+    LLM_PROVIDER: undefined,
+    LLM_MODEL: undefined,
+    LLM_FALLBACKS: undefined,
+    LLM_SIMULATOR: undefined,
+    LLM_ATTEMPT_TIMEOUT_MS: '1500',
+    LLM_REQUEST_TIMEOUT_MS: '8000',
+    NODE_ENV: 'test',
+    ...env,
+  };
+  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  const apply = (entries: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(entries)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(values);
+
+  const logs = new CapturingLogger();
+  let app: NestExpressApplication;
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .setLogger(logs)
+      .compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: logs });
+    configureApp(app, loadAppConfig());
+    await app.init();
+  } catch (error) {
+    apply(previous);
+    if (!existingSimulator) await simulator.stop();
+    throw error;
+  }
+  return {
+    app,
+    http: () => request(app.getHttpServer()),
+    simulator,
+    logs,
+    close: async () => {
+      await app.close();
+      if (!existingSimulator) await simulator.stop();
+      apply(previous);
+    },
+  };
+}
+
+export const nurse = { profession: 'Nurse', industry: 'Healthcare', experienceLevel: 'Beginner' };
+
+let counter = 0;
+/** A profile request no earlier test has stored, so it always reaches the LLM layer. */
+export function uniqueProfile(): typeof nurse {
+  counter += 1;
+  return { profession: `Analyst ${counter}`, industry: 'Finance', experienceLevel: 'Intermediate' };
+}
