@@ -33,27 +33,34 @@ export class RouteParseError extends Error {
   }
 }
 
-/** Parses `provider:model`. */
+/** Parses `provider:model`. Error messages describe the rule, not the text (it may come from configuration). */
 export function parseRoute(text: string): Route {
   const trimmed = text.trim();
   const separator = trimmed.indexOf(':');
-  if (separator <= 0) throw new RouteParseError(`"${trimmed}" is not of the form provider:model`);
+  if (separator <= 0) throw new RouteParseError('is not of the form provider:model');
   const provider = trimmed.slice(0, separator).trim().toLowerCase();
   const model = trimmed.slice(separator + 1).trim();
   if (!isProviderName(provider)) {
-    throw new RouteParseError(`unknown provider "${provider}" (expected ${PROVIDER_NAMES.join(', ')})`);
+    throw new RouteParseError(`names an unknown provider (expected ${PROVIDER_NAMES.join(', ')})`);
   }
-  if (!MODEL_PATTERN.test(model)) throw new RouteParseError(`"${trimmed}" has no valid model name`);
+  if (!MODEL_PATTERN.test(model)) throw new RouteParseError('has no valid model name');
   return { provider, model };
 }
 
 /** Parses a comma-separated list of `provider:model`; empty items are ignored. */
 export function parseRouteList(text: string): Route[] {
-  return text
+  const items = text
     .split(',')
     .map((item) => item.trim())
-    .filter((item) => item.length > 0)
-    .map(parseRoute);
+    .filter((item) => item.length > 0);
+  return items.map((item, index) => {
+    try {
+      return parseRoute(item);
+    } catch (error) {
+      if (!(error instanceof RouteParseError)) throw error;
+      throw new RouteParseError(`item ${index + 1} ${error.message}`);
+    }
+  });
 }
 
 export function isValidModelName(model: string): boolean {
