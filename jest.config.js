@@ -10,6 +10,7 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
       transform,
     },
     {

@@ -4,7 +4,10 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { AppConfig } from './config/app.config';
 
 /** Everything main.ts and the e2e tests both apply to the app, so tests run the service as deployed. */
-export function configureApp(app: NestExpressApplication, config: AppConfig): NestExpressApplication {
+export function configureApp(
+  app: NestExpressApplication,
+  config: AppConfig,
+): NestExpressApplication {
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useGlobalPipes(
     new ValidationPipe({

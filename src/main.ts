@@ -5,11 +5,19 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { loadAppConfig, nestLogLevels } from './config/app.config';
+import { validateConfiguration } from './config';
 
 async function bootstrap(): Promise<void> {
+  validateConfiguration();
   const config = loadAppConfig();
-  const logger = new ConsoleLogger({ logLevels: nestLogLevels(config.logLevel), json: config.logFormat === 'json' });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger, bufferLogs: true });
+  const logger = new ConsoleLogger({
+    logLevels: nestLogLevels(config.logLevel),
+    json: config.logFormat === 'json',
+  });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    logger,
+    bufferLogs: true,
+  });
   configureApp(app, config);
   await app.listen(config.port);
   Logger.log(`Listening on ${await app.getUrl()}`, 'Bootstrap');

@@ -1,23 +1,50 @@
-import { ANTHROPIC, FAKE_KEYS, GEMINI_FALLBACK, OPENAI, PRIMARY, startTestApp, uniqueProfile } from './support/test-app';
+import {
+  ANTHROPIC,
+  FAKE_KEYS,
+  GEMINI_FALLBACK,
+  OPENAI,
+  PRIMARY,
+  startTestApp,
+  uniqueProfile,
+} from './support/test-app';
 
-const NO_KEYS = { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined, GEMINI_API_KEY: undefined };
+const NO_KEYS = {
+  OPENAI_API_KEY: undefined,
+  ANTHROPIC_API_KEY: undefined,
+  GEMINI_API_KEY: undefined,
+};
 
 describe('Boot', () => {
   it('skips routes whose provider has no key, says so, and never calls them', async () => {
     const t = await startTestApp({ ANTHROPIC_API_KEY: undefined });
     try {
-      t.simulator.always(PRIMARY, 'overloaded').always(GEMINI_FALLBACK, 'overloaded').always(OPENAI, 'overloaded');
+      t.simulator
+        .always(PRIMARY, 'overloaded')
+        .always(GEMINI_FALLBACK, 'overloaded')
+        .always(OPENAI, 'overloaded');
 
       const response = await t.http().post('/profiles').send(uniqueProfile()).expect(503);
 
-      expect(response.body.attempts.map((a: { provider: string }) => a.provider)).toEqual(['gemini', 'gemini', 'openai']);
+      expect(response.body.attempts.map((a: { provider: string }) => a.provider)).toEqual([
+        'gemini',
+        'gemini',
+        'openai',
+      ]);
       expect(t.simulator.attemptsFor(ANTHROPIC)).toHaveLength(0);
-      expect(t.logs.includes('Skipping anthropic/claude-haiku-4-5-20251001: ANTHROPIC_API_KEY is not set')).toBe(true);
       expect(
-        t.logs.includes('LLM chain: gemini/gemini-3-flash-preview -> gemini/gemini-2.5-flash -> openai/gpt-4o-mini'),
+        t.logs.includes(
+          'Skipping anthropic/claude-haiku-4-5-20251001: ANTHROPIC_API_KEY is not set',
+        ),
+      ).toBe(true);
+      expect(
+        t.logs.includes(
+          'LLM chain: gemini/gemini-3-flash-preview -> gemini/gemini-2.5-flash -> openai/gpt-4o-mini',
+        ),
       ).toBe(true);
       const status = await t.http().get('/health/llm').expect(200);
-      expect(status.body.routes.find((route: { provider: string }) => route.provider === 'anthropic')).toMatchObject({
+      expect(
+        status.body.routes.find((route: { provider: string }) => route.provider === 'anthropic'),
+      ).toMatchObject({
         keyConfigured: false,
         state: 'skipped',
       });
@@ -78,19 +105,26 @@ describe('Boot', () => {
     ['LLM_REQUEST_TIMEOUT_MS', '50', /LLM_REQUEST_TIMEOUT_MS must not be less than 100/],
     ['OPENAI_BASE_URL', 'not a url', /OPENAI_BASE_URL must be a URL/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must start with/],
-  ])('stops the boot on a bad %s, naming it without echoing the value', async (name, value, message) => {
-    const failure = startTestApp({ [name]: value });
-    await expect(failure).rejects.toThrow(message);
-    const error = await failure.catch((caught: Error) => caught);
-    expect(error.message).not.toContain(value);
-  });
+  ])(
+    'stops the boot on a bad %s, naming it without echoing the value',
+    async (name, value, message) => {
+      const failure = startTestApp({ [name]: value });
+      await expect(failure).rejects.toThrow(message);
+      const error = (await failure.catch((caught: unknown) => caught)) as Error;
+      expect(error.message).not.toContain(value);
+    },
+  );
 
   it('never echoes a key in a boot error', async () => {
-    const error = await startTestApp({ LLM_ATTEMPT_TIMEOUT_MS: '90000', LLM_REQUEST_TIMEOUT_MS: '1000' }).catch(
-      (caught: Error) => caught,
-    );
+    const error = await startTestApp({
+      LLM_ATTEMPT_TIMEOUT_MS: '90000',
+      LLM_REQUEST_TIMEOUT_MS: '1000',
+    }).catch((caught: Error) => caught);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/LLM_ATTEMPT_TIMEOUT_MS: must not exceed LLM_REQUEST_TIMEOUT_MS/);
-    for (const key of Object.values(FAKE_KEYS)) expect((error as Error).message).not.toContain(key.slice(0, 8));
+    expect((error as Error).message).toMatch(
+      /LLM_ATTEMPT_TIMEOUT_MS: must not exceed LLM_REQUEST_TIMEOUT_MS/,
+    );
+    for (const key of Object.values(FAKE_KEYS))
+      expect((error as Error).message).not.toContain(key.slice(0, 8));
   });
 });

@@ -1,5 +1,13 @@
 import { RouteStateService } from '../src/llm/route-state.service';
-import { ANTHROPIC, GEMINI_FALLBACK, OPENAI, PRIMARY, startTestApp, TestApp, uniqueProfile } from './support/test-app';
+import {
+  ANTHROPIC,
+  GEMINI_FALLBACK,
+  OPENAI,
+  PRIMARY,
+  startTestApp,
+  TestApp,
+  uniqueProfile,
+} from './support/test-app';
 
 interface AttemptBody {
   provider: string;
@@ -42,14 +50,23 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
     expect(first.body.llm.attempts[0].status).toBe(503);
     expect(first.body.profile.dailyResponsibilities.length).toBeGreaterThan(0);
     expect(t.simulator.routesSeen()).toEqual([PRIMARY, GEMINI_FALLBACK, OPENAI]);
-    expect(t.logs.includes('gemini/gemini-3-flash-preview overloaded (503); trying next route')).toBe(true);
+    expect(
+      t.logs.includes('gemini/gemini-3-flash-preview overloaded (503); trying next route'),
+    ).toBe(true);
     expect(t.logs.includes('Falling back to openai/gpt-4o-mini')).toBe(true);
-    expect(t.logs.includes('Switched from gemini/gemini-3-flash-preview to openai/gpt-4o-mini (overloaded)')).toBe(true);
+    expect(
+      t.logs.includes(
+        'Switched from gemini/gemini-3-flash-preview to openai/gpt-4o-mini (overloaded)',
+      ),
+    ).toBe(true);
 
     const second = await createProfile().expect(201);
     expect(second.body.llm.attempts.map(route)).toEqual([OPENAI]);
     expect(t.simulator.routesSeen()).toEqual([PRIMARY, GEMINI_FALLBACK, OPENAI, OPENAI]);
-    expect(t.app.get(RouteStateService).sticky()).toMatchObject({ route: { provider: 'openai' }, reason: 'overloaded' });
+    expect(t.app.get(RouteStateService).sticky()).toMatchObject({
+      route: { provider: 'openai' },
+      reason: 'overloaded',
+    });
   });
 
   it('overload on every provider (Gemini 503, OpenAI 503, Anthropic 529) moves on at once and ends in a 503', async () => {
@@ -60,12 +77,14 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
 
     expect(response.headers['retry-after']).toMatch(/^\d+$/);
     expect(response.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
-    expect(response.body.attempts.map((a: AttemptBody) => [route(a), a.outcome, a.status])).toEqual([
-      [PRIMARY, 'overloaded', 503],
-      [GEMINI_FALLBACK, 'overloaded', 503],
-      [OPENAI, 'overloaded', 503],
-      [ANTHROPIC, 'overloaded', 529],
-    ]);
+    expect(response.body.attempts.map((a: AttemptBody) => [route(a), a.outcome, a.status])).toEqual(
+      [
+        [PRIMARY, 'overloaded', 503],
+        [GEMINI_FALLBACK, 'overloaded', 503],
+        [OPENAI, 'overloaded', 503],
+        [ANTHROPIC, 'overloaded', 529],
+      ],
+    );
     expect(t.simulator.attempts).toHaveLength(4);
     expect(t.logs.includes('All routes failed')).toBe(true);
   });
@@ -88,7 +107,9 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
 
     const response = await createProfile().expect(201);
 
-    expect(response.body.llm.attempts.map((a: AttemptBody) => [route(a), a.outcome, a.status])).toEqual([
+    expect(
+      response.body.llm.attempts.map((a: AttemptBody) => [route(a), a.outcome, a.status]),
+    ).toEqual([
       [PRIMARY, 'server_error', 500],
       [PRIMARY, 'server_error', 502],
       [GEMINI_FALLBACK, 'success', undefined],
@@ -164,7 +185,9 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
 
     const response = await createProfile().expect(201);
 
-    expect(response.body.llm.attempts.map((a: AttemptBody) => [route(a), a.outcome])).toEqual([[PRIMARY, 'success']]);
+    expect(response.body.llm.attempts.map((a: AttemptBody) => [route(a), a.outcome])).toEqual([
+      [PRIMARY, 'success'],
+    ]);
   });
 
   it.each([
@@ -212,7 +235,10 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
   });
 
   it('answers through Anthropic when everything before it is down', async () => {
-    t.simulator.always(PRIMARY, 'overloaded').always(GEMINI_FALLBACK, 'overloaded').always(OPENAI, 'unavailable');
+    t.simulator
+      .always(PRIMARY, 'overloaded')
+      .always(GEMINI_FALLBACK, 'overloaded')
+      .always(OPENAI, 'unavailable');
 
     const response = await createProfile().expect(201);
 
@@ -227,9 +253,11 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
     const responses = await Promise.all(Array.from({ length: 40 }, () => createProfile()));
 
     expect(responses.map((response) => response.status)).toEqual(Array(40).fill(201));
-    expect(new Set(responses.map((response) => `${response.body.llm.provider}:${response.body.llm.model}`))).toEqual(
-      new Set([GEMINI_FALLBACK]),
-    );
+    expect(
+      new Set(
+        responses.map((response) => `${response.body.llm.provider}:${response.body.llm.model}`),
+      ),
+    ).toEqual(new Set([GEMINI_FALLBACK]));
     // Each request tried the primary at most once, and none retried it.
     expect(t.simulator.attemptsFor(PRIMARY).length).toBeLessThanOrEqual(40);
     const afterwards = await createProfile().expect(201);
@@ -239,9 +267,16 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
 
 describe('Deadlines and bad keys', () => {
   it('answers 503 inside the request deadline when every route hangs, clipping the last attempt to it', async () => {
-    const t = await startTestApp({ LLM_ATTEMPT_TIMEOUT_MS: '1500', LLM_REQUEST_TIMEOUT_MS: '2800' });
+    const t = await startTestApp({
+      LLM_ATTEMPT_TIMEOUT_MS: '1500',
+      LLM_REQUEST_TIMEOUT_MS: '2800',
+    });
     try {
-      t.simulator.always(PRIMARY, 'hang').always(GEMINI_FALLBACK, 'hang').always(OPENAI, 'hang').always(ANTHROPIC, 'hang');
+      t.simulator
+        .always(PRIMARY, 'hang')
+        .always(GEMINI_FALLBACK, 'hang')
+        .always(OPENAI, 'hang')
+        .always(ANTHROPIC, 'hang');
       const started = Date.now();
 
       const response = await t.http().post('/profiles').send(uniqueProfile()).expect(503);
@@ -270,15 +305,22 @@ describe('Deadlines and bad keys', () => {
       t.app.get(RouteStateService).reset();
       const second = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
 
-      expect(first.body.llm.attempts.map((a: AttemptBody) => [route(a), a.outcome, a.status])).toEqual([
+      expect(
+        first.body.llm.attempts.map((a: AttemptBody) => [route(a), a.outcome, a.status]),
+      ).toEqual([
         [PRIMARY, 'auth', 401],
         [GEMINI_FALLBACK, 'success', undefined],
       ]);
       expect(second.body.llm.attempts.map(route)).toEqual([GEMINI_FALLBACK]);
       expect(t.simulator.attemptsFor(PRIMARY)).toHaveLength(1);
-      expect(t.logs.lines.filter((line) => line.includes('Disabled gemini/gemini-3-flash-preview'))).toHaveLength(1);
+      expect(
+        t.logs.lines.filter((line) => line.includes('Disabled gemini/gemini-3-flash-preview')),
+      ).toHaveLength(1);
       const status = await t.http().get('/health/llm').expect(200);
-      expect(status.body.routes[0]).toMatchObject({ model: 'gemini-3-flash-preview', state: 'disabled' });
+      expect(status.body.routes[0]).toMatchObject({
+        model: 'gemini-3-flash-preview',
+        state: 'disabled',
+      });
     } finally {
       await t.close();
     }

@@ -20,13 +20,24 @@ describe('Profiles', () => {
       profile: { profession: 'Nurse', industry: 'Healthcare', experienceLevel: 'Beginner' },
       llm: { provider: 'gemini', model: 'gemini-3-flash-preview', fallbackUsed: false },
     });
-    for (const field of ['dailyResponsibilities', 'painPoints', 'typicalOutputs', 'professionalGoals', 'safetyPriorities', 'highStakesAreas']) {
+    for (const field of [
+      'dailyResponsibilities',
+      'painPoints',
+      'typicalOutputs',
+      'professionalGoals',
+      'safetyPriorities',
+      'highStakesAreas',
+    ]) {
       expect(Array.isArray(created.body.profile[field])).toBe(true);
     }
     expect(created.body.profile.technicalComfortLevel).toMatch(/^(low|medium|high)$/);
     expect(typeof created.body.profile.learningStyleNotes).toBe('string');
     expect(created.body.llm.attempts).toEqual([
-      expect.objectContaining({ provider: 'gemini', model: 'gemini-3-flash-preview', outcome: 'success' }),
+      expect.objectContaining({
+        provider: 'gemini',
+        model: 'gemini-3-flash-preview',
+        outcome: 'success',
+      }),
     ]);
     expect(new Date(created.body.createdAt).getTime()).not.toBeNaN();
     expect(t.simulator.attempts).toHaveLength(1);
@@ -63,7 +74,13 @@ describe('Profiles', () => {
     const first = await t.http().post('/profiles').send(input).expect(201);
     t.simulator.script('gemini:gemini-3-flash-preview', {
       fault: 'ok',
-      json: { ...first.body.profile, profession: undefined, industry: undefined, experienceLevel: undefined, learningStyleNotes: 'Prefers worked examples.' },
+      json: {
+        ...first.body.profile,
+        profession: undefined,
+        industry: undefined,
+        experienceLevel: undefined,
+        learningStyleNotes: 'Prefers worked examples.',
+      },
     });
 
     const refreshed = await t.http().post('/profiles?refresh=true').send(input).expect(201);
@@ -80,7 +97,9 @@ describe('Profiles', () => {
     const input = uniqueProfile();
     t.simulator.script('gemini:gemini-3-flash-preview', { fault: 'slow', delayMs: 300 });
 
-    const [a, b, c] = await Promise.all([1, 2, 3].map(() => t.http().post('/profiles').send(input)));
+    const [a, b, c] = await Promise.all(
+      [1, 2, 3].map(() => t.http().post('/profiles').send(input)),
+    );
 
     expect([a.status, b.status, c.status]).toEqual([201, 201, 201]);
     expect(new Set([a.body.id, b.body.id, c.body.id]).size).toBe(1);
@@ -91,28 +110,119 @@ describe('Profiles', () => {
     const created = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
 
     const fetched = await t.http().get(`/profiles/${created.body.id}`).expect(200);
-    expect(fetched.body).toMatchObject({ id: created.body.id, generatedFromCache: true, profile: created.body.profile });
+    expect(fetched.body).toMatchObject({
+      id: created.body.id,
+      generatedFromCache: true,
+      profile: created.body.profile,
+    });
 
-    const missing = await t.http().get('/profiles/7a1c6f9e-2b7d-4c1e-9f3a-0d5e8b2c4a61').expect(404);
-    expect(missing.body).toMatchObject({ statusCode: 404, message: expect.stringContaining('not found') });
+    const missing = await t
+      .http()
+      .get('/profiles/7a1c6f9e-2b7d-4c1e-9f3a-0d5e8b2c4a61')
+      .expect(404);
+    expect(missing.body).toMatchObject({
+      statusCode: 404,
+      message: expect.stringContaining('not found'),
+    });
 
     const malformed = await t.http().get('/profiles/not-a-uuid').expect(400);
     expect(malformed.body.statusCode).toBe(400);
   });
 
   describe('bad input gets a clear 4xx and never reaches a provider', () => {
-    const cases: Array<[string, () => ReturnType<ReturnType<TestApp['http']>['post']>, number, RegExp]> = [
-      ['a missing field', () => t.http().post('/profiles').send({ profession: 'Nurse', industry: 'Health' }), 400, /experienceLevel/],
-      ['an unknown field', () => t.http().post('/profiles').send({ ...nurse, admin: true }), 400, /property admin should not exist/],
-      ['a wrong type', () => t.http().post('/profiles').send({ ...nurse, profession: 42 }), 400, /profession must be a string/],
-      ['an unknown level', () => t.http().post('/profiles').send({ ...nurse, experienceLevel: 'Guru' }), 400, /experienceLevel must be one of/],
-      ['a blank string', () => t.http().post('/profiles').send({ ...nurse, industry: '    ' }), 400, /industry must be longer than or equal to 1/],
-      ['a 121-character string', () => t.http().post('/profiles').send({ ...nurse, profession: 'x'.repeat(121) }), 400, /profession must be shorter than or equal to 120/],
-      ['malformed JSON', () => t.http().post('/profiles').set('content-type', 'application/json').send('{"profession": "Nurse",'), 400, /JSON/i],
+    const cases: Array<
+      [string, () => ReturnType<ReturnType<TestApp['http']>['post']>, number, RegExp]
+    > = [
+      [
+        'a missing field',
+        () => t.http().post('/profiles').send({ profession: 'Nurse', industry: 'Health' }),
+        400,
+        /experienceLevel/,
+      ],
+      [
+        'an unknown field',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .send({ ...nurse, admin: true }),
+        400,
+        /property admin should not exist/,
+      ],
+      [
+        'a wrong type',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .send({ ...nurse, profession: 42 }),
+        400,
+        /profession must be a string/,
+      ],
+      [
+        'an unknown level',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .send({ ...nurse, experienceLevel: 'Guru' }),
+        400,
+        /experienceLevel must be one of/,
+      ],
+      [
+        'a blank string',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .send({ ...nurse, industry: '    ' }),
+        400,
+        /industry must be longer than or equal to 1/,
+      ],
+      [
+        'a 121-character string',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .send({ ...nurse, profession: 'x'.repeat(121) }),
+        400,
+        /profession must be shorter than or equal to 120/,
+      ],
+      [
+        'malformed JSON',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .set('content-type', 'application/json')
+            .send('{"profession": "Nurse",'),
+        400,
+        /JSON/i,
+      ],
       ['a JSON array body', () => t.http().post('/profiles').send([nurse]), 400, /./],
-      ['an invalid refresh flag', () => t.http().post('/profiles?refresh=maybe').send(nurse), 400, /refresh must be a boolean/],
-      ['an unknown query parameter', () => t.http().post('/profiles?admin=1').send(nurse), 400, /property admin should not exist/],
-      ['a body over the size limit', () => t.http().post('/profiles').send({ ...nurse, notes: 'x'.repeat(200_000) }), 413, /too large/i],
+      [
+        'an invalid refresh flag',
+        () => t.http().post('/profiles?refresh=maybe').send(nurse),
+        400,
+        /refresh must be a boolean/,
+      ],
+      [
+        'an unknown query parameter',
+        () => t.http().post('/profiles?admin=1').send(nurse),
+        400,
+        /property admin should not exist/,
+      ],
+      [
+        'a body over the size limit',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .send({ ...nurse, notes: 'x'.repeat(200_000) }),
+        413,
+        /too large/i,
+      ],
     ];
 
     it.each(cases)('%s', async (_name, send, status, message) => {

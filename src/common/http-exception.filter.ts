@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AllRoutesFailedError, DomainError } from '../llm/llm.errors';
 import { requestIdOf } from './request-id.middleware';
@@ -21,9 +21,13 @@ const REASON: Record<number, string> = {
 };
 
 /** Errors from body parsing (malformed JSON, too large) carry an http-errors status and are safe to expose. */
-function isExposedHttpError(error: unknown): error is { status: number; message: string; expose: true } {
+function isExposedHttpError(
+  error: unknown,
+): error is { status: number; message: string; expose: true } {
   const candidate = error as { status?: unknown; expose?: unknown };
-  return typeof candidate?.status === 'number' && candidate.expose === true && candidate.status < 500;
+  return (
+    typeof candidate?.status === 'number' && candidate.expose === true && candidate.status < 500
+  );
 }
 
 /**
@@ -59,14 +63,30 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const payload = exception.getResponse();
       const body: ErrorBody =
         typeof payload === 'object'
-          ? { statusCode: status, error: REASON[status] ?? exception.name, message: exception.message, ...payload }
+          ? {
+              statusCode: status,
+              error: REASON[status] ?? exception.name,
+              message: exception.message,
+              ...payload,
+            }
           : { statusCode: status, error: REASON[status] ?? exception.name, message: payload };
-      if (status >= 500) this.logger.error(`${request.method} ${request.path} failed [request ${requestId}]`, exception.stack);
+      if (status >= 500)
+        this.logger.error(
+          `${request.method} ${request.path} failed [request ${requestId}]`,
+          exception.stack,
+        );
       return { body, headers: {} };
     }
     if (isExposedHttpError(exception)) {
       const status = exception.status;
-      return { body: { statusCode: status, error: REASON[status] ?? 'Bad Request', message: exception.message }, headers: {} };
+      return {
+        body: {
+          statusCode: status,
+          error: REASON[status] ?? 'Bad Request',
+          message: exception.message,
+        },
+        headers: {},
+      };
     }
     this.logger.error(
       `Unhandled error on ${request.method} ${request.path} [request ${requestId}]`,
@@ -78,7 +98,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     };
   }
 
-  private fromDomainError(error: DomainError, requestId: string): { body: ErrorBody; headers: Record<string, string> } {
+  private fromDomainError(
+    error: DomainError,
+    requestId: string,
+  ): { body: ErrorBody; headers: Record<string, string> } {
     switch (error.code) {
       case 'all_routes_failed': {
         const failed = error as AllRoutesFailedError;
@@ -100,9 +123,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
         };
       }
       case 'not_found':
-        return { body: { statusCode: 404, error: REASON[404], message: error.message }, headers: {} };
+        return {
+          body: { statusCode: 404, error: REASON[404], message: error.message },
+          headers: {},
+        };
       case 'request_aborted':
-        return { body: { statusCode: 499, error: REASON[499], message: error.message }, headers: {} };
+        return {
+          body: { statusCode: 499, error: REASON[499], message: error.message },
+          headers: {},
+        };
     }
   }
 }

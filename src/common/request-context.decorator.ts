@@ -8,13 +8,15 @@ export interface RequestContext {
   signal: AbortSignal;
 }
 
-export const RequestCtx = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext => {
-  const http = context.switchToHttp();
-  const request = http.getRequest<Request>();
-  const response = http.getResponse<Response>();
-  const controller = new AbortController();
-  response.once('close', () => {
-    if (!response.writableFinished) controller.abort();
-  });
-  return { requestId: requestIdOf(request), signal: controller.signal };
-});
+export const RequestCtx = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): RequestContext => {
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const controller = new AbortController();
+    response.once('close', () => {
+      if (!response.writableFinished) controller.abort();
+    });
+    return { requestId: requestIdOf(request), signal: controller.signal };
+  },
+);

@@ -2,7 +2,9 @@ import { Transform } from 'class-transformer';
 
 /** Trims and collapses runs of whitespace; leaves non-strings alone so the type rule reports them. */
 export const NormalizeWhitespace = () =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\s+/g, ' ').trim() : value));
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.replace(/\s+/g, ' ').trim() : value,
+  );
 
 /** `?flag=true|false|1|0` to a boolean; anything else stays a string and fails @IsBoolean. */
 export const QueryBoolean = () =>

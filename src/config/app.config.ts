@@ -11,7 +11,8 @@ class AppEnvironment {
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: AppLogLevel;
   @IsOptional() @IsIn(['text', 'json']) LOG_FORMAT?: 'text' | 'json';
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
-  @IsOptional() @Matches(/^\d+(kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
+  @IsOptional()
+  @Matches(/^\d+(kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
   BODY_LIMIT?: string;
 }
 

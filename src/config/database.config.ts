@@ -17,7 +17,8 @@ export type DatabaseConfig =
 
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
   const url = validateEnvironment(DatabaseEnvironment, env).DATABASE_URL;
-  if (url === undefined) return { kind: 'pglite', dataDir: './data/pglite', label: 'embedded PGlite at ./data/pglite' };
+  if (url === undefined)
+    return { kind: 'pglite', dataDir: './data/pglite', label: 'embedded PGlite at ./data/pglite' };
   if (url.startsWith('pglite://')) {
     const location = url.slice('pglite://'.length);
     return location === 'memory'

@@ -1,5 +1,14 @@
 import { registerAs } from '@nestjs/config';
-import { IsBooleanString, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+} from 'class-validator';
 import {
   buildChain,
   defaultFallbacks,
@@ -57,11 +66,15 @@ export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
 
   const primaryProvider = parsed.LLM_PROVIDER ?? 'gemini';
   const primaryModel = parsed.LLM_MODEL?.trim() ?? 'gemini-3-flash-preview';
-  if (!isValidModelName(primaryModel)) problems.push('LLM_MODEL: must be a model name (letters, digits, . _ - / @)');
+  if (!isValidModelName(primaryModel))
+    problems.push('LLM_MODEL: must be a model name (letters, digits, . _ - / @ :)');
 
   let fallbacks: Route[] = [];
   try {
-    fallbacks = parsed.LLM_FALLBACKS === undefined ? defaultFallbacks(primaryProvider) : parseRouteList(parsed.LLM_FALLBACKS);
+    fallbacks =
+      parsed.LLM_FALLBACKS === undefined
+        ? defaultFallbacks(primaryProvider)
+        : parseRouteList(parsed.LLM_FALLBACKS);
   } catch (error) {
     if (!(error instanceof RouteParseError)) throw error;
     problems.push(`LLM_FALLBACKS: ${error.message}`);
@@ -80,7 +93,8 @@ export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
   };
   const anyKey = PROVIDER_NAMES.some((name) => providers[name].apiKey !== undefined);
   const production = parsed.NODE_ENV === 'production';
-  const simulatorFlag = parsed.LLM_SIMULATOR === undefined ? undefined : parsed.LLM_SIMULATOR === 'true';
+  const simulatorFlag =
+    parsed.LLM_SIMULATOR === undefined ? undefined : parsed.LLM_SIMULATOR === 'true';
 
   let simulator: LlmConfig['simulator'] = 'off';
   let simulatorReason: string | undefined;

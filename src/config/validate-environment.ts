@@ -11,7 +11,9 @@ export class ConfigValidationError extends Error {
 
 function describe(error: ValidationError): string[] {
   const rules = Object.values(error.constraints ?? {});
-  return rules.map((rule) => (rule.startsWith(error.property) ? rule : `${error.property}: ${rule}`));
+  return rules.map((rule) =>
+    rule.startsWith(error.property) ? rule : `${error.property}: ${rule}`,
+  );
 }
 
 /**
@@ -26,7 +28,10 @@ export function validateEnvironment<T extends object>(
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
   );
   const parsed = plainToInstance(schema, present, { enableImplicitConversion: true });
-  const errors = validateSync(parsed, { whitelist: true, validationError: { value: false, target: false } });
+  const errors = validateSync(parsed, {
+    whitelist: true,
+    validationError: { value: false, target: false },
+  });
   if (errors.length > 0) throw new ConfigValidationError(errors.flatMap(describe));
   return parsed;
 }

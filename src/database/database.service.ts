@@ -38,14 +38,16 @@ export class DatabaseService implements OnApplicationShutdown {
       const client = await PGlite.create(config.dataDir);
       const db = drizzlePglite({ client, schema });
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
-      service = new DatabaseService(db as unknown as Database, () => client.close(), config.label);
+      service = new DatabaseService(db, () => client.close(), config.label);
     } else {
       const pool = new Pool({ connectionString: config.url, max: 10 });
       const db = drizzlePostgres({ client: pool, schema });
       await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
-      service = new DatabaseService(db as unknown as Database, () => pool.end(), config.label);
+      service = new DatabaseService(db, () => pool.end(), config.label);
     }
-    DatabaseService.logger.log(`Database ready: ${config.label} (${Math.round(performance.now() - started)} ms)`);
+    DatabaseService.logger.log(
+      `Database ready: ${config.label} (${Math.round(performance.now() - started)} ms)`,
+    );
     return service;
   }
 

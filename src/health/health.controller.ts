@@ -1,5 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, MemoryHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  MemoryHealthIndicator,
+} from '@nestjs/terminus';
 import { DatabaseService } from '../database/database.service';
 import { LlmStatusService, LlmStatus } from '../llm/llm-status.service';
 import { LifecycleService } from './lifecycle.service';
@@ -35,7 +40,9 @@ export class HealthController {
     return this.health.check([
       () => {
         const check = this.indicators.check('lifecycle');
-        return this.lifecycle.ready ? check.up() : check.down({ reason: this.lifecycle.isShuttingDown ? 'shutting down' : 'booting' });
+        return this.lifecycle.ready
+          ? check.up()
+          : check.down({ reason: this.lifecycle.isShuttingDown ? 'shutting down' : 'booting' });
       },
       async () => {
         const check = this.indicators.check('database');

@@ -45,7 +45,11 @@ export class LlmStatusService {
       routes: this.config.chain.map((route) => {
         const keyConfigured = configured.has(route.provider);
         const disabledReason = this.routeState.disabledReason(route);
-        const state: RouteStatus['state'] = !keyConfigured ? 'skipped' : disabledReason ? 'disabled' : 'usable';
+        const state: RouteStatus['state'] = !keyConfigured
+          ? 'skipped'
+          : disabledReason
+            ? 'disabled'
+            : 'usable';
         return {
           provider: route.provider,
           model: route.model,
@@ -58,5 +62,4 @@ export class LlmStatusService {
       }),
     };
   }
-
 }

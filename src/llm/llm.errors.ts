@@ -31,7 +31,11 @@ export class ProviderError extends Error {
   readonly status?: number;
   readonly retryAfterMs?: number;
 
-  constructor(route: Route, details: FailureDetails, options?: { cause?: unknown; detail?: string }) {
+  constructor(
+    route: Route,
+    details: FailureDetails,
+    options?: { cause?: unknown; detail?: string },
+  ) {
     const status = details.status === undefined ? '' : ` (${details.status})`;
     const detail = options?.detail ? `: ${options.detail}` : '';
     super(`${routeLabel(route)} ${details.kind}${status}${detail}`, { cause: options?.cause });

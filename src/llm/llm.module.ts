@@ -13,7 +13,11 @@ import { ProviderClientSettingsMap } from './providers/provider-settings';
 import { RouteStateService } from './route-state.service';
 import { PROVIDER_NAMES, Route, routeLabel } from './routes';
 
-const KEY_VARIABLE = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', gemini: 'GEMINI_API_KEY' } as const;
+const KEY_VARIABLE = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  gemini: 'GEMINI_API_KEY',
+} as const;
 
 /** Keys and base URLs per provider: the configured ones, or the embedded simulator's. */
 async function clientSettings(
@@ -31,14 +35,17 @@ async function clientSettings(
     };
   }
   const settings = {} as ProviderClientSettingsMap;
-  for (const name of PROVIDER_NAMES) settings[name] = { ...config.providers[name], attemptTimeoutMs };
+  for (const name of PROVIDER_NAMES)
+    settings[name] = { ...config.providers[name], attemptTimeoutMs };
   return settings;
 }
 
 /** Drops routes whose provider has no key, logging the usable chain and each skipped route with its reason. */
 function usableChain(config: ConfigType<typeof llmConfig>, providers: LlmProvider[]): Route[] {
   const logger = new Logger('LlmModule');
-  const configured = new Set(providers.filter((provider) => provider.configured).map((provider) => provider.name));
+  const configured = new Set(
+    providers.filter((provider) => provider.configured).map((provider) => provider.name),
+  );
   const usable: Route[] = [];
   for (const route of config.chain) {
     if (configured.has(route.provider)) usable.push(route);

@@ -4,7 +4,12 @@ import { ClassConstructor } from 'class-transformer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { llmConfig } from '../config/llm.config';
 import { decideAfterFailure } from './failure-policy';
-import { AllRoutesFailedError, FailureKind, ProviderError, RequestAbortedError } from './llm.errors';
+import {
+  AllRoutesFailedError,
+  FailureKind,
+  ProviderError,
+  RequestAbortedError,
+} from './llm.errors';
 import { LLM_PROVIDERS } from './llm.tokens';
 import {
   AttemptRecord,
@@ -83,7 +88,11 @@ export class LlmService {
     return this.run(
       {
         messages,
-        responseFormat: { type: 'json_schema', name: params.schemaName, schema: jsonSchemaFor(params.schema) },
+        responseFormat: {
+          type: 'json_schema',
+          name: params.schemaName,
+          schema: jsonSchemaFor(params.schema),
+        },
         maxOutputTokens: params.maxOutputTokens,
         temperature: params.temperature,
       },
@@ -110,7 +119,8 @@ export class LlmService {
 
     for (const [position, { route, index }] of plan.routes.entries()) {
       if (this.routeState.isDisabled(route)) continue;
-      if (position > 0 && attempts.length > 0) this.logger.warn(`Falling back to ${routeLabel(route)}${tag}`);
+      if (position > 0 && attempts.length > 0)
+        this.logger.warn(`Falling back to ${routeLabel(route)}${tag}`);
       let retriesOnRoute = 0;
       for (;;) {
         const remainingMs = deadline - performance.now();
@@ -118,9 +128,20 @@ export class LlmService {
         const attemptStarted = performance.now();
         this.logger.log(`Calling ${routeLabel(route)} (attempt ${attempts.length + 1})${tag}`);
         try {
-          const { value, response } = await this.attempt(route, request, interpret, remainingMs, options.signal);
+          const { value, response } = await this.attempt(
+            route,
+            request,
+            interpret,
+            remainingMs,
+            options.signal,
+          );
           const durationMs = Math.round(performance.now() - attemptStarted);
-          attempts.push({ provider: route.provider, model: route.model, outcome: 'success', durationMs });
+          attempts.push({
+            provider: route.provider,
+            model: route.model,
+            outcome: 'success',
+            durationMs,
+          });
           this.logger.log(`${routeLabel(route)} took ${(durationMs / 1000).toFixed(2)}s${tag}`);
           this.routeState.recordSuccess(plan, index, firstFailure);
           return {
@@ -167,7 +188,12 @@ export class LlmService {
         }
       }
     }
-    return this.fail(attempts, retryHintsMs, plan.routes.length === 0 ? 'no_route' : 'exhausted', tag);
+    return this.fail(
+      attempts,
+      retryHintsMs,
+      plan.routes.length === 0 ? 'no_route' : 'exhausted',
+      tag,
+    );
   }
 
   /** One call to one route, bounded by the attempt timeout and the remaining request time. */
@@ -179,18 +205,23 @@ export class LlmService {
     callerSignal: AbortSignal | undefined,
   ): Promise<{ value: T; response: ProviderResponse }> {
     const provider = this.providers.get(route.provider);
-    if (!provider) throw new ProviderError(route, { kind: 'auth' }, { detail: 'provider not registered' });
+    if (!provider)
+      throw new ProviderError(route, { kind: 'auth' }, { detail: 'provider not registered' });
     if (callerSignal?.aborted) throw new RequestAbortedError();
     const timeoutMs = Math.max(1, Math.floor(Math.min(this.config.attemptTimeoutMs, remainingMs)));
     const timer = new AbortController();
     const handle = setTimeout(() => timer.abort(new AttemptTimeout()), timeoutMs);
     const signal = callerSignal ? AbortSignal.any([callerSignal, timer.signal]) : timer.signal;
     try {
-      const response = await provider.generate({ ...request, model: route.model }, { signal, timeoutMs });
+      const response = await provider.generate(
+        { ...request, model: route.model },
+        { signal, timeoutMs },
+      );
       return { value: await interpret(response, route), response };
     } catch (error) {
       if (callerSignal?.aborted) throw new RequestAbortedError();
-      if (timer.signal.aborted) throw new ProviderError(route, { kind: 'timeout' }, { cause: error });
+      if (timer.signal.aborted)
+        throw new ProviderError(route, { kind: 'timeout' }, { cause: error });
       throw error;
     } finally {
       clearTimeout(handle);
@@ -211,7 +242,9 @@ export class LlmService {
     reason: AllRoutesFailedError['reason'],
     tag: string,
   ): never {
-    const summary = attempts.map((attempt) => `${attempt.provider}/${attempt.model}=${attempt.outcome}`).join(', ');
+    const summary = attempts
+      .map((attempt) => `${attempt.provider}/${attempt.model}=${attempt.outcome}`)
+      .join(', ');
     this.logger.error(`All routes failed (${reason})${tag}: ${summary || 'no attempt made'}`);
     throw new AllRoutesFailedError(attempts, this.retryAfterSeconds(retryHintsMs), reason);
   }
@@ -222,5 +255,4 @@ export class LlmService {
     const seconds = Math.ceil(Math.min(...providerHintsMs) / 1000);
     return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, seconds));
   }
-
 }

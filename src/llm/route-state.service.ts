@@ -80,7 +80,9 @@ export class RouteStateService {
     this.stickyIndex = index;
     this.stickySince = new Date();
     this.stickyReason = index === 0 ? 'recovered' : firstFailure;
-    this.logger.warn(`Switched from ${routeLabel(from)} to ${routeLabel(to)} (${this.stickyReason ?? 'unknown'})`);
+    this.logger.warn(
+      `Switched from ${routeLabel(from)} to ${routeLabel(to)} (${this.stickyReason ?? 'unknown'})`,
+    );
   }
 
   /** Moves traffic back to the primary (or another earlier route) explicitly. */

@@ -7,7 +7,7 @@ export interface Route {
   readonly model: string;
 }
 
-const MODEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/@]*$/;
+const MODEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/@:]*$/;
 
 export function isProviderName(value: string): value is ProviderName {
   return (PROVIDER_NAMES as readonly string[]).includes(value);

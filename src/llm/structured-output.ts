@@ -1,7 +1,9 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 // class-transformer keeps @Type() metadata here; the schema generator needs it to follow nested classes.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: object };
+const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
+  defaultMetadataStorage: object;
+};
 import { validate, ValidationError } from 'class-validator';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { JsonSchema } from './llm.types';
@@ -18,18 +20,28 @@ const REF_PREFIX = '#/definitions/';
 const schemaCache = new Map<ClassConstructor<object>, JsonSchema>();
 
 /** Replaces `$ref`s with the definitions they name, so every provider gets one self-contained schema. */
-function inline(schema: SchemaObject, definitions: Record<string, SchemaObject>, seen: string[]): SchemaObject {
+function inline(
+  schema: SchemaObject,
+  definitions: Record<string, SchemaObject>,
+  seen: string[],
+): SchemaObject {
   if (schema.$ref) {
     const name = schema.$ref.slice(REF_PREFIX.length);
     if (seen.includes(name)) throw new Error(`Recursive schema ${name} cannot be inlined`);
     const target = definitions[name];
-    if (!target) throw new Error(`Schema ${name} not found; is the class decorated with class-validator rules?`);
+    if (!target)
+      throw new Error(
+        `Schema ${name} not found; is the class decorated with class-validator rules?`,
+      );
     return inline(target, definitions, [...seen, name]);
   }
   const result: SchemaObject = { ...schema };
   if (schema.properties) {
     result.properties = Object.fromEntries(
-      Object.entries(schema.properties).map(([key, value]) => [key, inline(value, definitions, seen)]),
+      Object.entries(schema.properties).map(([key, value]) => [
+        key,
+        inline(value, definitions, seen),
+      ]),
     );
     // Strict structured output (OpenAI) wants every property required and nothing else allowed.
     result.required = Object.keys(schema.properties);
@@ -75,7 +87,10 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
 }
 
 /** Parses model text as JSON (a lone fenced block is accepted) and validates it against the DTO class. */
-export async function parseStructuredOutput<T extends object>(text: string, dto: ClassConstructor<T>): Promise<T> {
+export async function parseStructuredOutput<T extends object>(
+  text: string,
+  dto: ClassConstructor<T>,
+): Promise<T> {
   const fenced = /^\s*```(?:json)?\s*\n([\s\S]*?)\n\s*```\s*$/.exec(text);
   const candidate = (fenced ? fenced[1] : text).trim();
   if (!candidate.startsWith('{')) throw new InvalidOutputError('not a JSON object');
@@ -90,6 +105,7 @@ export async function parseStructuredOutput<T extends object>(text: string, dto:
   }
   const instance = plainToInstance(dto, parsed);
   const errors = await validate(instance, { whitelist: true, forbidUnknownValues: true });
-  if (errors.length > 0) throw new InvalidOutputError(`schema violations: ${flatten(errors).slice(0, 5).join(', ')}`);
+  if (errors.length > 0)
+    throw new InvalidOutputError(`schema violations: ${flatten(errors).slice(0, 5).join(', ')}`);
   return instance;
 }

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
 import { CreateProfileDto } from './dto/create-profile.dto';
@@ -17,13 +27,18 @@ export class ProfilesController {
     @RequestCtx() context: RequestContext,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ProfileView> {
-    const view = await this.profiles.getOrCreate(body, { refresh: query.refresh ?? false, requestId: context.requestId });
+    const view = await this.profiles.getOrCreate(body, {
+      refresh: query.refresh ?? false,
+      requestId: context.requestId,
+    });
     response.status(view.generatedFromCache ? HttpStatus.OK : HttpStatus.CREATED);
     return view;
   }
 
   @Get(':id')
-  async findOne(@Param('id', new ParseUUIDPipe({ version: undefined })) id: string): Promise<ProfileView> {
+  async findOne(
+    @Param('id', new ParseUUIDPipe({ version: undefined })) id: string,
+  ): Promise<ProfileView> {
     return this.profiles.findById(id);
   }
 }

@@ -13,7 +13,11 @@ export class ProfilesRepository {
   }
 
   async findByLookupKey(lookupKey: string): Promise<ProfileRow | undefined> {
-    const rows = await this.database.db.select().from(profiles).where(eq(profiles.lookupKey, lookupKey)).limit(1);
+    const rows = await this.database.db
+      .select()
+      .from(profiles)
+      .where(eq(profiles.lookupKey, lookupKey))
+      .limit(1);
     return rows[0];
   }
 

@@ -10,7 +10,11 @@ import { GeneratedProfileDto } from './dto/generated-profile.dto';
 import { PROFILE_SCHEMA_NAME, PROFILE_SYSTEM_PROMPT, profilePrompt } from './profile.prompt';
 import { ProfilesRepository } from './profiles.repository';
 
-export type LearnerProfile = { profession: string; industry: string; experienceLevel: ExperienceLevel } & GeneratedProfileDto;
+export type LearnerProfile = {
+  profession: string;
+  industry: string;
+  experienceLevel: ExperienceLevel;
+} & GeneratedProfileDto;
 
 /** Which route produced a stored profile: the LLM metadata minus token usage and timing. */
 export type ProfileLlmInfo = Pick<LlmCallMeta, 'provider' | 'model' | 'fallbackUsed' | 'attempts'>;
@@ -26,7 +30,11 @@ export interface ProfileView {
 /** Case- and whitespace-insensitive identity of a profile request. */
 export function profileLookupKey(input: CreateProfileDto): string {
   const normalise = (text: string) => text.replace(/\s+/g, ' ').trim().toLowerCase();
-  return [normalise(input.profession), normalise(input.industry), input.experienceLevel.toLowerCase()].join('\u241f');
+  return [
+    normalise(input.profession),
+    normalise(input.industry),
+    input.experienceLevel.toLowerCase(),
+  ].join('\u241f');
 }
 
 @Injectable()
@@ -43,14 +51,19 @@ export class ProfilesService {
    * The stored profile for this triple, or a new one. Concurrent identical requests share one generation, which
    * runs to its own deadline even if the first caller leaves: its result is stored either way.
    */
-  async getOrCreate(input: CreateProfileDto, options: { refresh: boolean; requestId: string }): Promise<ProfileView> {
+  async getOrCreate(
+    input: CreateProfileDto,
+    options: { refresh: boolean; requestId: string },
+  ): Promise<ProfileView> {
     const lookupKey = profileLookupKey(input);
     if (!options.refresh) {
       const stored = await this.repository.findByLookupKey(lookupKey);
       if (stored) return toView(stored, true);
     }
     const flightKey = `${lookupKey}${options.refresh ? '\u241frefresh' : ''}`;
-    const { promise } = this.generations.run(flightKey, () => this.generate(input, lookupKey, options.requestId));
+    const { promise } = this.generations.run(flightKey, () =>
+      this.generate(input, lookupKey, options.requestId),
+    );
     return toView(await promise, false);
   }
 
@@ -66,7 +79,11 @@ export class ProfilesService {
     return { id: view.id, ...view.profile };
   }
 
-  private async generate(input: CreateProfileDto, lookupKey: string, requestId: string): Promise<ProfileRow> {
+  private async generate(
+    input: CreateProfileDto,
+    lookupKey: string,
+    requestId: string,
+  ): Promise<ProfileRow> {
     const result = await this.llm.generateObject({
       schema: GeneratedProfileDto,
       schemaName: PROFILE_SCHEMA_NAME,

@@ -59,7 +59,8 @@ interface Answer {
   body: unknown;
 }
 
-const PROSE = 'Sure! Here is what you asked for: a thoughtful overview, written as a friendly paragraph rather than data.';
+const PROSE =
+  'Sure! Here is what you asked for: a thoughtful overview, written as a friendly paragraph rather than data.';
 
 function toBehaviour(input: Fault | Behaviour): Behaviour {
   return typeof input === 'string' ? { fault: input } : input;
@@ -163,7 +164,8 @@ export class ProviderSimulator {
       return;
     }
     const url = new URL(request.url ?? '/', 'http://simulator');
-    if (url.pathname.startsWith('/__simulator')) return this.control(request.method ?? 'GET', url.pathname, raw, response);
+    if (url.pathname.startsWith('/__simulator'))
+      return this.control(request.method ?? 'GET', url.pathname, raw, response);
 
     const call = parseCall(request.method ?? 'GET', url.pathname, raw);
     if (!call) return send(response, { status: 404, body: { error: { message: 'not found' } } });
@@ -196,7 +198,8 @@ export class ProviderSimulator {
 
   private control(method: string, path: string, raw: string, response: ServerResponse): void {
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-    if (method === 'GET' && path === '/__simulator/attempts') return send(response, { status: 200, body: this.attempts });
+    if (method === 'GET' && path === '/__simulator/attempts')
+      return send(response, { status: 200, body: this.attempts });
     if (method === 'POST' && path === '/__simulator/reset') {
       this.reset();
       return send(response, { status: 200, body: { ok: true } });
@@ -243,26 +246,53 @@ function parseCall(method: string, path: string, raw: string): ParsedCall | unde
   } catch {
     return undefined;
   }
-  if (path === '/v1/chat/completions') return { provider: 'openai', model: String(body.model), body };
+  if (path === '/v1/chat/completions')
+    return { provider: 'openai', model: String(body.model), body };
   if (path === '/v1/messages') return { provider: 'anthropic', model: String(body.model), body };
   const gemini = /^\/v1(?:beta)?\/models\/([^/]+):generateContent$/.exec(path);
   if (gemini) return { provider: 'gemini', model: decodeURIComponent(gemini[1]), body };
   return undefined;
 }
 
+type JsonObject = Record<string, unknown>;
+
+/** `body.a.b.c` when each step is an object, else undefined. */
+function dig(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as JsonObject)[key];
+  }
+  return current;
+}
+
+function asSchema(value: unknown): JsonObject | undefined {
+  return typeof value === 'object' && value !== null ? (value as JsonObject) : undefined;
+}
+
 /** The JSON Schema the request asks the model to follow, wherever its provider puts it. */
-function schemaOf(call: ParsedCall): Record<string, unknown> | undefined {
-  const body = call.body as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+function schemaOf(call: ParsedCall): JsonObject | undefined {
+  const body = call.body;
   switch (call.provider) {
     case 'openai':
-      return body.response_format?.type === 'json_schema' ? body.response_format.json_schema?.schema : undefined;
+      return dig(body, 'response_format', 'type') === 'json_schema'
+        ? asSchema(dig(body, 'response_format', 'json_schema', 'schema'))
+        : undefined;
     case 'anthropic': {
-      const forced = body.tool_choice?.type === 'tool' ? body.tool_choice.name : undefined;
-      const tool = (body.tools as Array<Record<string, any>> | undefined)?.find((item) => item.name === forced); // eslint-disable-line @typescript-eslint/no-explicit-any
-      return tool?.input_schema ?? body.output_config?.format?.schema;
+      const forced =
+        dig(body, 'tool_choice', 'type') === 'tool' ? dig(body, 'tool_choice', 'name') : undefined;
+      const tools = Array.isArray(body.tools) ? (body.tools as unknown[]) : [];
+      const tool = tools.find((item) => dig(item, 'name') === forced);
+      return (
+        asSchema(dig(tool, 'input_schema')) ??
+        asSchema(dig(body, 'output_config', 'format', 'schema'))
+      );
     }
     case 'gemini':
-      return body.generationConfig?.responseJsonSchema ?? body.generationConfig?.responseSchema;
+      return (
+        asSchema(dig(body, 'generationConfig', 'responseJsonSchema')) ??
+        asSchema(dig(body, 'generationConfig', 'responseSchema'))
+      );
   }
 }
 
@@ -270,24 +300,42 @@ function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
-function answerFor(call: ParsedCall, behaviour: Behaviour, schema: Record<string, unknown> | undefined): Answer {
+function answerFor(
+  call: ParsedCall,
+  behaviour: Behaviour,
+  schema: Record<string, unknown> | undefined,
+): Answer {
   const { provider } = call;
   const promptTokens = estimateTokens(JSON.stringify(call.body));
   const value = behaviour.json ?? (schema ? sampleFromSchema(schema) : undefined);
-  const document = value === undefined ? `Simulated answer from ${provider}/${call.model}.` : JSON.stringify(value);
+  const document =
+    value === undefined
+      ? `Simulated answer from ${provider}/${call.model}.`
+      : JSON.stringify(value);
   switch (behaviour.fault) {
     case 'ok':
     case 'slow':
       return success(call, document, 'complete', promptTokens, value);
     case 'truncated':
-      return success(call, document.slice(0, Math.max(1, Math.floor(document.length / 2))), 'truncated', promptTokens);
+      return success(
+        call,
+        document.slice(0, Math.max(1, Math.floor(document.length / 2))),
+        'truncated',
+        promptTokens,
+      );
     case 'prose':
       return success(call, PROSE, 'complete', promptTokens, undefined, true);
     case 'schema_violation':
-      return success(call, JSON.stringify({ unexpected: 'shape', items: 3 }), 'complete', promptTokens, {
-        unexpected: 'shape',
-        items: 3,
-      });
+      return success(
+        call,
+        JSON.stringify({ unexpected: 'shape', items: 3 }),
+        'complete',
+        promptTokens,
+        {
+          unexpected: 'shape',
+          items: 3,
+        },
+      );
     case 'blocked':
       return blocked(call, promptTokens);
     case 'overloaded':
@@ -306,8 +354,10 @@ function answerFor(call: ParsedCall, behaviour: Behaviour, schema: Record<string
       return failure(provider, 400, 'context_length_exceeded');
     case 'rate_limited': {
       const headers: Record<string, string> = {};
-      if (behaviour.retryAfterSeconds !== undefined) headers['retry-after'] = String(behaviour.retryAfterSeconds);
-      if (behaviour.retryAfterMs !== undefined) headers['retry-after-ms'] = String(behaviour.retryAfterMs);
+      if (behaviour.retryAfterSeconds !== undefined)
+        headers['retry-after'] = String(behaviour.retryAfterSeconds);
+      if (behaviour.retryAfterMs !== undefined)
+        headers['retry-after-ms'] = String(behaviour.retryAfterMs);
       return { ...failure(provider, 429), headers };
     }
     case 'hang':
@@ -343,12 +393,18 @@ function success(
               finish_reason: ending === 'truncated' ? 'length' : 'stop',
             },
           ],
-          usage: { prompt_tokens: promptTokens, completion_tokens: outputTokens, total_tokens: promptTokens + outputTokens },
+          usage: {
+            prompt_tokens: promptTokens,
+            completion_tokens: outputTokens,
+            total_tokens: promptTokens + outputTokens,
+          },
         },
       };
     case 'anthropic': {
-      const forcedTool = (call.body.tool_choice as { type?: string; name?: string } | undefined)?.name;
-      const useTool = forcedTool !== undefined && toolInput !== undefined && ending === 'complete' && !forceText;
+      const forcedTool = (call.body.tool_choice as { type?: string; name?: string } | undefined)
+        ?.name;
+      const useTool =
+        forcedTool !== undefined && toolInput !== undefined && ending === 'complete' && !forceText;
       return {
         status: 200,
         body: {
@@ -357,7 +413,14 @@ function success(
           role: 'assistant',
           model: call.model,
           content: useTool
-            ? [{ type: 'tool_use', id: `toolu_${randomUUID()}`, name: forcedTool, input: toolInput }]
+            ? [
+                {
+                  type: 'tool_use',
+                  id: `toolu_${randomUUID()}`,
+                  name: forcedTool,
+                  input: toolInput,
+                },
+              ]
             : [{ type: 'text', text }],
           stop_reason: ending === 'truncated' ? 'max_tokens' : useTool ? 'tool_use' : 'end_turn',
           stop_sequence: null,
@@ -398,7 +461,11 @@ function blocked(call: ParsedCall, promptTokens: number): Answer {
           created: Math.floor(Date.now() / 1000),
           model: call.model,
           choices: [
-            { index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, finish_reason: 'content_filter' },
+            {
+              index: 0,
+              message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' },
+              finish_reason: 'content_filter',
+            },
           ],
           usage: { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens },
         },
@@ -420,7 +487,10 @@ function blocked(call: ParsedCall, promptTokens: number): Answer {
     case 'gemini':
       return {
         status: 200,
-        body: { promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens } },
+        body: {
+          promptFeedback: { blockReason: 'SAFETY' },
+          usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens },
+        },
       };
   }
 }
@@ -448,10 +518,29 @@ function failure(provider: SimulatedProvider, status: number, code?: string): An
   const message = `simulated ${status}`;
   switch (provider) {
     case 'openai':
-      return { status, body: { error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: code ?? null } } };
+      return {
+        status,
+        body: {
+          error: {
+            message,
+            type: status >= 500 ? 'server_error' : 'invalid_request_error',
+            param: null,
+            code: code ?? null,
+          },
+        },
+      };
     case 'anthropic':
-      return { status, body: { type: 'error', error: { type: ANTHROPIC_ERROR_TYPES[status] ?? 'api_error', message } } };
+      return {
+        status,
+        body: {
+          type: 'error',
+          error: { type: ANTHROPIC_ERROR_TYPES[status] ?? 'api_error', message },
+        },
+      };
     case 'gemini':
-      return { status, body: { error: { code: status, message, status: GEMINI_STATUSES[status] ?? 'UNKNOWN' } } };
+      return {
+        status,
+        body: { error: { code: status, message, status: GEMINI_STATUSES[status] ?? 'UNKNOWN' } },
+      };
   }
 }

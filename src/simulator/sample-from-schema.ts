@@ -22,7 +22,8 @@ function sampleString(schema: Schema, label: string): string {
   let text = `Simulated ${label}`;
   const minLength = schema.minLength ?? 0;
   while (text.length < minLength) text += ' and more';
-  if (schema.maxLength !== undefined && text.length > schema.maxLength) text = text.slice(0, schema.maxLength).trimEnd();
+  if (schema.maxLength !== undefined && text.length > schema.maxLength)
+    text = text.slice(0, schema.maxLength).trimEnd();
   return text;
 }
 
@@ -32,15 +33,24 @@ function sampleString(schema: Schema, label: string): string {
  */
 export function sampleFromSchema(schema: Schema, label = 'answer'): unknown {
   if (schema.enum && schema.enum.length > 0) return schema.enum[0];
-  const type = Array.isArray(schema.type) ? schema.type.find((item) => item !== 'null') : schema.type;
+  const type = Array.isArray(schema.type)
+    ? schema.type.find((item) => item !== 'null')
+    : schema.type;
   switch (type) {
     case 'object': {
       const entries = Object.entries(schema.properties ?? {});
-      return Object.fromEntries(entries.map(([key, child]) => [key, sampleFromSchema(child, words(key))]));
+      return Object.fromEntries(
+        entries.map(([key, child]) => [key, sampleFromSchema(child, words(key))]),
+      );
     }
     case 'array': {
-      const count = Math.min(Math.max(schema.minItems ?? 2, 2), schema.maxItems ?? Number.MAX_SAFE_INTEGER);
-      return Array.from({ length: count }, (_, index) => sampleFromSchema(schema.items ?? {}, `${label} ${index + 1}`));
+      const count = Math.min(
+        Math.max(schema.minItems ?? 2, 2),
+        schema.maxItems ?? Number.MAX_SAFE_INTEGER,
+      );
+      return Array.from({ length: count }, (_, index) =>
+        sampleFromSchema(schema.items ?? {}, `${label} ${index + 1}`),
+      );
     }
     case 'integer':
     case 'number':
@@ -49,7 +59,10 @@ export function sampleFromSchema(schema: Schema, label = 'answer'): unknown {
       return true;
     case 'string':
       return sampleString(schema, label);
+    case undefined:
     default:
-      return schema.properties ? sampleFromSchema({ ...schema, type: 'object' }, label) : sampleString(schema, label);
+      return schema.properties
+        ? sampleFromSchema({ ...schema, type: 'object' }, label)
+        : sampleString(schema, label);
   }
 }

@@ -15,7 +15,8 @@ export class CapturingLogger extends ConsoleLogger {
     writeStreamType?: 'stdout' | 'stderr',
   ): void {
     for (const message of messages) this.lines.push(`${logLevel} [${context}] ${String(message)}`);
-    if (process.env.E2E_LOGS === '1') super.printMessages(messages, context, logLevel, writeStreamType);
+    if (process.env.E2E_LOGS === '1')
+      super.printMessages(messages, context, logLevel, writeStreamType);
   }
 
   protected override printStackTrace(stack: string): void {

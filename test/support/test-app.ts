@@ -5,6 +5,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { loadAppConfig } from '../../src/config/app.config';
+import { validateConfiguration } from '../../src/config';
 import { ProviderSimulator } from '../../src/simulator/provider-simulator';
 import { CapturingLogger } from './capturing-logger';
 
@@ -65,6 +66,7 @@ export async function startTestApp(
   const logs = new CapturingLogger();
   let app: NestExpressApplication;
   try {
+    validateConfiguration();
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .setLogger(logs)
       .compile();

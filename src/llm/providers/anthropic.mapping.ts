@@ -34,6 +34,8 @@ function kindFromErrorType(type: string | null | undefined): FailureKind | undef
     case 'authentication_error':
     case 'permission_error':
       return 'auth';
+    case null:
+    case undefined:
     default:
       return undefined;
   }
@@ -46,10 +48,12 @@ export function mapAnthropicError(error: unknown): FailureDetails {
   if (error instanceof Anthropic.APIConnectionError) return { kind: 'network' };
   if (error instanceof Anthropic.APIError) {
     const status = typeof error.status === 'number' ? error.status : undefined;
-    const kind = (status === undefined ? undefined : classifyHttpStatus(status)) ?? kindFromErrorType(error.type);
+    const kind =
+      (status === undefined ? undefined : classifyHttpStatus(status)) ??
+      kindFromErrorType(error.type);
     if (kind === undefined) return { kind: 'server_error', status };
     return kind === 'rate_limited'
-      ? { kind, status, retryAfterMs: parseRetryAfter(error.headers) }
+      ? { kind, status, retryAfterMs: parseRetryAfter(error.headers as Headers | undefined) }
       : { kind, status };
   }
   return { kind: 'network' };

@@ -1,6 +1,12 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ProviderError } from '../llm.errors';
-import { ChatMessage, LlmProvider, ProviderCallOptions, ProviderRequest, ProviderResponse } from '../llm.types';
+import {
+  ChatMessage,
+  LlmProvider,
+  ProviderCallOptions,
+  ProviderRequest,
+  ProviderResponse,
+} from '../llm.types';
 import { mapAnthropicError, mapAnthropicStopReason } from './anthropic.mapping';
 import { ProviderClientSettings } from './provider-settings';
 import { realmSafeFetch } from './realm-safe-fetch';
@@ -8,8 +14,13 @@ import { realmSafeFetch } from './realm-safe-fetch';
 /** Anthropic needs max_tokens on every call; used when the caller sets none. */
 const DEFAULT_MAX_TOKENS = 4096;
 
-function splitSystem(messages: ChatMessage[]): { system: string | undefined; turns: Anthropic.MessageParam[] } {
-  const system = messages.filter((message) => message.role === 'system').map((message) => message.content);
+function splitSystem(messages: ChatMessage[]): {
+  system: string | undefined;
+  turns: Anthropic.MessageParam[];
+} {
+  const system = messages
+    .filter((message) => message.role === 'system')
+    .map((message) => message.content);
   const turns = messages
     .filter((message) => message.role !== 'system')
     .map((message) => ({ role: message.role as 'user' | 'assistant', content: message.content }));
@@ -38,14 +49,22 @@ export class AnthropicProvider implements LlmProvider {
       : undefined;
   }
 
-  async generate(request: ProviderRequest, options: ProviderCallOptions): Promise<ProviderResponse> {
+  async generate(
+    request: ProviderRequest,
+    options: ProviderCallOptions,
+  ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
-    if (!this.client) throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
+    if (!this.client)
+      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
     const { system, turns } = splitSystem(request.messages);
     const format = request.responseFormat;
     const tool =
       format.type === 'json_schema'
-        ? { name: format.name, description: 'Return the answer as this tool input.', input_schema: format.schema as Anthropic.Tool.InputSchema }
+        ? {
+            name: format.name,
+            description: 'Return the answer as this tool input.',
+            input_schema: format.schema as Anthropic.Tool.InputSchema,
+          }
         : undefined;
     let message: Anthropic.Message;
     try {
@@ -55,7 +74,9 @@ export class AnthropicProvider implements LlmProvider {
           max_tokens: request.maxOutputTokens ?? DEFAULT_MAX_TOKENS,
           system,
           messages: turns,
-          ...(tool ? { tools: [tool], tool_choice: { type: 'tool' as const, name: tool.name } } : {}),
+          ...(tool
+            ? { tools: [tool], tool_choice: { type: 'tool' as const, name: tool.name } }
+            : {}),
         },
         { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
       );
@@ -64,12 +85,19 @@ export class AnthropicProvider implements LlmProvider {
     }
     const stopFailure = mapAnthropicStopReason(message.stop_reason);
     if (stopFailure) {
-      throw new ProviderError(route, { kind: stopFailure }, { detail: `stop_reason ${message.stop_reason}` });
+      throw new ProviderError(
+        route,
+        { kind: stopFailure },
+        { detail: `stop_reason ${message.stop_reason}` },
+      );
     }
     const toolUse = message.content.find((block) => block.type === 'tool_use');
     const text = toolUse
       ? JSON.stringify(toolUse.input)
       : message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
-    return { text, usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens } };
+    return {
+      text,
+      usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
+    };
   }
 }

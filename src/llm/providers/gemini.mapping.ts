@@ -37,7 +37,9 @@ export function mapGeminiFinishReason(reason: string | null | undefined): Failur
 export function mapGeminiError(error: unknown, retryAfterMs?: number): FailureDetails {
   if (error instanceof ApiError) {
     const kind = classifyHttpStatus(error.status);
-    return kind === 'rate_limited' ? { kind, status: error.status, retryAfterMs } : { kind, status: error.status };
+    return kind === 'rate_limited'
+      ? { kind, status: error.status, retryAfterMs }
+      : { kind, status: error.status };
   }
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
     return { kind: 'timeout' };

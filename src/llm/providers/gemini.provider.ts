@@ -1,5 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Content, GenerateContentConfig, GenerateContentResponse, GoogleGenAI } from '@google/genai';
+import {
+  Content,
+  GenerateContentConfig,
+  GenerateContentResponse,
+  GoogleGenAI,
+} from '@google/genai';
 import { ProviderError } from '../llm.errors';
 import { LlmProvider, ProviderCallOptions, ProviderRequest, ProviderResponse } from '../llm.types';
 import { parseRetryAfter } from './http-failure';
@@ -15,9 +20,14 @@ interface CallNotes {
 /** `google.rpc.RetryInfo.retryDelay` ("30s") from an error body, for servers that send no Retry-After header. */
 async function retryDelayFromBody(response: Response): Promise<number | undefined> {
   try {
-    const body = (await response.clone().json()) as { error?: { details?: Array<Record<string, unknown>> } };
-    const info = body.error?.details?.find((detail) => String(detail['@type']).endsWith('google.rpc.RetryInfo'));
-    const delay = typeof info?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(info.retryDelay) : null;
+    const body = (await response.clone().json()) as {
+      error?: { details?: Array<Record<string, unknown>> };
+    };
+    const info = body.error?.details?.find((detail) =>
+      String(detail['@type']).endsWith('google.rpc.RetryInfo'),
+    );
+    const delay =
+      typeof info?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(info.retryDelay) : null;
     return delay ? Math.round(Number(delay[1]) * 1000) : undefined;
   } catch {
     return undefined;
@@ -45,14 +55,23 @@ export class GeminiProvider implements LlmProvider {
       : undefined;
   }
 
-  async generate(request: ProviderRequest, options: ProviderCallOptions): Promise<ProviderResponse> {
+  async generate(
+    request: ProviderRequest,
+    options: ProviderCallOptions,
+  ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
     const client = this.client;
-    if (!client) throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
-    const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content);
+    if (!client)
+      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
+    const system = request.messages
+      .filter((message) => message.role === 'system')
+      .map((message) => message.content);
     const contents: Content[] = request.messages
       .filter((message) => message.role !== 'system')
-      .map((message) => ({ role: message.role === 'assistant' ? 'model' : 'user', parts: [{ text: message.content }] }));
+      .map((message) => ({
+        role: message.role === 'assistant' ? 'model' : 'user',
+        parts: [{ text: message.content }],
+      }));
     const config: GenerateContentConfig = {
       systemInstruction: system.length > 0 ? system.join('\n\n') : undefined,
       maxOutputTokens: request.maxOutputTokens,
@@ -60,7 +79,8 @@ export class GeminiProvider implements LlmProvider {
       abortSignal: options.signal,
     };
     if (request.responseFormat.type !== 'text') config.responseMimeType = 'application/json';
-    if (request.responseFormat.type === 'json_schema') config.responseJsonSchema = request.responseFormat.schema;
+    if (request.responseFormat.type === 'json_schema')
+      config.responseJsonSchema = request.responseFormat.schema;
 
     const notes: CallNotes = {};
     let response: GenerateContentResponse;
@@ -73,13 +93,22 @@ export class GeminiProvider implements LlmProvider {
     }
     const blockReason = response.promptFeedback?.blockReason;
     if (blockReason) {
-      throw new ProviderError(route, { kind: 'content_blocked', status: 200 }, { detail: `blockReason ${blockReason}` });
+      throw new ProviderError(
+        route,
+        { kind: 'content_blocked', status: 200 },
+        { detail: `blockReason ${blockReason}` },
+      );
     }
     const candidate = response.candidates?.[0];
-    if (!candidate) throw new ProviderError(route, { kind: 'invalid_output' }, { detail: 'no candidates' });
+    if (!candidate)
+      throw new ProviderError(route, { kind: 'invalid_output' }, { detail: 'no candidates' });
     const finishFailure = mapGeminiFinishReason(candidate.finishReason);
     if (finishFailure) {
-      throw new ProviderError(route, { kind: finishFailure }, { detail: `finishReason ${candidate.finishReason}` });
+      throw new ProviderError(
+        route,
+        { kind: finishFailure },
+        { detail: `finishReason ${candidate.finishReason}` },
+      );
     }
     const usage = response.usageMetadata;
     return {
@@ -96,7 +125,8 @@ export class GeminiProvider implements LlmProvider {
       const response = await baseFetch(input, init);
       const notes = this.callNotes.getStore();
       if (notes && response.status === 429) {
-        notes.retryAfterMs = parseRetryAfter(response.headers) ?? (await retryDelayFromBody(response));
+        notes.retryAfterMs =
+          parseRetryAfter(response.headers) ?? (await retryDelayFromBody(response));
       }
       return response;
     };

@@ -25,7 +25,10 @@ interface HeaderSource {
 }
 
 /** `retry-after-ms` (OpenAI), else `retry-after` in seconds or as an HTTP date. */
-export function parseRetryAfter(headers: HeaderSource | undefined | null, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  headers: HeaderSource | undefined | null,
+  now = Date.now(),
+): number | undefined {
   if (!headers) return undefined;
   const milliseconds = headers.get('retry-after-ms');
   if (milliseconds !== null && milliseconds.trim() !== '') {

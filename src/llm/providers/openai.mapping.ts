@@ -30,7 +30,7 @@ export function mapOpenAiError(error: unknown): FailureDetails {
     if (error.code === 'context_length_exceeded') return { kind: 'context_length', status };
     const kind = classifyHttpStatus(status);
     return kind === 'rate_limited'
-      ? { kind, status, retryAfterMs: parseRetryAfter(error.headers) }
+      ? { kind, status, retryAfterMs: parseRetryAfter(error.headers as Headers | undefined) }
       : { kind, status };
   }
   return { kind: 'network' };
@@ -46,6 +46,9 @@ export function toOpenAiStrictSchema(schema: unknown): unknown {
   return Object.fromEntries(
     Object.entries(schema)
       .filter(([key]) => !UNSUPPORTED_STRICT_KEYWORDS.has(key))
-      .map(([key, value]) => [key, key === 'enum' || key === 'required' ? value : toOpenAiStrictSchema(value)]),
+      .map(([key, value]) => [
+        key,
+        key === 'enum' || key === 'required' ? value : toOpenAiStrictSchema(value),
+      ]),
   );
 }

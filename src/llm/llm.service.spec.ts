@@ -1,0 +1,178 @@
+import { IsString } from 'class-validator';
+import { LlmConfig } from '../config/llm.config';
+import {
+  AllRoutesFailedError,
+  FailureKind,
+  ProviderError,
+  RequestAbortedError,
+} from './llm.errors';
+import { LlmService } from './llm.service';
+import { LlmProvider, ProviderCallOptions, ProviderRequest, ProviderResponse } from './llm.types';
+import { RouteStateService } from './route-state.service';
+import { parseRouteList, ProviderName, routeId } from './routes';
+
+class Greeting {
+  @IsString()
+  text: string;
+}
+
+type Step =
+  { kind: FailureKind; status?: number; retryAfterMs?: number } | { text: string } | 'hang';
+
+/** A provider that plays a script per model and records what it was asked. */
+class FakeProvider implements LlmProvider {
+  readonly configured = true;
+  readonly calls: Array<{ model: string; request: ProviderRequest; timeoutMs: number }> = [];
+  private readonly scripts = new Map<string, Step[]>();
+
+  constructor(readonly name: ProviderName) {}
+
+  script(model: string, ...steps: Step[]): this {
+    this.scripts.set(model, [...(this.scripts.get(model) ?? []), ...steps]);
+    return this;
+  }
+
+  async generate(
+    request: ProviderRequest,
+    options: ProviderCallOptions,
+  ): Promise<ProviderResponse> {
+    this.calls.push({ model: request.model, request, timeoutMs: options.timeoutMs });
+    const step = this.scripts.get(request.model)?.shift() ?? { text: '{"text":"hello"}' };
+    if (step === 'hang') {
+      await new Promise((_resolve, reject) =>
+        options.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+      );
+    }
+    if (typeof step === 'object' && 'kind' in step) {
+      throw new ProviderError({ provider: this.name, model: request.model }, step);
+    }
+    return { text: (step as { text: string }).text, usage: { inputTokens: 10, outputTokens: 5 } };
+  }
+}
+
+const chain = parseRouteList('gemini:primary,gemini:second,openai:third');
+
+function setup(overrides: Partial<LlmConfig> = {}) {
+  const gemini = new FakeProvider('gemini');
+  const openai = new FakeProvider('openai');
+  const config = { attemptTimeoutMs: 200, requestTimeoutMs: 5_000, ...overrides } as LlmConfig;
+  const state = new RouteStateService(chain);
+  const service = new LlmService([gemini, openai], config, state);
+  const generate = (signal?: AbortSignal) =>
+    service.generateObject({
+      schema: Greeting,
+      schemaName: 'greeting',
+      system: 's',
+      prompt: 'p',
+      signal,
+    });
+  const seen = () => [
+    ...gemini.calls.map((call) => `gemini:${call.model}`),
+    ...openai.calls.map((call) => `openai:${call.model}`),
+  ];
+  return { gemini, openai, state, service, generate, seen };
+}
+
+describe(LlmService.name, () => {
+  it('returns the validated object with metadata from the primary', async () => {
+    const { generate, gemini } = setup();
+    const result = await generate();
+    expect(result.value).toBeInstanceOf(Greeting);
+    expect(result.value.text).toBe('hello');
+    expect(result.meta).toMatchObject({
+      provider: 'gemini',
+      model: 'primary',
+      fallbackUsed: false,
+      usage: { inputTokens: 10, outputTokens: 5 },
+      attempts: [{ provider: 'gemini', model: 'primary', outcome: 'success' }],
+    });
+    expect(gemini.calls[0].request.responseFormat).toMatchObject({
+      type: 'json_schema',
+      name: 'greeting',
+      schema: { type: 'object', required: ['text'], additionalProperties: false },
+    });
+  });
+
+  it('falls back on overload and invalid output, then sticks to the route that answered', async () => {
+    const { generate, gemini, state } = setup();
+    gemini
+      .script('primary', { kind: 'overloaded', status: 503 })
+      .script('second', { text: 'Sure! Here you go.' });
+
+    const result = await generate();
+
+    expect(result.meta.attempts.map((attempt) => `${attempt.model}:${attempt.outcome}`)).toEqual([
+      'primary:overloaded',
+      'second:invalid_output',
+      'third:success',
+    ]);
+    expect(result.meta.fallbackUsed).toBe(true);
+    expect(routeId(state.sticky().route)).toBe('openai:third');
+    expect(state.sticky().reason).toBe('overloaded');
+  });
+
+  it('rejects JSON that breaks the schema as invalid_output', async () => {
+    const { generate, gemini } = setup();
+    gemini.script('primary', { text: '{"text": 42}' });
+    const result = await generate();
+    expect(result.meta.attempts[0].outcome).toBe('invalid_output');
+  });
+
+  it('retries a server error once on the same route', async () => {
+    const { generate, gemini } = setup();
+    gemini.script('primary', { kind: 'server_error' }, { kind: 'server_error' });
+    const result = await generate();
+    expect(result.meta.attempts.map((attempt) => `${attempt.model}:${attempt.outcome}`)).toEqual([
+      'primary:server_error',
+      'primary:server_error',
+      'second:success',
+    ]);
+  });
+
+  it('classifies a hang as a timeout from its own attempt timer, and clips the attempt to the deadline', async () => {
+    const { generate, gemini } = setup({ attemptTimeoutMs: 100, requestTimeoutMs: 5_000 });
+    gemini.script('primary', 'hang');
+    const result = await generate();
+    expect(result.meta.attempts.map((attempt) => attempt.outcome)).toEqual(['timeout', 'success']);
+    expect(gemini.calls[0].timeoutMs).toBeLessThanOrEqual(100);
+  });
+
+  it('disables a route after a bad key', async () => {
+    const { generate, gemini, state } = setup();
+    gemini.script('primary', { kind: 'auth' });
+    await generate();
+    state.reset();
+    const second = await generate();
+    expect(second.meta.attempts.map((attempt) => attempt.model)).toEqual(['second']);
+  });
+
+  it('ends in AllRoutesFailedError carrying every attempt and the soonest Retry-After', async () => {
+    const { generate, gemini, openai } = setup();
+    gemini
+      .script('primary', { kind: 'rate_limited', retryAfterMs: 30_000 })
+      .script('second', { kind: 'overloaded' });
+    openai.script('third', { kind: 'rate_limited', retryAfterMs: 12_500 });
+
+    const error = await generate().catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(AllRoutesFailedError);
+    const failed = error as AllRoutesFailedError;
+    expect(failed.attempts.map((attempt) => attempt.outcome)).toEqual([
+      'rate_limited',
+      'overloaded',
+      'rate_limited',
+    ]);
+    expect(failed.retryAfterSeconds).toBe(13);
+    expect(failed.reason).toBe('exhausted');
+  });
+
+  it('stops at once when the caller goes away', async () => {
+    const { generate, gemini, seen } = setup({ attemptTimeoutMs: 5_000 });
+    gemini.script('primary', 'hang');
+    const controller = new AbortController();
+    const pending = generate(controller.signal);
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toBeInstanceOf(RequestAbortedError);
+    expect(seen()).toEqual(['gemini:primary']);
+  });
+});

@@ -1,0 +1,73 @@
+import OpenAI from 'openai';
+import { mapOpenAiError, mapOpenAiFinishReason, toOpenAiStrictSchema } from './openai.mapping';
+
+const apiError = (status: number, body: object = {}, headers: Record<string, string> = {}) =>
+  OpenAI.APIError.generate(status, { error: body }, 'message', new Headers(headers));
+
+describe(mapOpenAiFinishReason.name, () => {
+  it.each([
+    ['stop', undefined],
+    ['length', 'truncated'],
+    ['content_filter', 'content_blocked'],
+    ['tool_calls', undefined],
+    [null, undefined],
+    ['something_new', undefined],
+  ])('%p → %p', (reason, kind) => {
+    expect(mapOpenAiFinishReason(reason)).toBe(kind);
+  });
+});
+
+describe(mapOpenAiError.name, () => {
+  it('classifies by SDK class and status', () => {
+    expect(mapOpenAiError(apiError(503))).toEqual({ kind: 'overloaded', status: 503 });
+    expect(mapOpenAiError(apiError(500))).toEqual({ kind: 'server_error', status: 500 });
+    expect(mapOpenAiError(apiError(401))).toEqual({ kind: 'auth', status: 401 });
+    expect(mapOpenAiError(apiError(400))).toEqual({ kind: 'bad_request', status: 400 });
+  });
+
+  it('reads Retry-After from a 429', () => {
+    expect(mapOpenAiError(apiError(429, {}, { 'retry-after-ms': '1200' }))).toEqual({
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterMs: 1200,
+    });
+  });
+
+  it('uses the structured code for context length, not the message', () => {
+    expect(mapOpenAiError(apiError(400, { code: 'context_length_exceeded' }))).toEqual({
+      kind: 'context_length',
+      status: 400,
+    });
+  });
+
+  it('timeouts and connection errors', () => {
+    expect(mapOpenAiError(new OpenAI.APIConnectionTimeoutError())).toEqual({ kind: 'timeout' });
+    expect(mapOpenAiError(new OpenAI.APIConnectionError({ message: 'x' }))).toEqual({
+      kind: 'network',
+    });
+    expect(mapOpenAiError(new TypeError('boom'))).toEqual({ kind: 'network' });
+  });
+});
+
+describe(toOpenAiStrictSchema.name, () => {
+  it('drops length keywords strict mode rejects, keeping everything else', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        name: { type: 'string', maxLength: 5, minLength: 1 },
+        tags: { type: 'array', items: { type: 'string', maxLength: 3 }, minItems: 1 },
+      },
+      required: ['name', 'tags'],
+      additionalProperties: false,
+    };
+    expect(toOpenAiStrictSchema(schema)).toEqual({
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        tags: { type: 'array', items: { type: 'string' }, minItems: 1 },
+      },
+      required: ['name', 'tags'],
+      additionalProperties: false,
+    });
+  });
+});
