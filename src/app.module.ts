@@ -1,18 +1,18 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { ScheduleModule } from '@nestjs/schedule';
 import { RequestIdMiddleware } from './common/request-id.middleware';
 import { appConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LlmModule } from './llm/llm.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ProfilesModule } from './profiles/profiles.module';
 
 @Module({
   imports: [
     // Configuration comes from the environment only; each namespace validates itself at boot.
     ConfigModule.forRoot({ ignoreEnvFile: true, load: [appConfig], cache: false }),
-    ScheduleModule.forRoot(),
+    MetricsModule,
     DatabaseModule,
     LlmModule,
     ProfilesModule,

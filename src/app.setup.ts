@@ -20,6 +20,5 @@ export function configureApp(
   );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
   return app;
 }

@@ -4,8 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { loadAppConfig, nestLogLevels } from './config/app.config';
 import { validateConfiguration } from './config';
+import { loadAppConfig, nestLogLevels } from './config/app.config';
+import { loadLlmConfig } from './config/llm.config';
+
+/** Margin past the drain and the longest request before a stuck shutdown gives up. */
+const SHUTDOWN_MARGIN_MS = 5_000;
 
 async function bootstrap(): Promise<void> {
   validateConfiguration();
@@ -21,6 +25,29 @@ async function bootstrap(): Promise<void> {
   configureApp(app, config);
   await app.listen(config.port);
   Logger.log(`Listening on ${await app.getUrl()}`, 'Bootstrap');
+
+  // Graceful shutdown: readiness 503 and drain, in-flight requests finish, probes stop, connections close, exit 0.
+  const shutdownLimitMs =
+    config.shutdownDrainMs + loadLlmConfig().requestTimeoutMs + SHUTDOWN_MARGIN_MS;
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    Logger.log(`${signal} received`, 'Bootstrap');
+    setTimeout(() => {
+      Logger.error(`Shutdown did not finish within ${shutdownLimitMs} ms; exiting`, 'Bootstrap');
+      process.exit(1);
+    }, shutdownLimitMs).unref();
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        Logger.error(`Shutdown failed: ${String(error)}`, 'Bootstrap');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -22,7 +22,8 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // These tests look at one request's policy; circuits (recovery.e2e-spec.ts) would carry state between them.
+    t = await startTestApp({ LLM_CIRCUIT_FAILURE_THRESHOLD: '100' });
   });
   afterAll(async () => {
     await t.close();

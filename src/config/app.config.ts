@@ -14,6 +14,7 @@ class AppEnvironment {
   @IsOptional()
   @Matches(/^\d+(kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
   BODY_LIMIT?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_MS?: number;
 }
 
 export interface AppConfig {
@@ -22,6 +23,8 @@ export interface AppConfig {
   logFormat: 'text' | 'json';
   production: boolean;
   bodyLimit: string;
+  /** After SIGTERM, how long readiness reports 503 while requests are still served, before the server closes. */
+  shutdownDrainMs: number;
 }
 
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -32,6 +35,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logFormat: parsed.LOG_FORMAT ?? 'text',
     production: parsed.NODE_ENV === 'production',
     bodyLimit: parsed.BODY_LIMIT ?? '100kb',
+    shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0),
   };
 }
 

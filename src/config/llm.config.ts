@@ -30,6 +30,10 @@ class LlmEnvironment {
   @IsOptional() @IsInt() @Min(100) @Max(600_000) LLM_ATTEMPT_TIMEOUT_MS?: number;
   @IsOptional() @IsInt() @Min(100) @Max(900_000) LLM_REQUEST_TIMEOUT_MS?: number;
   @IsOptional() @IsBooleanString() LLM_SIMULATOR?: string;
+  @IsOptional() @IsInt() @Min(100) @Max(3_600_000) LLM_HEALTHCHECK_INTERVAL_MS?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(20) LLM_HEALTHCHECK_SUCCESSES?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(100) LLM_CIRCUIT_FAILURE_THRESHOLD?: number;
+  @IsOptional() @IsString() LLM_PRICES?: string;
   @IsOptional() @IsString() OPENAI_API_KEY?: string;
   @IsOptional() @IsString() ANTHROPIC_API_KEY?: string;
   @IsOptional() @IsString() GEMINI_API_KEY?: string;
@@ -58,6 +62,48 @@ export interface LlmConfig {
   simulator: 'on' | 'off';
   /** Why the simulator is on, for the boot warning. */
   simulatorReason?: string;
+  healthcheckIntervalMs: number;
+  healthcheckSuccesses: number;
+  circuitFailureThreshold: number;
+  /** USD per million tokens by `provider:model`. */
+  prices: PriceTable;
+}
+
+export interface TokenPrice {
+  input: number;
+  output: number;
+}
+export type PriceTable = Record<string, TokenPrice>;
+
+/**
+ * List prices in USD per million tokens, as published when this table was written; estimates for the cost metric
+ * only. Override or extend with LLM_PRICES='{"openai:gpt-4o-mini":{"input":0.15,"output":0.6}}'.
+ */
+export const DEFAULT_PRICES: PriceTable = {
+  'gemini:gemini-3-flash-preview': { input: 0.5, output: 3.0 },
+  'gemini:gemini-2.5-flash': { input: 0.3, output: 2.5 },
+  'openai:gpt-4o-mini': { input: 0.15, output: 0.6 },
+  'anthropic:claude-haiku-4-5-20251001': { input: 1.0, output: 5.0 },
+};
+
+function parsePrices(text: string | undefined, problems: string[]): PriceTable {
+  if (text === undefined) return DEFAULT_PRICES;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not an object');
+    for (const price of Object.values(parsed as Record<string, unknown>)) {
+      const { input, output } = (price ?? {}) as Partial<TokenPrice>;
+      if (typeof input !== 'number' || typeof output !== 'number' || input < 0 || output < 0)
+        throw new Error('bad entry');
+    }
+    return { ...DEFAULT_PRICES, ...(parsed as PriceTable) };
+  } catch {
+    problems.push(
+      'LLM_PRICES: must be a JSON object of "provider:model": {"input": USD, "output": USD} per million tokens',
+    );
+    return DEFAULT_PRICES;
+  }
 }
 
 export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
@@ -112,6 +158,7 @@ export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
     }
   }
 
+  const prices = parsePrices(parsed.LLM_PRICES, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return {
     chain: buildChain({ provider: primaryProvider, model: primaryModel }, fallbacks),
@@ -120,6 +167,10 @@ export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
     requestTimeoutMs,
     simulator,
     simulatorReason,
+    healthcheckIntervalMs: parsed.LLM_HEALTHCHECK_INTERVAL_MS ?? 30_000,
+    healthcheckSuccesses: parsed.LLM_HEALTHCHECK_SUCCESSES ?? 2,
+    circuitFailureThreshold: parsed.LLM_CIRCUIT_FAILURE_THRESHOLD ?? 3,
+    prices,
   };
 }
 

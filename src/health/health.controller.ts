@@ -7,6 +7,7 @@ import {
 } from '@nestjs/terminus';
 import { DatabaseService } from '../database/database.service';
 import { LlmStatusService, LlmStatus } from '../llm/llm-status.service';
+import { EventLoopIndicator } from './event-loop.indicator';
 import { LifecycleService } from './lifecycle.service';
 
 /** Heap ceiling for liveness: far above normal use, low enough to restart a leaking pod. */
@@ -21,13 +22,17 @@ export class HealthController {
     private readonly database: DatabaseService,
     private readonly lifecycle: LifecycleService,
     private readonly llmStatus: LlmStatusService,
+    private readonly eventLoop: EventLoopIndicator,
   ) {}
 
   /** Liveness: the process answers and its heap is sane. Never depends on a provider or the database. */
   @Get('live')
   @HealthCheck()
   live() {
-    return this.health.check([() => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES)]);
+    return this.health.check([
+      () => this.eventLoop.check(),
+      () => this.memory.checkHeap('heap', HEAP_LIMIT_BYTES),
+    ]);
   }
 
   /**

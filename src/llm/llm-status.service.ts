@@ -3,26 +3,34 @@ import type { ConfigType } from '@nestjs/config';
 import { llmConfig } from '../config/llm.config';
 import { LLM_PROVIDERS } from './llm.tokens';
 import { LlmProvider } from './llm.types';
-import { RouteStateService } from './route-state.service';
-import { ProviderName, sameRoute } from './routes';
+import { RouteCounts, RouteStateService } from './route-state.service';
+import { ProviderName, routeId } from './routes';
 
 export interface RouteStatus {
   provider: ProviderName;
   model: string;
   keyConfigured: boolean;
-  /** usable: in the chain; skipped: no key; disabled: key rejected (401/403). */
-  state: 'usable' | 'skipped' | 'disabled';
+  /**
+   * closed: takes traffic; open: skipped after repeated availability failures; half_open: probes succeeding;
+   * disabled: key rejected (401/403); skipped: no key configured.
+   */
+  state: 'closed' | 'open' | 'half_open' | 'disabled' | 'skipped';
   reason?: string;
   sticky: boolean;
+  openedAt?: string;
+  consecutiveFailures?: number;
+  lastProbe?: { at: string; ok: boolean; outcome: string };
+  counts?: RouteCounts;
 }
 
 export interface LlmStatus {
   simulated: boolean;
   sticky: { provider: ProviderName; model: string; since: string | null; reason: string | null };
+  healthcheck: { intervalMs: number; successesToRecover: number; circuitFailureThreshold: number };
   routes: RouteStatus[];
 }
 
-/** A read-only view of the LLM layer for /health/llm. Reads state; never calls a provider. */
+/** A read-only view of the LLM layer for /health/llm. Reads state; never calls a provider; no key material. */
 @Injectable()
 export class LlmStatusService {
   constructor(
@@ -34,6 +42,9 @@ export class LlmStatusService {
   status(): LlmStatus {
     const sticky = this.routeState.sticky();
     const configured = new Set(this.providers.filter((p) => p.configured).map((p) => p.name));
+    const health = new Map(
+      this.routeState.snapshot().map((entry) => [routeId(entry.route), entry]),
+    );
     return {
       simulated: this.config.simulator === 'on',
       sticky: {
@@ -42,22 +53,45 @@ export class LlmStatusService {
         since: sticky.since?.toISOString() ?? null,
         reason: sticky.reason ?? null,
       },
-      routes: this.config.chain.map((route) => {
+      healthcheck: {
+        intervalMs: this.config.healthcheckIntervalMs,
+        successesToRecover: this.config.healthcheckSuccesses,
+        circuitFailureThreshold: this.config.circuitFailureThreshold,
+      },
+      routes: this.config.chain.map((route): RouteStatus => {
         const keyConfigured = configured.has(route.provider);
-        const disabledReason = this.routeState.disabledReason(route);
-        const state: RouteStatus['state'] = !keyConfigured
-          ? 'skipped'
-          : disabledReason
-            ? 'disabled'
-            : 'usable';
+        const entry = health.get(routeId(route));
+        if (!entry) {
+          return {
+            provider: route.provider,
+            model: route.model,
+            keyConfigured,
+            state: 'skipped',
+            reason: `no API key for ${route.provider}`,
+            sticky: false,
+          };
+        }
         return {
           provider: route.provider,
           model: route.model,
           keyConfigured,
-          state,
-          ...(state === 'skipped' ? { reason: `no API key for ${route.provider}` } : {}),
-          ...(disabledReason ? { reason: `key rejected (${disabledReason})` } : {}),
-          sticky: sameRoute(route, sticky.route),
+          state: entry.disabledReason !== undefined ? 'disabled' : entry.circuit,
+          ...(entry.disabledReason !== undefined
+            ? { reason: `key rejected (${entry.disabledReason})` }
+            : {}),
+          sticky: entry.index === sticky.index,
+          ...(entry.openedAt ? { openedAt: entry.openedAt.toISOString() } : {}),
+          consecutiveFailures: entry.consecutiveAvailabilityFailures,
+          ...(entry.lastProbe
+            ? {
+                lastProbe: {
+                  at: entry.lastProbe.at.toISOString(),
+                  ok: entry.lastProbe.ok,
+                  outcome: entry.lastProbe.outcome,
+                },
+              }
+            : {}),
+          counts: entry.counts,
         };
       }),
     };

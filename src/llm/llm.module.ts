@@ -1,9 +1,13 @@
 import { Logger, Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
+import { MetricsModule } from '../metrics/metrics.module';
 import { llmConfig } from '../config/llm.config';
 import { EmbeddedSimulatorService } from './embedded-simulator.service';
 import { LlmService } from './llm.service';
 import { LlmStatusService } from './llm-status.service';
+import { LlmMetrics } from './llm-metrics.service';
+import { RouteHealthChecker } from './route-health-checker.service';
 import { LLM_CLIENT_SETTINGS, LLM_PROVIDERS, LLM_USABLE_CHAIN } from './llm.tokens';
 import { LlmProvider } from './llm.types';
 import { AnthropicProvider } from './providers/anthropic.provider';
@@ -65,7 +69,7 @@ function usableChain(config: ConfigType<typeof llmConfig>, providers: LlmProvide
  * Import it and inject `LlmService`.
  */
 @Module({
-  imports: [ConfigModule.forFeature(llmConfig)],
+  imports: [ConfigModule.forFeature(llmConfig), ScheduleModule.forRoot(), MetricsModule],
   providers: [
     EmbeddedSimulatorService,
     {
@@ -88,9 +92,18 @@ function usableChain(config: ConfigType<typeof llmConfig>, providers: LlmProvide
       useFactory: usableChain,
     },
     RouteStateService,
+    LlmMetrics,
     LlmService,
     LlmStatusService,
+    RouteHealthChecker,
   ],
-  exports: [LlmService, RouteStateService, LlmStatusService, LLM_PROVIDERS],
+  exports: [
+    LlmService,
+    RouteStateService,
+    LlmStatusService,
+    RouteHealthChecker,
+    LlmMetrics,
+    LLM_PROVIDERS,
+  ],
 })
 export class LlmModule {}

@@ -1,5 +1,7 @@
 import { IsString } from 'class-validator';
-import { LlmConfig } from '../config/llm.config';
+import { Registry } from 'prom-client';
+import { DEFAULT_PRICES, LlmConfig } from '../config/llm.config';
+import { LlmMetrics } from './llm-metrics.service';
 import {
   AllRoutesFailedError,
   FailureKind,
@@ -55,9 +57,16 @@ const chain = parseRouteList('gemini:primary,gemini:second,openai:third');
 function setup(overrides: Partial<LlmConfig> = {}) {
   const gemini = new FakeProvider('gemini');
   const openai = new FakeProvider('openai');
-  const config = { attemptTimeoutMs: 200, requestTimeoutMs: 5_000, ...overrides } as LlmConfig;
-  const state = new RouteStateService(chain);
-  const service = new LlmService([gemini, openai], config, state);
+  const config = {
+    attemptTimeoutMs: 200,
+    requestTimeoutMs: 5_000,
+    circuitFailureThreshold: 3,
+    prices: DEFAULT_PRICES,
+    ...overrides,
+  } as LlmConfig;
+  const state = new RouteStateService(chain, config);
+  const metrics = new LlmMetrics(new Registry(), state, config);
+  const service = new LlmService([gemini, openai], config, state, metrics);
   const generate = (signal?: AbortSignal) =>
     service.generateObject({
       schema: Greeting,

@@ -19,9 +19,11 @@ import {
   ProviderRequest,
   ProviderResponse,
 } from './llm.types';
+import { LlmMetrics } from './llm-metrics.service';
 import { RouteStateService } from './route-state.service';
 import { ProviderName, Route, routeLabel } from './routes';
-import { InvalidOutputError, jsonSchemaFor, parseStructuredOutput } from './structured-output';
+import { jsonSchemaFor } from './structured-output';
+import { attemptRoute, Interpret, interpretAs } from './attempt';
 
 /** The least time worth starting an attempt with (capped by the attempt timeout). */
 const MIN_ATTEMPT_MS = 1_000;
@@ -47,12 +49,6 @@ export interface GenerateObjectParams<T extends object> extends CallOptions {
   temperature?: number;
 }
 
-/** Turns a provider's answer into the caller's value, throwing ProviderError(invalid_output) when it is unusable. */
-export type Interpret<T> = (response: ProviderResponse, route: Route) => Promise<T>;
-
-/** Why the attempt's own timer fired, to tell a hang apart from the caller leaving. */
-class AttemptTimeout extends Error {}
-
 /**
  * The fallback loop, written once: walk the routes in order, apply the failure policy after each failed attempt,
  * record every attempt, and end in a result or `AllRoutesFailedError`. The only retry loop in the process (the SDK
@@ -67,6 +63,7 @@ export class LlmService {
     @Inject(LLM_PROVIDERS) providers: LlmProvider[],
     @Inject(llmConfig.KEY) private readonly config: ConfigType<typeof llmConfig>,
     private readonly routeState: RouteStateService,
+    private readonly metrics: LlmMetrics,
   ) {
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
   }
@@ -77,14 +74,6 @@ export class LlmService {
       { role: 'system', content: params.system },
       { role: 'user', content: params.prompt },
     ];
-    const interpret: Interpret<T> = async (response, route) => {
-      try {
-        return await parseStructuredOutput(response.text, params.schema);
-      } catch (error) {
-        if (!(error instanceof InvalidOutputError)) throw error;
-        throw new ProviderError(route, { kind: 'invalid_output' }, { detail: error.reason });
-      }
-    };
     return this.run(
       {
         messages,
@@ -96,7 +85,7 @@ export class LlmService {
         maxOutputTokens: params.maxOutputTokens,
         temperature: params.temperature,
       },
-      interpret,
+      interpretAs(params.schema),
       params,
     );
   }
@@ -115,16 +104,20 @@ export class LlmService {
     const attempts: AttemptRecord[] = [];
     const retryHintsMs: number[] = [];
     let firstFailure: FailureKind | undefined;
+    let lastFailed: { route: Route; kind: FailureKind } | undefined;
     this.logger.debug(`Prompt${tag}: ${JSON.stringify(request.messages)}`);
 
-    for (const [position, { route, index }] of plan.routes.entries()) {
+    for (const { route, index } of plan.routes) {
       if (this.routeState.isDisabled(route)) continue;
-      if (position > 0 && attempts.length > 0)
+      if (lastFailed) {
         this.logger.warn(`Falling back to ${routeLabel(route)}${tag}`);
+        this.metrics.fallback(lastFailed.route, route, lastFailed.kind);
+      }
       let retriesOnRoute = 0;
       for (;;) {
         const remainingMs = deadline - performance.now();
-        if (remainingMs < minAttemptMs) return this.fail(attempts, retryHintsMs, 'deadline', tag);
+        if (remainingMs < minAttemptMs)
+          return this.fail(started, attempts, retryHintsMs, 'deadline', tag);
         const attemptStarted = performance.now();
         this.logger.log(`Calling ${routeLabel(route)} (attempt ${attempts.length + 1})${tag}`);
         try {
@@ -166,6 +159,9 @@ export class LlmService {
             durationMs,
           });
           firstFailure ??= error.kind;
+          lastFailed = { route, kind: error.kind };
+          this.routeState.recordAttempt(index, error.kind);
+          this.metrics.attempt(route, error.kind, durationMs);
           if (error.retryAfterMs !== undefined) retryHintsMs.push(error.retryAfterMs);
           const decision = decideAfterFailure(error, {
             retriesOnRoute,
@@ -189,6 +185,7 @@ export class LlmService {
       }
     }
     return this.fail(
+      started,
       attempts,
       retryHintsMs,
       plan.routes.length === 0 ? 'no_route' : 'exhausted',
@@ -207,25 +204,8 @@ export class LlmService {
     const provider = this.providers.get(route.provider);
     if (!provider)
       throw new ProviderError(route, { kind: 'auth' }, { detail: 'provider not registered' });
-    if (callerSignal?.aborted) throw new RequestAbortedError();
     const timeoutMs = Math.max(1, Math.floor(Math.min(this.config.attemptTimeoutMs, remainingMs)));
-    const timer = new AbortController();
-    const handle = setTimeout(() => timer.abort(new AttemptTimeout()), timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, timer.signal]) : timer.signal;
-    try {
-      const response = await provider.generate(
-        { ...request, model: route.model },
-        { signal, timeoutMs },
-      );
-      return { value: await interpret(response, route), response };
-    } catch (error) {
-      if (callerSignal?.aborted) throw new RequestAbortedError();
-      if (timer.signal.aborted)
-        throw new ProviderError(route, { kind: 'timeout' }, { cause: error });
-      throw error;
-    } finally {
-      clearTimeout(handle);
-    }
+    return attemptRoute(provider, route, request, interpret, timeoutMs, callerSignal);
   }
 
   private async pause(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
@@ -237,6 +217,7 @@ export class LlmService {
   }
 
   private fail(
+    started: number,
     attempts: AttemptRecord[],
     retryHintsMs: number[],
     reason: AllRoutesFailedError['reason'],

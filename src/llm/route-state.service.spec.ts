@@ -6,7 +6,7 @@ const chain = parseRouteList('gemini:primary,gemini:second,openai:third');
 describe(RouteStateService.name, () => {
   let state: RouteStateService;
   beforeEach(() => {
-    state = new RouteStateService(chain);
+    state = new RouteStateService(chain, { circuitFailureThreshold: 3 });
   });
 
   it('starts at the primary and plans the whole chain in order', () => {

@@ -1,0 +1,137 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { llmConfig } from '../config/llm.config';
+import { AttemptOutcome, TokenUsage } from './llm.types';
+import { RouteStateService } from './route-state.service';
+import { Route, routeId, routeLabel } from './routes';
+
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
+const CIRCUIT_STATES = ['closed', 'open', 'half_open', 'disabled'] as const;
+
+/** The fallback layer's Prometheus metrics. Gauges read the route state at scrape time. */
+@Injectable()
+export class LlmMetrics {
+  private readonly attempts: Counter<'provider' | 'model' | 'outcome'>;
+  private readonly fallbacks: Counter<'from' | 'to' | 'reason'>;
+  private readonly requestSeconds: Histogram<'outcome'>;
+  private readonly attemptSeconds: Histogram<'provider' | 'model' | 'outcome'>;
+  private readonly tokens: Counter<'provider' | 'model' | 'direction'>;
+  private readonly cost: Counter<'provider' | 'model'>;
+  private readonly probes: Counter<'provider' | 'model' | 'outcome'>;
+
+  constructor(
+    registry: Registry,
+    routeState: RouteStateService,
+    @Inject(llmConfig.KEY) private readonly config: Pick<ConfigType<typeof llmConfig>, 'prices'>,
+  ) {
+    const registers = [registry];
+    this.attempts = new Counter({
+      name: 'llm_attempts_total',
+      help: 'Provider calls by route and outcome',
+      labelNames: ['provider', 'model', 'outcome'],
+      registers,
+    });
+    this.fallbacks = new Counter({
+      name: 'llm_fallbacks_total',
+      help: 'Moves from a failed route to the next one within a request',
+      labelNames: ['from', 'to', 'reason'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: 'llm_request_duration_seconds',
+      help: 'Whole LLM requests across every attempt, backoff and wait',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.attemptSeconds = new Histogram({
+      name: 'llm_attempt_duration_seconds',
+      help: 'One provider call',
+      labelNames: ['provider', 'model', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'llm_tokens_total',
+      help: 'Tokens of successful calls by route and direction',
+      labelNames: ['provider', 'model', 'direction'],
+      registers,
+    });
+    this.cost = new Counter({
+      name: 'llm_cost_usd_total',
+      help: 'Estimated cost in USD from the configured price table (LLM_PRICES)',
+      labelNames: ['provider', 'model'],
+      registers,
+    });
+    this.probes = new Counter({
+      name: 'llm_probes_total',
+      help: 'Scheduled health probes by route and outcome',
+      labelNames: ['provider', 'model', 'outcome'],
+      registers,
+    });
+    new Gauge({
+      name: 'llm_sticky_route',
+      help: '1 for the route traffic currently starts at',
+      labelNames: ['provider', 'model'],
+      registers,
+      collect() {
+        const sticky = routeState.sticky();
+        for (const route of routeState.routes) {
+          this.set(
+            { provider: route.provider, model: route.model },
+            routeId(route) === routeId(sticky.route) ? 1 : 0,
+          );
+        }
+      },
+    });
+    new Gauge({
+      name: 'llm_route_state',
+      help: '1 for the state each route is in (closed, open, half_open, disabled)',
+      labelNames: ['provider', 'model', 'state'],
+      registers,
+      collect() {
+        for (const health of routeState.snapshot()) {
+          const current = health.disabledReason !== undefined ? 'disabled' : health.circuit;
+          for (const state of CIRCUIT_STATES) {
+            this.set(
+              { provider: health.route.provider, model: health.route.model, state },
+              state === current ? 1 : 0,
+            );
+          }
+        }
+      },
+    });
+  }
+
+  attempt(route: Route, outcome: AttemptOutcome, durationMs: number): void {
+    const labels = { provider: route.provider, model: route.model, outcome };
+    this.attempts.inc(labels);
+    this.attemptSeconds.observe(labels, durationMs / 1000);
+  }
+
+  fallback(from: Route, to: Route, reason: AttemptOutcome): void {
+    this.fallbacks.inc({ from: routeLabel(from), to: routeLabel(to), reason });
+  }
+
+  request(outcome: 'success' | 'failed', durationMs: number): void {
+    this.requestSeconds.observe({ outcome }, durationMs / 1000);
+  }
+
+  usage(route: Route, usage: TokenUsage): void {
+    const labels = { provider: route.provider, model: route.model };
+    this.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
+    this.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
+    const price = this.config.prices[routeId(route)];
+    if (price) {
+      this.cost.inc(
+        labels,
+        (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000,
+      );
+    }
+  }
+
+  probe(route: Route, outcome: AttemptOutcome): void {
+    this.probes.inc({ provider: route.provider, model: route.model, outcome });
+  }
+}

@@ -1,0 +1,29 @@
+import { Controller, Get, Global, Header, Module } from '@nestjs/common';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+/** One Prometheus registry per app (not prom-client's global one), with the process's default metrics. */
+function createRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly registry: Registry) {}
+
+  /** Prometheus text format. */
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+@Global()
+@Module({
+  providers: [{ provide: Registry, useFactory: createRegistry }],
+  controllers: [MetricsController],
+  exports: [Registry],
+})
+export class MetricsModule {}
