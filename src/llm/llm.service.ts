@@ -136,7 +136,11 @@ export class LlmService {
             durationMs,
           });
           this.logger.log(`${routeLabel(route)} took ${(durationMs / 1000).toFixed(2)}s${tag}`);
+          this.routeState.recordAttempt(index, 'success');
           this.routeState.recordSuccess(plan, index, firstFailure);
+          this.metrics.attempt(route, 'success', durationMs);
+          this.metrics.usage(route, response.usage);
+          this.metrics.request('success', performance.now() - started);
           return {
             value,
             meta: {

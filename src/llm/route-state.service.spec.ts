@@ -62,3 +62,80 @@ describe(RouteStateService.name, () => {
     expect(state.disabledReason(chain[0])).toBe('auth (401)');
   });
 });
+
+describe(`${RouteStateService.name} circuits`, () => {
+  let state: RouteStateService;
+  beforeEach(() => {
+    state = new RouteStateService(chain, { circuitFailureThreshold: 3 });
+  });
+  const circuit = (index: number) => state.snapshot()[index].circuit;
+
+  it('opens after 3 availability failures in a row, and user traffic skips the open route', () => {
+    state.recordAttempt(0, 'overloaded');
+    state.recordAttempt(0, 'timeout');
+    expect(circuit(0)).toBe('closed');
+    state.recordAttempt(0, 'server_error');
+    expect(circuit(0)).toBe('open');
+    expect(state.plan().routes.map(({ index }) => index)).toEqual([1, 2]);
+  });
+
+  it('a success in between starts the count again', () => {
+    state.recordAttempt(0, 'overloaded');
+    state.recordAttempt(0, 'overloaded');
+    state.recordAttempt(0, 'success');
+    state.recordAttempt(0, 'overloaded');
+    expect(circuit(0)).toBe('closed');
+  });
+
+  it('rate limits and bad output count apart and never open the circuit', () => {
+    for (let i = 0; i < 5; i += 1) state.recordAttempt(0, 'rate_limited');
+    for (let i = 0; i < 5; i += 1) state.recordAttempt(0, 'invalid_output');
+    expect(circuit(0)).toBe('closed');
+    expect(state.snapshot()[0].counts).toMatchObject({
+      rateLimits: 5,
+      badOutputs: 5,
+      availabilityFailures: 0,
+    });
+  });
+
+  it('tries open routes rather than refusing when no closed route is left', () => {
+    for (const index of [0, 1, 2])
+      for (let i = 0; i < 3; i += 1) state.recordAttempt(index, 'network');
+    expect(state.plan().routes.map(({ index }) => index)).toEqual([0, 1, 2]);
+  });
+
+  it('probes go to routes ahead of the sticky one and to open routes; half-open after one success, closed after N', () => {
+    state.recordSuccess(state.plan(), 1, 'overloaded');
+    for (let i = 0; i < 3; i += 1) state.recordAttempt(2, 'timeout');
+    expect(state.probeTargets().map(({ index }) => index)).toEqual([0, 2]);
+
+    state.recordProbe(2, 'success', 2);
+    expect(circuit(2)).toBe('half_open');
+    state.recordProbe(2, 'overloaded', 2);
+    expect(circuit(2)).toBe('open');
+    state.recordProbe(2, 'success', 2);
+    state.recordProbe(2, 'success', 2);
+    expect(circuit(2)).toBe('closed');
+  });
+
+  it('moves traffic back to the earliest route with N probe successes in a row, and only then', () => {
+    state.recordSuccess(state.plan(), 2, 'overloaded');
+    state.recordProbe(0, 'success', 2);
+    state.recordProbe(1, 'success', 2);
+    expect(state.recoverIfHealthy(2)).toBeUndefined();
+    state.recordProbe(0, 'success', 2);
+    state.recordProbe(1, 'success', 2);
+    expect(state.recoverIfHealthy(2)).toEqual(chain[0]);
+    expect(state.sticky()).toMatchObject({ index: 0, reason: 'recovered' });
+    expect(state.needsProbing()).toBe(false);
+  });
+
+  it('a flapping route never collects N successes in a row', () => {
+    state.recordSuccess(state.plan(), 1, 'overloaded');
+    for (let round = 0; round < 10; round += 1) {
+      state.recordProbe(0, round % 2 === 0 ? 'success' : 'overloaded', 2);
+      expect(state.recoverIfHealthy(2)).toBeUndefined();
+    }
+    expect(state.sticky().index).toBe(1);
+  });
+});

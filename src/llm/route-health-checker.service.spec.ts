@@ -1,0 +1,112 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Registry } from 'prom-client';
+import { DEFAULT_PRICES, LlmConfig } from '../config/llm.config';
+import { LlmMetrics } from './llm-metrics.service';
+import { ProviderError } from './llm.errors';
+import { LlmProvider, ProviderCallOptions, ProviderRequest, ProviderResponse } from './llm.types';
+import { RouteHealthChecker } from './route-health-checker.service';
+import { RouteStateService } from './route-state.service';
+import { parseRouteList } from './routes';
+
+/** Answers probes per model: healthy or overloaded, switchable at will; counts calls. */
+class SwitchableProvider implements LlmProvider {
+  readonly name = 'gemini' as const;
+  readonly configured = true;
+  readonly down = new Set<string>();
+  readonly calls: string[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+
+  async generate(
+    request: ProviderRequest,
+    _options: ProviderCallOptions,
+  ): Promise<ProviderResponse> {
+    this.calls.push(request.model);
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await Promise.resolve();
+    this.inFlight -= 1;
+    if (this.down.has(request.model)) {
+      throw new ProviderError(
+        { provider: 'gemini', model: request.model },
+        { kind: 'overloaded', status: 503 },
+      );
+    }
+    return { text: '{"status":"ok"}', usage: { inputTokens: 1, outputTokens: 1 } };
+  }
+}
+
+const chain = parseRouteList('gemini:primary,gemini:second,gemini:third');
+
+function setup() {
+  const config = {
+    attemptTimeoutMs: 1_000,
+    healthcheckIntervalMs: 30_000,
+    healthcheckSuccesses: 2,
+    circuitFailureThreshold: 3,
+    prices: DEFAULT_PRICES,
+  } as LlmConfig;
+  const provider = new SwitchableProvider();
+  const state = new RouteStateService(chain, config);
+  const scheduler = new SchedulerRegistry();
+  const checker = new RouteHealthChecker(
+    config,
+    [provider],
+    state,
+    new LlmMetrics(new Registry(), state, config),
+    scheduler,
+  );
+  return { provider, state, checker, scheduler };
+}
+
+describe(RouteHealthChecker.name, () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('does nothing while traffic is on a healthy primary', async () => {
+    const { provider, checker } = setup();
+    await checker.runProbes();
+    expect(provider.calls).toEqual([]);
+  });
+
+  it('probes routes ahead of the sticky one and moves back to the earliest after two successful rounds', async () => {
+    const { provider, state, checker } = setup();
+    provider.down.add('primary').add('second');
+    state.recordSuccess(state.plan(), 2, 'overloaded');
+
+    await checker.runProbes();
+    expect(provider.calls).toEqual(['primary', 'second']);
+    provider.down.clear();
+    await checker.runProbes();
+    expect(state.sticky().index).toBe(2);
+    await checker.runProbes();
+
+    expect(state.sticky()).toMatchObject({ index: 0, reason: 'recovered' });
+    expect(provider.calls).toEqual(['primary', 'second', 'primary', 'second', 'primary', 'second']);
+    await checker.runProbes();
+    expect(provider.calls).toHaveLength(6);
+  });
+
+  it('never overlaps rounds', async () => {
+    const { provider, state, checker } = setup();
+    state.recordSuccess(state.plan(), 2, 'overloaded');
+    await Promise.all([checker.runProbes(), checker.runProbes(), checker.runProbes()]);
+    expect(provider.calls).toEqual(['primary', 'second']);
+    expect(provider.maxInFlight).toBe(1);
+  });
+
+  it('runs on its interval with jitter, and stops at shutdown', async () => {
+    jest.useFakeTimers();
+    const { provider, state, checker } = setup();
+    state.recordSuccess(state.plan(), 1, 'overloaded');
+    checker.onApplicationBootstrap();
+
+    await jest.advanceTimersByTimeAsync(26_000);
+    expect(provider.calls).toEqual([]);
+    await jest.advanceTimersByTimeAsync(8_000);
+    expect(provider.calls).toEqual(['primary']);
+
+    await checker.beforeApplicationShutdown();
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(provider.calls).toEqual(['primary']);
+  });
+});
