@@ -7,6 +7,8 @@ import { HealthModule } from './health/health.module';
 import { LlmModule } from './llm/llm.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProfilesModule } from './profiles/profiles.module';
+import { CoursesModule } from './courses/courses.module';
+import { LessonsModule } from './lessons/lessons.module';
 
 @Module({
   imports: [
@@ -16,6 +18,8 @@ import { ProfilesModule } from './profiles/profiles.module';
     DatabaseModule,
     LlmModule,
     ProfilesModule,
+    CoursesModule,
+    LessonsModule,
     HealthModule,
   ],
 })

@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AllRoutesFailedError, DomainError } from '../llm/llm.errors';
+import type { LessonRulesError } from '../lessons/lesson-pipeline.service';
+import { AllRoutesFailedError } from '../llm/llm.errors';
+import { DomainError } from './domain-error';
 import { requestIdOf } from './request-id.middleware';
 
 interface ErrorBody {
@@ -9,6 +11,9 @@ interface ErrorBody {
   message: string | string[];
   [extra: string]: unknown;
 }
+
+/** Retry-After when even the fallback lesson broke the rules: a fresh generation may well pass. */
+const RULES_RETRY_AFTER_SECONDS = 5;
 
 const REASON: Record<number, string> = {
   400: 'Bad Request',
@@ -120,6 +125,20 @@ export class HttpExceptionFilter implements ExceptionFilter {
             requestId,
           },
           headers: { 'Retry-After': String(failed.retryAfterSeconds) },
+        };
+      }
+      case 'lesson_rules_failed': {
+        const failed = error as LessonRulesError;
+        return {
+          body: {
+            statusCode: 503,
+            error: REASON[503],
+            message: failed.message,
+            problems: failed.problems,
+            calls: failed.calls.map(({ step, provider, model }) => ({ step, provider, model })),
+            requestId,
+          },
+          headers: { 'Retry-After': String(RULES_RETRY_AFTER_SECONDS) },
         };
       }
       case 'not_found':

@@ -1,5 +1,6 @@
 import { loadAppConfig } from './app.config';
 import { loadDatabaseConfig } from './database.config';
+import { loadLessonsConfig } from './lessons.config';
 import { loadLlmConfig } from './llm.config';
 
 /**
@@ -10,4 +11,5 @@ export function validateConfiguration(env: NodeJS.ProcessEnv = process.env): voi
   loadAppConfig(env);
   loadDatabaseConfig(env);
   loadLlmConfig(env);
+  loadLessonsConfig(env);
 }

@@ -1,5 +1,6 @@
 import { ProviderName, Route, routeLabel } from './routes';
 import type { AttemptRecord } from './llm.types';
+import { DomainError } from '../common/domain-error';
 
 /** Every way a provider call can fail, decided at the provider boundary. */
 export const FAILURE_KINDS = [
@@ -48,13 +49,6 @@ export class ProviderError extends Error {
   }
 }
 
-/** Base of the errors the HTTP layer maps to responses (one exception filter does it). */
-export abstract class DomainError extends Error {
-  abstract readonly code: DomainErrorCode;
-}
-
-export type DomainErrorCode = 'all_routes_failed' | 'not_found' | 'request_aborted';
-
 /** Every route failed or the request deadline ran out: carries every attempt. */
 export class AllRoutesFailedError extends DomainError {
   readonly code = 'all_routes_failed' as const;
@@ -79,13 +73,5 @@ export class RequestAbortedError extends DomainError {
   constructor() {
     super('The request was aborted by the caller');
     this.name = 'RequestAbortedError';
-  }
-}
-
-export class NotFoundError extends DomainError {
-  readonly code = 'not_found' as const;
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotFoundError';
   }
 }

@@ -12,7 +12,7 @@ import {
 import type { Response } from 'express';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
 import { CreateProfileDto } from './dto/create-profile.dto';
-import { ProfileQueryDto } from './dto/profile-query.dto';
+import { RefreshQueryDto } from '../common/refresh-query.dto';
 import { ProfilesService, ProfileView } from './profiles.service';
 
 @Controller('profiles')
@@ -23,7 +23,7 @@ export class ProfilesController {
   @Post()
   async create(
     @Body() body: CreateProfileDto,
-    @Query() query: ProfileQueryDto,
+    @Query() query: RefreshQueryDto,
     @RequestCtx() context: RequestContext,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ProfileView> {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { SingleFlight } from '../common/single-flight';
 import { ProfileRow } from '../database/schema';
-import { NotFoundError } from '../llm/llm.errors';
+import { NotFoundError } from '../common/domain-error';
 import { LlmService } from '../llm/llm.service';
 import { LlmCallMeta } from '../llm/llm.types';
 import { CreateProfileDto, ExperienceLevel } from './dto/create-profile.dto';
@@ -109,13 +109,22 @@ export class ProfilesService {
 }
 
 function toView(row: ProfileRow, fromCache: boolean): ProfileView {
+  const generated = row.profile as GeneratedProfileDto;
   return {
     id: row.id,
+    // jsonb keeps keys sorted its own way; answer in the documented order.
     profile: {
       profession: row.profession,
       industry: row.industry,
       experienceLevel: row.experienceLevel as ExperienceLevel,
-      ...(row.profile as GeneratedProfileDto),
+      dailyResponsibilities: generated.dailyResponsibilities,
+      painPoints: generated.painPoints,
+      typicalOutputs: generated.typicalOutputs,
+      technicalComfortLevel: generated.technicalComfortLevel,
+      learningStyleNotes: generated.learningStyleNotes,
+      professionalGoals: generated.professionalGoals,
+      safetyPriorities: generated.safetyPriorities,
+      highStakesAreas: generated.highStakesAreas,
     },
     generatedFromCache: fromCache,
     llm: row.llm as ProfileLlmInfo,

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { isLessonSchema, simulatedLesson } from './lesson-fixture';
 import { sampleFromSchema } from './sample-from-schema';
 
 export type SimulatedProvider = 'openai' | 'anthropic' | 'gemini';
@@ -296,6 +297,19 @@ function schemaOf(call: ParsedCall): JsonObject | undefined {
   }
 }
 
+/** Every string in a request body, joined: the prompt as the model would read it, whatever the wire format. */
+function promptText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(promptText).join('\n');
+  if (typeof value === 'object' && value !== null)
+    return Object.values(value).map(promptText).join('\n');
+  return '';
+}
+
+function sampleFor(schema: JsonObject, call: ParsedCall): unknown {
+  return isLessonSchema(schema) ? simulatedLesson(promptText(call.body)) : sampleFromSchema(schema);
+}
+
 function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
@@ -307,7 +321,7 @@ function answerFor(
 ): Answer {
   const { provider } = call;
   const promptTokens = estimateTokens(JSON.stringify(call.body));
-  const value = behaviour.json ?? (schema ? sampleFromSchema(schema) : undefined);
+  const value = behaviour.json ?? (schema ? sampleFor(schema, call) : undefined);
   const document =
     value === undefined
       ? `Simulated answer from ${provider}/${call.model}.`

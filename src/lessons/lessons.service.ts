@@ -1,0 +1,141 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { NotFoundError } from '../common/domain-error';
+import { SingleFlight } from '../common/single-flight';
+import { CoursesService } from '../courses/courses.service';
+import { LessonRow } from '../database/schema';
+import { ProfilesService } from '../profiles/profiles.service';
+import { Adaptation, CreateLessonDto } from './dto/create-lesson.dto';
+import { LessonContentDto } from './dto/lesson-content.dto';
+import { LessonCall, LessonPipeline, LessonPipelineName } from './lesson-pipeline.service';
+import { Difficulty } from './lesson-rules';
+import { LessonsRepository } from './lessons.repository';
+import { PromptLibrary } from './prompt-library';
+
+interface StoredGeneration {
+  pipeline: LessonPipelineName;
+  durationMs: number;
+  calls: LessonCall[];
+}
+
+export interface LessonView {
+  id: string;
+  courseId: string;
+  lessonId: string;
+  difficulty: number;
+  profileId: string;
+  adaptation: Adaptation | null;
+  content: LessonContentDto;
+  generation: StoredGeneration & { cacheHit: boolean };
+  createdAt: string;
+}
+
+@Injectable()
+export class LessonsService {
+  private readonly logger = new Logger(LessonsService.name);
+  private readonly generations = new SingleFlight<LessonRow>();
+
+  constructor(
+    private readonly courses: CoursesService,
+    private readonly profiles: ProfilesService,
+    private readonly pipeline: LessonPipeline,
+    private readonly prompts: PromptLibrary,
+    private readonly repository: LessonsRepository,
+  ) {}
+
+  /**
+   * The stored lesson for (course, lesson, difficulty, profile content, adaptation, prompt versions), or a new one.
+   * Concurrent identical requests share one generation.
+   */
+  async create(
+    input: CreateLessonDto,
+    options: { refresh: boolean; requestId: string },
+  ): Promise<LessonView> {
+    const { course, lesson } = this.courses.findLesson(input.courseId, input.lessonId);
+    const profile = await this.profiles.requireProfile(input.profileId);
+    const profileVersion = createHash('sha256')
+      .update(JSON.stringify(profile))
+      .digest('hex')
+      .slice(0, 16);
+    const cacheKey = [
+      course.id,
+      lesson.id,
+      input.difficulty,
+      `${profile.id}@${profileVersion}`,
+      input.adaptation ?? 'none',
+      this.prompts.version,
+    ].join('|');
+
+    if (!options.refresh) {
+      const stored = await this.repository.findByCacheKey(cacheKey);
+      if (stored) return toView(stored, true);
+    }
+    const { promise } = this.generations.run(`${cacheKey}|${options.refresh}`, async () => {
+      const started = performance.now();
+      const result = await this.pipeline.run({
+        course,
+        lesson,
+        profile,
+        difficulty: input.difficulty as Difficulty,
+        adaptation: input.adaptation,
+        requestId: options.requestId,
+      });
+      const generation: StoredGeneration = {
+        pipeline: result.pipeline,
+        durationMs: Math.round(performance.now() - started),
+        calls: result.calls,
+      };
+      const row = await this.repository.upsert({
+        id: randomUUID(),
+        cacheKey,
+        courseId: course.id,
+        lessonId: lesson.id,
+        difficulty: input.difficulty,
+        profileId: profile.id,
+        adaptation: input.adaptation ?? null,
+        promptVersion: this.prompts.version,
+        content: result.content,
+        generation,
+      });
+      this.logger.log(
+        `Stored lesson ${row.id} (${lesson.id}, difficulty ${input.difficulty}, ${result.pipeline}, ${result.calls.length} calls) [request ${options.requestId}]`,
+      );
+      return row;
+    });
+    return toView(await promise, false);
+  }
+
+  async findById(id: string): Promise<LessonView> {
+    const stored = await this.repository.findById(id);
+    if (!stored) throw new NotFoundError(`Lesson ${id} not found`);
+    return toView(stored, true);
+  }
+}
+
+function toView(row: LessonRow, cacheHit: boolean): LessonView {
+  return {
+    id: row.id,
+    courseId: row.courseId,
+    lessonId: row.lessonId,
+    difficulty: row.difficulty,
+    profileId: row.profileId,
+    adaptation: (row.adaptation as Adaptation | null) ?? null,
+    content: inReadingOrder(row.content as LessonContentDto),
+    generation: { ...(row.generation as StoredGeneration), cacheHit },
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** jsonb keeps keys sorted its own way; answer in the documented order. */
+function inReadingOrder(content: LessonContentDto): LessonContentDto {
+  return {
+    lessonTitle: content.lessonTitle,
+    estimatedDurationMinutes: content.estimatedDurationMinutes,
+    slides: content.slides.map((slide) => ({
+      slideNumber: slide.slideNumber,
+      slideType: slide.slideType,
+      title: slide.title,
+      items: slide.items.map((item) => ({ type: item.type, bullet: item.bullet, talk: item.talk })),
+    })),
+  };
+}

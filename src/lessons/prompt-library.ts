@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONTENT_ROOT } from '../common/content-path';
+
+export const PROMPT_NAMES = [
+  'lesson-generate',
+  'lesson-review',
+  'lesson-rewrite',
+  'lesson-fallback',
+] as const;
+export type PromptName = (typeof PROMPT_NAMES)[number];
+
+export interface PromptTemplate {
+  name: string;
+  version: number;
+  system: string;
+  user: string;
+  placeholders: string[];
+}
+
+export interface RenderedPrompt {
+  system: string;
+  user: string;
+}
+
+const PLACEHOLDER = /\{\{(\w+)\}\}/g;
+
+/** Parses a template file: `<!-- version: N -->`, then `## system` and `## user` sections with {{placeholders}}. */
+export function parseTemplate(name: string, text: string): PromptTemplate {
+  const version = /^<!--\s*version:\s*(\d+)\s*-->/.exec(text.trimStart());
+  if (!version) throw new Error(`Prompt ${name} has no <!-- version: N --> header`);
+  const sections = /##\s*system\s*\n([\s\S]*?)\n##\s*user\s*\n([\s\S]*)$/.exec(text);
+  if (!sections) throw new Error(`Prompt ${name} needs a "## system" then a "## user" section`);
+  const [system, user] = [sections[1].trim(), sections[2].trim()];
+  const placeholders = [
+    ...new Set([...`${system}\n${user}`.matchAll(PLACEHOLDER)].map((match) => match[1])),
+  ];
+  return { name, version: Number(version[1]), system, user, placeholders };
+}
+
+/** Fills every placeholder; a missing value is a programming error and throws. Values no placeholder uses are ignored. */
+export function renderTemplate(
+  template: PromptTemplate,
+  values: Record<string, string | number>,
+): RenderedPrompt {
+  const missing = template.placeholders.filter((name) => values[name] === undefined);
+  if (missing.length > 0)
+    throw new Error(`Prompt ${template.name} is missing values for ${missing.join(', ')}`);
+  const fill = (text: string) =>
+    text.replace(PLACEHOLDER, (_match, name: string) => String(values[name]));
+  return { system: fill(template.system), user: fill(template.user) };
+}
+
+/** The lesson prompt templates in content/prompts, loaded at boot. Their versions are part of the lesson cache key. */
+@Injectable()
+export class PromptLibrary {
+  private readonly templates: Map<PromptName, PromptTemplate>;
+  /** e.g. `lesson-generate@1+lesson-review@1+lesson-rewrite@1+lesson-fallback@1`. */
+  readonly version: string;
+
+  constructor() {
+    this.templates = new Map(
+      PROMPT_NAMES.map((name) => [
+        name,
+        parseTemplate(name, readFileSync(join(CONTENT_ROOT, 'prompts', `${name}.md`), 'utf8')),
+      ]),
+    );
+    this.version = PROMPT_NAMES.map((name) => `${name}@${this.templates.get(name)?.version}`).join(
+      '+',
+    );
+  }
+
+  render(name: PromptName, values: Record<string, string | number>): RenderedPrompt {
+    const template = this.templates.get(name);
+    if (!template) throw new Error(`Unknown prompt ${name}`);
+    return renderTemplate(template, values);
+  }
+}
