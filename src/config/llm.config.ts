@@ -34,6 +34,7 @@ class LlmEnvironment {
   @IsOptional() @IsInt() @Min(1) @Max(20) LLM_HEALTHCHECK_SUCCESSES?: number;
   @IsOptional() @IsInt() @Min(1) @Max(100) LLM_CIRCUIT_FAILURE_THRESHOLD?: number;
   @IsOptional() @IsString() LLM_PRICES?: string;
+  @IsOptional() @IsInt() @Min(100) @Max(600_000) LLM_STREAM_IDLE_TIMEOUT_MS?: number;
   @IsOptional() @IsString() OPENAI_API_KEY?: string;
   @IsOptional() @IsString() ANTHROPIC_API_KEY?: string;
   @IsOptional() @IsString() GEMINI_API_KEY?: string;
@@ -62,6 +63,8 @@ export interface LlmConfig {
   simulator: 'on' | 'off';
   /** Why the simulator is on, for the boot warning. */
   simulatorReason?: string;
+  /** A stream silent for longer than this after its first content is a hang. */
+  streamIdleTimeoutMs: number;
   healthcheckIntervalMs: number;
   healthcheckSuccesses: number;
   circuitFailureThreshold: number;
@@ -167,6 +170,7 @@ export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
     requestTimeoutMs,
     simulator,
     simulatorReason,
+    streamIdleTimeoutMs: parsed.LLM_STREAM_IDLE_TIMEOUT_MS ?? 30_000,
     healthcheckIntervalMs: parsed.LLM_HEALTHCHECK_INTERVAL_MS ?? 30_000,
     healthcheckSuccesses: parsed.LLM_HEALTHCHECK_SUCCESSES ?? 2,
     circuitFailureThreshold: parsed.LLM_CIRCUIT_FAILURE_THRESHOLD ?? 3,

@@ -15,6 +15,7 @@ import { GeminiProvider } from './providers/gemini.provider';
 import { OpenAiProvider } from './providers/openai.provider';
 import { ProviderClientSettingsMap } from './providers/provider-settings';
 import { RouteStateService } from './route-state.service';
+import { RouteStateRegistry } from './route-state.registry';
 import { PROVIDER_NAMES, Route, routeLabel } from './routes';
 
 const KEY_VARIABLE = {
@@ -92,6 +93,7 @@ function usableChain(config: ConfigType<typeof llmConfig>, providers: LlmProvide
       useFactory: usableChain,
     },
     RouteStateService,
+    RouteStateRegistry,
     LlmMetrics,
     LlmService,
     LlmStatusService,

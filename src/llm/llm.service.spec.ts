@@ -9,8 +9,16 @@ import {
   RequestAbortedError,
 } from './llm.errors';
 import { LlmService } from './llm.service';
-import { LlmProvider, ProviderCallOptions, ProviderRequest, ProviderResponse } from './llm.types';
+import {
+  LlmProvider,
+  ProviderCallOptions,
+  ProviderRequest,
+  ProviderResponse,
+  SamplingParameter,
+  StreamEvent,
+} from './llm.types';
 import { RouteStateService } from './route-state.service';
+import { RouteStateRegistry } from './route-state.registry';
 import { parseRouteList, ProviderName, routeId } from './routes';
 
 class Greeting {
@@ -19,11 +27,16 @@ class Greeting {
 }
 
 type Step =
-  { kind: FailureKind; status?: number; retryAfterMs?: number } | { text: string } | 'hang';
+  | { kind: FailureKind; status?: number; retryAfterMs?: number }
+  | { text: string }
+  | 'hang'
+  /** Streams: a first chunk, then the connection drops. */
+  | 'cut';
 
 /** A provider that plays a script per model and records what it was asked. */
 class FakeProvider implements LlmProvider {
   readonly configured = true;
+  readonly supports = new Set<SamplingParameter>();
   readonly calls: Array<{ model: string; request: ProviderRequest; timeoutMs: number }> = [];
   private readonly scripts = new Map<string, Step[]>();
 
@@ -48,7 +61,34 @@ class FakeProvider implements LlmProvider {
     if (typeof step === 'object' && 'kind' in step) {
       throw new ProviderError({ provider: this.name, model: request.model }, step);
     }
-    return { text: (step as { text: string }).text, usage: { inputTokens: 10, outputTokens: 5 } };
+    return {
+      text: (step as { text: string }).text,
+      usage: { inputTokens: 10, outputTokens: 5 },
+      finish: 'stop',
+    };
+  }
+
+  async *stream(
+    request: ProviderRequest,
+    options: ProviderCallOptions,
+  ): AsyncIterable<StreamEvent> {
+    this.calls.push({ model: request.model, request, timeoutMs: options.timeoutMs });
+    const route = { provider: this.name, model: request.model };
+    const step = this.scripts.get(request.model)?.shift() ?? { text: 'Hello there' };
+    if (step === 'hang') {
+      await new Promise((_resolve, reject) =>
+        options.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+      );
+    }
+    if (typeof step === 'object' && 'kind' in step) throw new ProviderError(route, step);
+    if (step === 'cut') {
+      yield { type: 'text', text: 'Hel' };
+      throw new ProviderError(route, { kind: 'network' });
+    }
+    const text = (step as { text: string }).text;
+    yield { type: 'text', text: text.slice(0, 3) };
+    yield { type: 'text', text: text.slice(3) };
+    yield { type: 'end', finish: 'stop', usage: { inputTokens: 10, outputTokens: 5 } };
   }
 }
 
@@ -61,12 +101,18 @@ function setup(overrides: Partial<LlmConfig> = {}) {
     attemptTimeoutMs: 200,
     requestTimeoutMs: 5_000,
     circuitFailureThreshold: 3,
+    streamIdleTimeoutMs: 100,
     prices: DEFAULT_PRICES,
     ...overrides,
   } as LlmConfig;
   const state = new RouteStateService(chain, config);
   const metrics = new LlmMetrics(new Registry(), state, config);
-  const service = new LlmService([gemini, openai], config, state, metrics);
+  const service = new LlmService(
+    [gemini, openai],
+    config,
+    new RouteStateRegistry(state, config),
+    metrics,
+  );
   const generate = (signal?: AbortSignal) =>
     service.generateObject({
       schema: Greeting,

@@ -3,7 +3,9 @@ import type { ConfigType } from '@nestjs/config';
 import { ClassConstructor } from 'class-transformer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { llmConfig } from '../config/llm.config';
+import { attemptRoute, Interpret, interpretAs } from './attempt';
 import { decideAfterFailure } from './failure-policy';
+import { LlmMetrics } from './llm-metrics.service';
 import {
   AllRoutesFailedError,
   FailureKind,
@@ -13,17 +15,17 @@ import {
 import { LLM_PROVIDERS } from './llm.tokens';
 import {
   AttemptRecord,
-  ChatMessage,
+  LlmCallMeta,
   LlmProvider,
   LlmResult,
   ProviderRequest,
-  ProviderResponse,
+  StreamEvent,
+  TokenUsage,
 } from './llm.types';
-import { LlmMetrics } from './llm-metrics.service';
+import { RouteStateRegistry } from './route-state.registry';
 import { RouteStateService } from './route-state.service';
 import { ProviderName, Route, routeLabel } from './routes';
 import { jsonSchemaFor } from './structured-output';
-import { attemptRoute, Interpret, interpretAs } from './attempt';
 
 /** The least time worth starting an attempt with (capped by the attempt timeout). */
 const MIN_ATTEMPT_MS = 1_000;
@@ -36,6 +38,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Correlates log lines of one HTTP request. */
   requestId?: string;
+  /** A per-request chain instead of the configured one; stickiness is kept per distinct chain. */
+  chain?: readonly Route[];
 }
 
 export interface GenerateObjectParams<T extends object> extends CallOptions {
@@ -48,6 +52,32 @@ export interface GenerateObjectParams<T extends object> extends CallOptions {
   maxOutputTokens?: number;
   temperature?: number;
 }
+
+/** A stream committed to one route: its first content is in hand, the rest follows from `events`. */
+export interface StreamSession {
+  /** Route, fallback flag and the attempts made before the first content arrived. */
+  meta: Omit<LlmCallMeta, 'usage'>;
+  /**
+   * The answer: text deltas and a final `end`. A failure after the first content throws `ProviderError` (the caller
+   * must report it, not present a partial answer as complete); a stall longer than LLM_STREAM_IDLE_TIMEOUT_MS is a
+   * `timeout`. Stop iterating early (or abort the caller's signal) to cancel the provider stream.
+   */
+  events: AsyncIterable<StreamEvent>;
+}
+
+/** What one successful attempt hands back to the loop. */
+interface AttemptSuccess<T> {
+  value: T;
+  usage: TokenUsage | undefined;
+}
+
+type AttemptOnRoute<T> = (
+  route: Route,
+  provider: LlmProvider,
+  timeoutMs: number,
+) => Promise<AttemptSuccess<T>>;
+
+class StreamTimeout extends Error {}
 
 /**
  * The fallback loop, written once: walk the routes in order, apply the failure policy after each failed attempt,
@@ -62,7 +92,7 @@ export class LlmService {
   constructor(
     @Inject(LLM_PROVIDERS) providers: LlmProvider[],
     @Inject(llmConfig.KEY) private readonly config: ConfigType<typeof llmConfig>,
-    private readonly routeState: RouteStateService,
+    private readonly routeStates: RouteStateRegistry,
     private readonly metrics: LlmMetrics,
   ) {
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
@@ -70,13 +100,12 @@ export class LlmService {
 
   /** Generates an object validated against `params.schema`, falling back across routes. */
   async generateObject<T extends object>(params: GenerateObjectParams<T>): Promise<LlmResult<T>> {
-    const messages: ChatMessage[] = [
-      { role: 'system', content: params.system },
-      { role: 'user', content: params.prompt },
-    ];
     return this.run(
       {
-        messages,
+        messages: [
+          { role: 'system', content: params.system },
+          { role: 'user', content: params.prompt },
+        ],
         responseFormat: {
           type: 'json_schema',
           name: params.schemaName,
@@ -97,18 +126,68 @@ export class LlmService {
     options: CallOptions = {},
   ): Promise<LlmResult<T>> {
     const started = performance.now();
+    this.logger.debug(`Prompt${tagOf(options)}: ${JSON.stringify(request.messages)}`);
+    const { value, meta, route } = await this.walk(options, async (target, provider, timeoutMs) => {
+      const { value: result, response } = await attemptRoute(
+        provider,
+        target,
+        request,
+        interpret,
+        timeoutMs,
+        options.signal,
+      );
+      return { value: result, usage: response.usage };
+    });
+    this.metrics.request('success', performance.now() - started);
+    const usage = value.usage ?? { inputTokens: 0, outputTokens: 0 };
+    this.metrics.usage(route, usage);
+    return { value: value.value, meta: { ...meta, usage } };
+  }
+
+  /**
+   * Opens a stream, falling back across routes until one produces its first content; from then on the stream is
+   * committed to that route.
+   */
+  async stream(
+    request: Omit<ProviderRequest, 'model'>,
+    options: CallOptions = {},
+  ): Promise<StreamSession> {
+    const started = performance.now();
+    const { value, meta, route, index, state } = await this.walk(
+      options,
+      (target, provider, timeoutMs) =>
+        this.openStream(target, provider, request, timeoutMs, options.signal),
+    );
+    const events = this.continueStream(value.value, route, index, state, started);
+    return { meta, events };
+  }
+
+  /** The loop shared by `run` and `stream`. */
+  private async walk<T>(
+    options: CallOptions,
+    attemptOnRoute: AttemptOnRoute<T>,
+  ): Promise<{
+    value: AttemptSuccess<T>;
+    meta: Omit<LlmCallMeta, 'usage'>;
+    route: Route;
+    index: number;
+    state: RouteStateService;
+  }> {
+    const started = performance.now();
     const deadline = started + this.config.requestTimeoutMs;
-    const tag = options.requestId ? ` [request ${options.requestId}]` : '';
+    const tag = tagOf(options);
     const minAttemptMs = Math.min(MIN_ATTEMPT_MS, this.config.attemptTimeoutMs);
-    const plan = this.routeState.plan();
+    const state = this.routeStates.forChain(options.chain);
+    const plan = state.plan();
     const attempts: AttemptRecord[] = [];
     const retryHintsMs: number[] = [];
     let firstFailure: FailureKind | undefined;
     let lastFailed: { route: Route; kind: FailureKind } | undefined;
-    this.logger.debug(`Prompt${tag}: ${JSON.stringify(request.messages)}`);
 
     for (const { route, index } of plan.routes) {
-      if (this.routeState.isDisabled(route)) continue;
+      if (state.isDisabled(route)) continue;
+      const provider = this.providers.get(route.provider);
+      if (!provider?.configured) continue;
       if (lastFailed) {
         this.logger.warn(`Falling back to ${routeLabel(route)}${tag}`);
         this.metrics.fallback(lastFailed.route, route, lastFailed.kind);
@@ -120,14 +199,12 @@ export class LlmService {
           return this.fail(started, attempts, retryHintsMs, 'deadline', tag);
         const attemptStarted = performance.now();
         this.logger.log(`Calling ${routeLabel(route)} (attempt ${attempts.length + 1})${tag}`);
+        const timeoutMs = Math.max(
+          1,
+          Math.floor(Math.min(this.config.attemptTimeoutMs, remainingMs)),
+        );
         try {
-          const { value, response } = await this.attempt(
-            route,
-            request,
-            interpret,
-            remainingMs,
-            options.signal,
-          );
+          const value = await attemptOnRoute(route, provider, timeoutMs);
           const durationMs = Math.round(performance.now() - attemptStarted);
           attempts.push({
             provider: route.provider,
@@ -136,22 +213,17 @@ export class LlmService {
             durationMs,
           });
           this.logger.log(`${routeLabel(route)} took ${(durationMs / 1000).toFixed(2)}s${tag}`);
-          this.routeState.recordAttempt(index, 'success');
-          this.routeState.recordSuccess(plan, index, firstFailure);
+          state.recordAttempt(index, 'success');
+          state.recordSuccess(plan, index, firstFailure);
           this.metrics.attempt(route, 'success', durationMs);
-          this.metrics.usage(route, response.usage);
-          this.metrics.request('success', performance.now() - started);
-          return {
-            value,
-            meta: {
-              provider: route.provider,
-              model: route.model,
-              fallbackUsed: index !== 0,
-              attempts,
-              usage: response.usage,
-              durationMs: Math.round(performance.now() - started),
-            },
+          const meta = {
+            provider: route.provider,
+            model: route.model,
+            fallbackUsed: index !== 0,
+            attempts,
+            durationMs: Math.round(performance.now() - started),
           };
+          return { value, meta, route, index, state };
         } catch (error) {
           if (!(error instanceof ProviderError)) throw error;
           const durationMs = Math.round(performance.now() - attemptStarted);
@@ -164,7 +236,7 @@ export class LlmService {
           });
           firstFailure ??= error.kind;
           lastFailed = { route, kind: error.kind };
-          this.routeState.recordAttempt(index, error.kind);
+          state.recordAttempt(index, error.kind);
           this.metrics.attempt(route, error.kind, durationMs);
           if (error.retryAfterMs !== undefined) retryHintsMs.push(error.retryAfterMs);
           const decision = decideAfterFailure(error, {
@@ -183,7 +255,7 @@ export class LlmService {
           }
           this.logger.warn(`${routeLabel(route)} ${error.kind}${status}; trying next route${tag}`);
           this.logger.debug(`${error.message}${tag}`);
-          if (decision.disableRoute) this.routeState.disable(route, `${error.kind}${status}`);
+          if (decision.disableRoute) state.disable(route, `${error.kind}${status}`);
           break;
         }
       }
@@ -197,19 +269,106 @@ export class LlmService {
     );
   }
 
-  /** One call to one route, bounded by the attempt timeout and the remaining request time. */
-  private async attempt<T>(
+  /** Opens a provider stream and reads until its first content (or its end) under the attempt timeout. */
+  private async openStream(
     route: Route,
+    provider: LlmProvider,
     request: Omit<ProviderRequest, 'model'>,
-    interpret: Interpret<T>,
-    remainingMs: number,
+    timeoutMs: number,
     callerSignal: AbortSignal | undefined,
-  ): Promise<{ value: T; response: ProviderResponse }> {
-    const provider = this.providers.get(route.provider);
-    if (!provider)
-      throw new ProviderError(route, { kind: 'auth' }, { detail: 'provider not registered' });
-    const timeoutMs = Math.max(1, Math.floor(Math.min(this.config.attemptTimeoutMs, remainingMs)));
-    return attemptRoute(provider, route, request, interpret, timeoutMs, callerSignal);
+  ): Promise<AttemptSuccess<OpenedStream>> {
+    if (callerSignal?.aborted) throw new RequestAbortedError();
+    const control = new AbortController();
+    const signal = callerSignal ? AbortSignal.any([callerSignal, control.signal]) : control.signal;
+    const timer = setTimeout(() => control.abort(new StreamTimeout()), timeoutMs);
+    const iterator = provider
+      .stream({ ...request, model: route.model }, { signal, timeoutMs })
+      [Symbol.asyncIterator]();
+    const buffered: StreamEvent[] = [];
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        buffered.push(next.value);
+        if (next.value.type === 'end' || next.value.text.length > 0) break;
+      }
+    } catch (error) {
+      if (callerSignal?.aborted) throw new RequestAbortedError();
+      if (control.signal.aborted)
+        throw new ProviderError(route, { kind: 'timeout' }, { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    return { value: { buffered, iterator, control, callerSignal }, usage: undefined };
+  }
+
+  /** The committed rest of a stream, with the idle timeout, and metrics at its end or failure. */
+  private async *continueStream(
+    opened: OpenedStream,
+    route: Route,
+    index: number,
+    state: RouteStateService,
+    started: number,
+  ): AsyncIterable<StreamEvent> {
+    const { buffered, iterator, control, callerSignal } = opened;
+    let finished = false;
+    try {
+      for (const event of buffered) {
+        yield event;
+        if (event.type === 'end') {
+          finished = true;
+          this.completeStream(route, event.usage, started);
+          return;
+        }
+      }
+      for (;;) {
+        const idle = setTimeout(
+          () => control.abort(new StreamTimeout()),
+          this.config.streamIdleTimeoutMs,
+        );
+        let next: IteratorResult<StreamEvent>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          if (callerSignal?.aborted) throw new RequestAbortedError();
+          if (control.signal.aborted) {
+            throw new ProviderError(
+              route,
+              { kind: 'timeout' },
+              { cause: error, detail: 'stream stalled' },
+            );
+          }
+          throw error;
+        } finally {
+          clearTimeout(idle);
+        }
+        if (next.done) return;
+        yield next.value;
+        if (next.value.type === 'end') {
+          finished = true;
+          this.completeStream(route, next.value.usage, started);
+          return;
+        }
+      }
+    } catch (error) {
+      if (error instanceof ProviderError) {
+        this.logger.warn(
+          `${routeLabel(route)} failed mid-stream: ${error.kind}; the answer is incomplete`,
+        );
+        state.recordAttempt(index, error.kind);
+        this.metrics.attempt(route, error.kind, performance.now() - started);
+        this.metrics.request('failed', performance.now() - started);
+      }
+      throw error;
+    } finally {
+      if (!finished) control.abort();
+    }
+  }
+
+  private completeStream(route: Route, usage: TokenUsage, started: number): void {
+    this.metrics.usage(route, usage);
+    this.metrics.request('success', performance.now() - started);
   }
 
   private async pause(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
@@ -230,6 +389,7 @@ export class LlmService {
     const summary = attempts
       .map((attempt) => `${attempt.provider}/${attempt.model}=${attempt.outcome}`)
       .join(', ');
+    this.metrics.request('failed', performance.now() - started);
     this.logger.error(`All routes failed (${reason})${tag}: ${summary || 'no attempt made'}`);
     throw new AllRoutesFailedError(attempts, this.retryAfterSeconds(retryHintsMs), reason);
   }
@@ -240,4 +400,15 @@ export class LlmService {
     const seconds = Math.ceil(Math.min(...providerHintsMs) / 1000);
     return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, seconds));
   }
+}
+
+interface OpenedStream {
+  buffered: StreamEvent[];
+  iterator: AsyncIterator<StreamEvent>;
+  control: AbortController;
+  callerSignal: AbortSignal | undefined;
+}
+
+function tagOf(options: CallOptions): string {
+  return options.requestId ? ` [request ${options.requestId}]` : '';
 }

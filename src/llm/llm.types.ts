@@ -21,18 +21,40 @@ export interface ProviderRequest {
   responseFormat: ResponseFormat;
   maxOutputTokens?: number;
   temperature?: number;
+  topP?: number;
+  stop?: string[];
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /**
+   * The caller set its own output limit and wants a `length` finish back instead of a failure. Without it a
+   * truncated answer is a `truncated` failure (next route).
+   */
+  allowTruncation?: boolean;
 }
+
+/** Sampling parameters each provider can honour; the others are dropped (and reported by the chat endpoint). */
+export type SamplingParameter =
+  'temperature' | 'topP' | 'stop' | 'seed' | 'presencePenalty' | 'frequencyPenalty';
 
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
 }
 
+export type FinishReason = 'stop' | 'length';
+
 export interface ProviderResponse {
   /** The model's answer as text; for json_schema requests, the JSON document. */
   text: string;
   usage: TokenUsage;
+  /** `length` only when the request allowed truncation. */
+  finish: FinishReason;
 }
+
+/** A streamed answer: text deltas, then exactly one `end` (an incomplete stream throws instead). */
+export type StreamEvent =
+  { type: 'text'; text: string } | { type: 'end'; finish: FinishReason; usage: TokenUsage };
 
 export interface ProviderCallOptions {
   /** Aborts on the attempt timeout, the request deadline or the caller going away. */
@@ -48,7 +70,11 @@ export interface LlmProvider {
   readonly name: ProviderName;
   /** False when no API key is configured; its routes are skipped. */
   readonly configured: boolean;
+  /** Sampling parameters this provider honours. */
+  readonly supports: ReadonlySet<SamplingParameter>;
   generate(request: ProviderRequest, options: ProviderCallOptions): Promise<ProviderResponse>;
+  /** Streams the answer; a stream that ends without the provider's end marker throws `truncated`. */
+  stream(request: ProviderRequest, options: ProviderCallOptions): AsyncIterable<StreamEvent>;
 }
 
 export type AttemptOutcome = 'success' | FailureKind;

@@ -3,15 +3,24 @@ import { Registry } from 'prom-client';
 import { DEFAULT_PRICES, LlmConfig } from '../config/llm.config';
 import { LlmMetrics } from './llm-metrics.service';
 import { ProviderError } from './llm.errors';
-import { LlmProvider, ProviderCallOptions, ProviderRequest, ProviderResponse } from './llm.types';
+import {
+  LlmProvider,
+  ProviderCallOptions,
+  ProviderRequest,
+  ProviderResponse,
+  SamplingParameter,
+  StreamEvent,
+} from './llm.types';
 import { RouteHealthChecker } from './route-health-checker.service';
 import { RouteStateService } from './route-state.service';
+import { RouteStateRegistry } from './route-state.registry';
 import { parseRouteList } from './routes';
 
 /** Answers probes per model: healthy or overloaded, switchable at will; counts calls. */
 class SwitchableProvider implements LlmProvider {
   readonly name = 'gemini' as const;
   readonly configured = true;
+  readonly supports = new Set<SamplingParameter>();
   readonly down = new Set<string>();
   readonly calls: string[] = [];
   inFlight = 0;
@@ -32,7 +41,13 @@ class SwitchableProvider implements LlmProvider {
         { kind: 'overloaded', status: 503 },
       );
     }
-    return { text: '{"status":"ok"}', usage: { inputTokens: 1, outputTokens: 1 } };
+    return { text: '{"status":"ok"}', usage: { inputTokens: 1, outputTokens: 1 }, finish: 'stop' };
+  }
+
+  // Probes never stream.
+  // eslint-disable-next-line require-yield
+  async *stream(): AsyncIterable<StreamEvent> {
+    throw new Error('not used by probes');
   }
 }
 
@@ -52,7 +67,7 @@ function setup() {
   const checker = new RouteHealthChecker(
     config,
     [provider],
-    state,
+    new RouteStateRegistry(state, config),
     new LlmMetrics(new Registry(), state, config),
     scheduler,
   );

@@ -14,9 +14,9 @@ import { LlmMetrics } from './llm-metrics.service';
 import { ProviderError, RequestAbortedError } from './llm.errors';
 import { LLM_PROVIDERS } from './llm.tokens';
 import { AttemptOutcome, LlmProvider, ProviderRequest } from './llm.types';
-import { RouteStateService } from './route-state.service';
+import { RouteStateRegistry } from './route-state.registry';
 import { jsonSchemaFor } from './structured-output';
-import { Route, routeLabel } from './routes';
+import { Route, routeId, routeLabel } from './routes';
 
 /** What a probe asks for: a tiny structured answer, so it exercises generation and structured output. */
 export class HealthProbeReply {
@@ -58,7 +58,7 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
   constructor(
     @Inject(llmConfig.KEY) private readonly config: ConfigType<typeof llmConfig>,
     @Inject(LLM_PROVIDERS) providers: LlmProvider[],
-    private readonly routeState: RouteStateService,
+    private readonly routeStates: RouteStateRegistry,
     private readonly metrics: LlmMetrics,
     private readonly scheduler: SchedulerRegistry,
   ) {
@@ -78,7 +78,9 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
   /** The scheduled handler (tests call it directly). Resolves when the round, or the one already running, ends. */
   runProbes(): Promise<void> {
     if (this.running) return this.running;
-    if (this.stopSignal.signal.aborted || !this.routeState.needsProbing()) return Promise.resolve();
+    const states = this.routeStates.all();
+    if (this.stopSignal.signal.aborted || !states.some((state) => state.needsProbing()))
+      return Promise.resolve();
     this.running = this.probeRound().finally(() => {
       this.running = undefined;
     });
@@ -98,16 +100,27 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
     this.scheduler.addTimeout(TIMER_NAME, handle);
   }
 
+  /** Probes each route that any chain wants probed, once, and hands the result to every chain that holds it. */
   private async probeRound(): Promise<void> {
-    for (const { route, index } of this.routeState.probeTargets()) {
+    const states = this.routeStates.all();
+    const wanted = new Map<string, Route>();
+    for (const state of states)
+      for (const { route } of state.probeTargets()) wanted.set(routeId(route), route);
+    for (const route of wanted.values()) {
       if (this.stopSignal.signal.aborted) return;
       const outcome = await this.probe(route);
       if (outcome === undefined) return; // stopped mid-probe
-      this.routeState.recordProbe(index, outcome, this.config.healthcheckSuccesses);
       this.metrics.probe(route, outcome);
       this.logger.debug(`Probe of ${routeLabel(route)}: ${outcome}`);
+      for (const state of states) {
+        for (const target of state.probeTargets()) {
+          if (routeId(target.route) === routeId(route)) {
+            state.recordProbe(target.index, outcome, this.config.healthcheckSuccesses);
+          }
+        }
+      }
     }
-    this.routeState.recoverIfHealthy(this.config.healthcheckSuccesses);
+    for (const state of states) state.recoverIfHealthy(this.config.healthcheckSuccesses);
   }
 
   private async probe(route: Route): Promise<AttemptOutcome | undefined> {

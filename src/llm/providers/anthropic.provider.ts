@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { ProviderError } from '../llm.errors';
 import {
   ChatMessage,
@@ -6,34 +7,57 @@ import {
   ProviderCallOptions,
   ProviderRequest,
   ProviderResponse,
+  SamplingParameter,
+  StreamEvent,
 } from '../llm.types';
 import { mapAnthropicError, mapAnthropicStopReason } from './anthropic.mapping';
+import { incompleteStream, settleFinish } from './finish';
 import { ProviderClientSettings } from './provider-settings';
 import { realmSafeFetch } from './realm-safe-fetch';
 
 /** Anthropic needs max_tokens on every call; used when the caller sets none. */
 const DEFAULT_MAX_TOKENS = 4096;
+/** Messages has no JSON mode; a json_object request gets this instruction and is validated like any other. */
+const JSON_OBJECT_INSTRUCTION = 'Respond with a single JSON object and nothing else.';
 
-function splitSystem(messages: ChatMessage[]): {
-  system: string | undefined;
-  turns: Anthropic.MessageParam[];
-} {
-  const system = messages
+function toAnthropicParams(request: ProviderRequest): MessageCreateParamsNonStreaming {
+  const system = request.messages
     .filter((message) => message.role === 'system')
     .map((message) => message.content);
-  const turns = messages
-    .filter((message) => message.role !== 'system')
-    .map((message) => ({ role: message.role as 'user' | 'assistant', content: message.content }));
-  return { system: system.length > 0 ? system.join('\n\n') : undefined, turns };
+  if (request.responseFormat.type === 'json_object') system.push(JSON_OBJECT_INSTRUCTION);
+  const turns = request.messages
+    .filter(
+      (message): message is ChatMessage & { role: 'user' | 'assistant' } =>
+        message.role !== 'system',
+    )
+    .map((message) => ({ role: message.role, content: message.content }));
+  const format = request.responseFormat;
+  const tool =
+    format.type === 'json_schema'
+      ? {
+          name: format.name,
+          description: 'Return the answer as this tool input.',
+          input_schema: format.schema as Anthropic.Tool.InputSchema,
+        }
+      : undefined;
+  return {
+    model: request.model,
+    max_tokens: request.maxOutputTokens ?? DEFAULT_MAX_TOKENS,
+    system: system.length > 0 ? system.join('\n\n') : undefined,
+    messages: turns,
+    stop_sequences: request.stop,
+    ...(tool ? { tools: [tool], tool_choice: { type: 'tool' as const, name: tool.name } } : {}),
+  };
 }
 
 /**
  * Anthropic Messages; structured output through a forced tool whose input schema is the JSON Schema.
- * SDK 1.14 no longer types `temperature` on Messages, so it is not sent.
+ * SDK 1.14 types no sampling parameters but stop sequences on Messages, so only those are sent.
  */
 export class AnthropicProvider implements LlmProvider {
   readonly name = 'anthropic' as const;
   readonly configured: boolean;
+  readonly supports: ReadonlySet<SamplingParameter> = new Set<SamplingParameter>(['stop']);
   private readonly client: Anthropic | undefined;
 
   constructor(settings: ProviderClientSettings) {
@@ -54,50 +78,86 @@ export class AnthropicProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
-    if (!this.client)
-      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
-    const { system, turns } = splitSystem(request.messages);
-    const format = request.responseFormat;
-    const tool =
-      format.type === 'json_schema'
-        ? {
-            name: format.name,
-            description: 'Return the answer as this tool input.',
-            input_schema: format.schema as Anthropic.Tool.InputSchema,
-          }
-        : undefined;
+    const client = this.requireClient(route);
     let message: Anthropic.Message;
     try {
-      message = await this.client.messages.create(
-        {
-          model: request.model,
-          max_tokens: request.maxOutputTokens ?? DEFAULT_MAX_TOKENS,
-          system,
-          messages: turns,
-          ...(tool
-            ? { tools: [tool], tool_choice: { type: 'tool' as const, name: tool.name } }
-            : {}),
-        },
-        { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
-      );
+      message = await client.messages.create(toAnthropicParams(request), {
+        signal: options.signal,
+        timeout: options.timeoutMs,
+        maxRetries: 0,
+      });
     } catch (error) {
       throw new ProviderError(route, mapAnthropicError(error), { cause: error });
     }
-    const stopFailure = mapAnthropicStopReason(message.stop_reason);
-    if (stopFailure) {
-      throw new ProviderError(
-        route,
-        { kind: stopFailure },
-        { detail: `stop_reason ${message.stop_reason}` },
-      );
-    }
+    const finish = settleFinish(
+      route,
+      mapAnthropicStopReason(message.stop_reason),
+      request.allowTruncation,
+      `stop_reason ${message.stop_reason}`,
+    );
     const toolUse = message.content.find((block) => block.type === 'tool_use');
     const text = toolUse
       ? JSON.stringify(toolUse.input)
       : message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
     return {
       text,
+      finish,
       usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
     };
+  }
+
+  async *stream(
+    request: ProviderRequest,
+    options: ProviderCallOptions,
+  ): AsyncIterable<StreamEvent> {
+    const route = { provider: this.name, model: request.model };
+    const client = this.requireClient(route);
+    let stopReason: string | null = null;
+    let ended = false;
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    try {
+      const stream = await client.messages.create(
+        { ...toAnthropicParams(request), stream: true },
+        { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
+      );
+      for await (const event of stream) {
+        switch (event.type) {
+          case 'message_start':
+            usage.inputTokens = event.message.usage.input_tokens;
+            break;
+          case 'content_block_delta':
+            if (event.delta.type === 'text_delta') yield { type: 'text', text: event.delta.text };
+            if (event.delta.type === 'input_json_delta')
+              yield { type: 'text', text: event.delta.partial_json };
+            break;
+          case 'message_delta':
+            stopReason = event.delta.stop_reason ?? stopReason;
+            usage.outputTokens = event.usage.output_tokens;
+            break;
+          case 'message_stop':
+            ended = true;
+            break;
+          default:
+            break;
+        }
+      }
+    } catch (error) {
+      if (error instanceof ProviderError) throw error;
+      throw new ProviderError(route, mapAnthropicError(error), { cause: error });
+    }
+    if (!ended) throw incompleteStream(route);
+    const finish = settleFinish(
+      route,
+      mapAnthropicStopReason(stopReason),
+      request.allowTruncation,
+      `stop_reason ${stopReason}`,
+    );
+    yield { type: 'end', finish, usage };
+  }
+
+  private requireClient(route: { provider: 'anthropic'; model: string }): Anthropic {
+    if (!this.client)
+      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
+    return this.client;
   }
 }

@@ -2,11 +2,22 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   Content,
   GenerateContentConfig,
+  GenerateContentParameters,
   GenerateContentResponse,
   GoogleGenAI,
 } from '@google/genai';
 import { ProviderError } from '../llm.errors';
-import { LlmProvider, ProviderCallOptions, ProviderRequest, ProviderResponse } from '../llm.types';
+import {
+  LlmProvider,
+  ProviderCallOptions,
+  ProviderRequest,
+  ProviderResponse,
+  SamplingParameter,
+  StreamEvent,
+  TokenUsage,
+} from '../llm.types';
+import { Route } from '../routes';
+import { incompleteStream, settleFinish } from './finish';
 import { parseRetryAfter } from './http-failure';
 import { mapGeminiError, mapGeminiFinishReason } from './gemini.mapping';
 import { ProviderClientSettings } from './provider-settings';
@@ -34,10 +45,65 @@ async function retryDelayFromBody(response: Response): Promise<number | undefine
   }
 }
 
+function toGeminiParams(request: ProviderRequest, signal: AbortSignal): GenerateContentParameters {
+  const system = request.messages
+    .filter((message) => message.role === 'system')
+    .map((message) => message.content);
+  const contents: Content[] = request.messages
+    .filter((message) => message.role !== 'system')
+    .map((message) => ({
+      role: message.role === 'assistant' ? 'model' : 'user',
+      parts: [{ text: message.content }],
+    }));
+  const config: GenerateContentConfig = {
+    systemInstruction: system.length > 0 ? system.join('\n\n') : undefined,
+    maxOutputTokens: request.maxOutputTokens,
+    temperature: request.temperature,
+    topP: request.topP,
+    stopSequences: request.stop,
+    seed: request.seed,
+    presencePenalty: request.presencePenalty,
+    frequencyPenalty: request.frequencyPenalty,
+    abortSignal: signal,
+  };
+  if (request.responseFormat.type !== 'text') config.responseMimeType = 'application/json';
+  if (request.responseFormat.type === 'json_schema')
+    config.responseJsonSchema = request.responseFormat.schema;
+  return { model: request.model, contents, config };
+}
+
+function usageOf(response: GenerateContentResponse): TokenUsage {
+  const usage = response.usageMetadata;
+  return {
+    inputTokens: usage?.promptTokenCount ?? 0,
+    outputTokens: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+  };
+}
+
+/** A 200 can still carry a blocked prompt (`promptFeedback.blockReason`). */
+function throwIfBlocked(route: Route, response: GenerateContentResponse): void {
+  const blockReason = response.promptFeedback?.blockReason;
+  if (blockReason) {
+    throw new ProviderError(
+      route,
+      { kind: 'content_blocked', status: 200 },
+      { detail: `blockReason ${blockReason}` },
+    );
+  }
+}
+
 /** Gemini generateContent; structured output through responseMimeType + responseJsonSchema. */
 export class GeminiProvider implements LlmProvider {
   readonly name = 'gemini' as const;
   readonly configured: boolean;
+  readonly supports: ReadonlySet<SamplingParameter> = new Set<SamplingParameter>([
+    'temperature',
+    'topP',
+    'stop',
+    'seed',
+    'presencePenalty',
+    'frequencyPenalty',
+  ]);
   private readonly client: GoogleGenAI | undefined;
   private readonly callNotes = new AsyncLocalStorage<CallNotes>();
 
@@ -60,64 +126,67 @@ export class GeminiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
-    const client = this.client;
-    if (!client)
-      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
-    const system = request.messages
-      .filter((message) => message.role === 'system')
-      .map((message) => message.content);
-    const contents: Content[] = request.messages
-      .filter((message) => message.role !== 'system')
-      .map((message) => ({
-        role: message.role === 'assistant' ? 'model' : 'user',
-        parts: [{ text: message.content }],
-      }));
-    const config: GenerateContentConfig = {
-      systemInstruction: system.length > 0 ? system.join('\n\n') : undefined,
-      maxOutputTokens: request.maxOutputTokens,
-      temperature: request.temperature,
-      abortSignal: options.signal,
-    };
-    if (request.responseFormat.type !== 'text') config.responseMimeType = 'application/json';
-    if (request.responseFormat.type === 'json_schema')
-      config.responseJsonSchema = request.responseFormat.schema;
-
+    const client = this.requireClient(route);
     const notes: CallNotes = {};
     let response: GenerateContentResponse;
     try {
       response = await this.callNotes.run(notes, () =>
-        client.models.generateContent({ model: request.model, contents, config }),
+        client.models.generateContent(toGeminiParams(request, options.signal)),
       );
     } catch (error) {
       throw new ProviderError(route, mapGeminiError(error, notes.retryAfterMs), { cause: error });
     }
-    const blockReason = response.promptFeedback?.blockReason;
-    if (blockReason) {
-      throw new ProviderError(
-        route,
-        { kind: 'content_blocked', status: 200 },
-        { detail: `blockReason ${blockReason}` },
-      );
-    }
+    throwIfBlocked(route, response);
     const candidate = response.candidates?.[0];
     if (!candidate)
       throw new ProviderError(route, { kind: 'invalid_output' }, { detail: 'no candidates' });
-    const finishFailure = mapGeminiFinishReason(candidate.finishReason);
-    if (finishFailure) {
-      throw new ProviderError(
-        route,
-        { kind: finishFailure },
-        { detail: `finishReason ${candidate.finishReason}` },
+    const finish = settleFinish(
+      route,
+      mapGeminiFinishReason(candidate.finishReason),
+      request.allowTruncation,
+      `finishReason ${candidate.finishReason}`,
+    );
+    return { text: response.text ?? '', finish, usage: usageOf(response) };
+  }
+
+  async *stream(
+    request: ProviderRequest,
+    options: ProviderCallOptions,
+  ): AsyncIterable<StreamEvent> {
+    const route = { provider: this.name, model: request.model };
+    const client = this.requireClient(route);
+    const notes: CallNotes = {};
+    let finishReason: string | undefined;
+    let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+    try {
+      const chunks = await this.callNotes.run(notes, () =>
+        client.models.generateContentStream(toGeminiParams(request, options.signal)),
       );
+      for await (const chunk of chunks) {
+        throwIfBlocked(route, chunk);
+        const text = chunk.text;
+        if (text) yield { type: 'text', text };
+        finishReason = chunk.candidates?.[0]?.finishReason ?? finishReason;
+        if (chunk.usageMetadata) usage = usageOf(chunk);
+      }
+    } catch (error) {
+      if (error instanceof ProviderError) throw error;
+      throw new ProviderError(route, mapGeminiError(error, notes.retryAfterMs), { cause: error });
     }
-    const usage = response.usageMetadata;
-    return {
-      text: response.text ?? '',
-      usage: {
-        inputTokens: usage?.promptTokenCount ?? 0,
-        outputTokens: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
-      },
-    };
+    if (finishReason === undefined) throw incompleteStream(route);
+    const finish = settleFinish(
+      route,
+      mapGeminiFinishReason(finishReason),
+      request.allowTruncation,
+      `finishReason ${finishReason}`,
+    );
+    yield { type: 'end', finish, usage };
+  }
+
+  private requireClient(route: Route): GoogleGenAI {
+    if (!this.client)
+      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
+    return this.client;
   }
 
   private noteRetryAfter(baseFetch: typeof fetch): typeof fetch {

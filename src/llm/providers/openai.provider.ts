@@ -7,7 +7,10 @@ import {
   ProviderRequest,
   ProviderResponse,
   ResponseFormat,
+  SamplingParameter,
+  StreamEvent,
 } from '../llm.types';
+import { incompleteStream, settleFinish } from './finish';
 import { mapOpenAiError, mapOpenAiFinishReason, toOpenAiStrictSchema } from './openai.mapping';
 import { ProviderClientSettings } from './provider-settings';
 import { realmSafeFetch } from './realm-safe-fetch';
@@ -32,10 +35,33 @@ function toOpenAiResponseFormat(
   }
 }
 
+function toOpenAiParams(request: ProviderRequest): ChatCompletionCreateParamsNonStreaming {
+  return {
+    model: request.model,
+    messages: request.messages,
+    response_format: toOpenAiResponseFormat(request.responseFormat),
+    max_completion_tokens: request.maxOutputTokens,
+    temperature: request.temperature,
+    top_p: request.topP,
+    stop: request.stop,
+    seed: request.seed,
+    presence_penalty: request.presencePenalty,
+    frequency_penalty: request.frequencyPenalty,
+  };
+}
+
 /** OpenAI Chat Completions, so any OpenAI-compatible server works through OPENAI_BASE_URL. */
 export class OpenAiProvider implements LlmProvider {
   readonly name = 'openai' as const;
   readonly configured: boolean;
+  readonly supports: ReadonlySet<SamplingParameter> = new Set<SamplingParameter>([
+    'temperature',
+    'topP',
+    'stop',
+    'seed',
+    'presencePenalty',
+    'frequencyPenalty',
+  ]);
   private readonly client: OpenAI | undefined;
 
   constructor(settings: ProviderClientSettings) {
@@ -56,20 +82,14 @@ export class OpenAiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
-    if (!this.client)
-      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
+    const client = this.requireClient(route);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      completion = await this.client.chat.completions.create(
-        {
-          model: request.model,
-          messages: request.messages,
-          response_format: toOpenAiResponseFormat(request.responseFormat),
-          max_completion_tokens: request.maxOutputTokens,
-          temperature: request.temperature,
-        },
-        { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
-      );
+      completion = await client.chat.completions.create(toOpenAiParams(request), {
+        signal: options.signal,
+        timeout: options.timeoutMs,
+        maxRetries: 0,
+      });
     } catch (error) {
       throw new ProviderError(route, mapOpenAiError(error), { cause: error });
     }
@@ -78,20 +98,63 @@ export class OpenAiProvider implements LlmProvider {
       throw new ProviderError(route, { kind: 'invalid_output' }, { detail: 'no choices' });
     if (choice.message.refusal)
       throw new ProviderError(route, { kind: 'content_blocked' }, { detail: 'refusal' });
-    const finishFailure = mapOpenAiFinishReason(choice.finish_reason);
-    if (finishFailure) {
-      throw new ProviderError(
-        route,
-        { kind: finishFailure },
-        { detail: `finish_reason ${choice.finish_reason}` },
-      );
-    }
+    const finish = settleFinish(
+      route,
+      mapOpenAiFinishReason(choice.finish_reason),
+      request.allowTruncation,
+      `finish_reason ${choice.finish_reason}`,
+    );
     return {
       text: choice.message.content ?? '',
+      finish,
       usage: {
         inputTokens: completion.usage?.prompt_tokens ?? 0,
         outputTokens: completion.usage?.completion_tokens ?? 0,
       },
     };
+  }
+
+  async *stream(
+    request: ProviderRequest,
+    options: ProviderCallOptions,
+  ): AsyncIterable<StreamEvent> {
+    const route = { provider: this.name, model: request.model };
+    const client = this.requireClient(route);
+    let finishReason: string | null = null;
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    try {
+      const stream = await client.chat.completions.create(
+        { ...toOpenAiParams(request), stream: true, stream_options: { include_usage: true } },
+        { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
+      );
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        if (choice?.delta?.refusal)
+          throw new ProviderError(route, { kind: 'content_blocked' }, { detail: 'refusal' });
+        if (choice?.delta?.content) yield { type: 'text', text: choice.delta.content };
+        if (choice?.finish_reason) finishReason = choice.finish_reason;
+        if (chunk.usage) {
+          usage.inputTokens = chunk.usage.prompt_tokens;
+          usage.outputTokens = chunk.usage.completion_tokens;
+        }
+      }
+    } catch (error) {
+      if (error instanceof ProviderError) throw error;
+      throw new ProviderError(route, mapOpenAiError(error), { cause: error });
+    }
+    if (finishReason === null) throw incompleteStream(route);
+    const finish = settleFinish(
+      route,
+      mapOpenAiFinishReason(finishReason),
+      request.allowTruncation,
+      `finish_reason ${finishReason}`,
+    );
+    yield { type: 'end', finish, usage };
+  }
+
+  private requireClient(route: { provider: 'openai'; model: string }): OpenAI {
+    if (!this.client)
+      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
+    return this.client;
   }
 }
