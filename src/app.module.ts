@@ -9,6 +9,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ProfilesModule } from './profiles/profiles.module';
 import { CoursesModule } from './courses/courses.module';
 import { LessonsModule } from './lessons/lessons.module';
+import { OpenAiCompatModule } from './openai-compat/openai-compat.module';
 
 @Module({
   imports: [
@@ -20,6 +21,7 @@ import { LessonsModule } from './lessons/lessons.module';
     ProfilesModule,
     CoursesModule,
     LessonsModule,
+    OpenAiCompatModule,
     HealthModule,
   ],
 })

@@ -25,6 +25,55 @@ const REASON: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** Routes that speak the OpenAI protocol answer errors in OpenAI's format. */
+const OPENAI_COMPATIBLE_PREFIX = '/v1/';
+
+function openAiErrorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
+}
+
+/** The field a validation message is about: `messages.0.role must be…`, `property tools should not exist`. */
+function paramOf(message: string | undefined): string | null {
+  if (!message) return null;
+  const unknown = /^(?:(\S+)\.)?property (\S+) should not exist/.exec(message);
+  if (unknown) return unknown[1] ? `${unknown[1]}.${unknown[2]}` : unknown[2];
+  return /^([A-Za-z_][\w.[\]]*)\s/.exec(message)?.[1] ?? null;
+}
+
+/**
+ * The same answer in OpenAI's error shape: `{error: {message, type, param, code}}`, plus the attempts of an
+ * all-routes failure. `param`/`code` come from the exception when it carries them (OpenAiRequestError).
+ */
+function toOpenAiError(body: ErrorBody, exception: unknown): { error: Record<string, unknown> } {
+  const carried = (exception ?? {}) as { param?: unknown; code?: unknown };
+  const messages = Array.isArray(body.message) ? body.message : [body.message];
+  const param =
+    typeof carried.param === 'string'
+      ? carried.param
+      : body.statusCode === 400
+        ? paramOf(messages[0])
+        : null;
+  const code =
+    typeof carried.code === 'string'
+      ? carried.code
+      : body.statusCode === 503
+        ? 'all_routes_failed'
+        : null;
+  return {
+    error: {
+      message: messages.join('; '),
+      type: openAiErrorType(body.statusCode),
+      param,
+      code,
+      ...(body.attempts ? { attempts: body.attempts } : {}),
+      ...(body.requestId ? { request_id: body.requestId } : {}),
+    },
+  };
+}
+
 /** Errors from body parsing (malformed JSON, too large) carry an http-errors status and are safe to expose. */
 function isExposedHttpError(
   error: unknown,
@@ -54,7 +103,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-    response.status(body.statusCode).json(body);
+    const openAiStyle = request.path.startsWith(OPENAI_COMPATIBLE_PREFIX);
+    response.status(body.statusCode).json(openAiStyle ? toOpenAiError(body, exception) : body);
   }
 
   private toAnswer(

@@ -281,9 +281,8 @@ export class LlmService {
     const control = new AbortController();
     const signal = callerSignal ? AbortSignal.any([callerSignal, control.signal]) : control.signal;
     const timer = setTimeout(() => control.abort(new StreamTimeout()), timeoutMs);
-    const iterator = provider
-      .stream({ ...request, model: route.model }, { signal, timeoutMs })
-      [Symbol.asyncIterator]();
+    const events = provider.stream({ ...request, model: route.model }, { signal, timeoutMs });
+    const iterator = events[Symbol.asyncIterator]();
     const buffered: StreamEvent[] = [];
     try {
       for (;;) {

@@ -3,6 +3,7 @@ import { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { isLessonSchema, simulatedLesson } from './lesson-fixture';
 import { sampleFromSchema } from './sample-from-schema';
+import { splitIntoChunks, StreamEnding, streamFrames } from './streaming';
 
 export type SimulatedProvider = 'openai' | 'anthropic' | 'gemini';
 
@@ -23,7 +24,10 @@ export type Fault =
   | 'prose' // a friendly paragraph instead of JSON
   | 'schema_violation' // valid JSON that breaks the schema
   | 'blocked' // OpenAI content_filter, Anthropic refusal, Gemini 200 + promptFeedback.blockReason
-  | 'slow'; // a valid answer after delayMs
+  | 'slow' // a valid answer after delayMs
+  | 'stream_cut' // streams: half the deltas, then the response ends without the provider's end marker
+  | 'stream_reset' // streams: half the deltas, then the connection is destroyed
+  | 'stream_stall'; // streams: the first delta, then silence
 
 export interface Behaviour {
   fault: Fault;
@@ -52,6 +56,7 @@ interface ParsedCall {
   provider: SimulatedProvider;
   model: string;
   body: Record<string, unknown>;
+  stream: boolean;
 }
 
 interface Answer {
@@ -59,6 +64,22 @@ interface Answer {
   headers?: Record<string, string>;
   body: unknown;
 }
+
+/** Faults a streamed request answers with a 200 event stream; the rest answer as they do without streaming. */
+const STREAMED_FAULTS = new Set<Fault>([
+  'ok',
+  'slow',
+  'truncated',
+  'prose',
+  'schema_violation',
+  'blocked',
+  'stream_cut',
+  'stream_reset',
+  'stream_stall',
+]);
+
+/** Valid JSON that matches no schema the service uses. */
+const SCHEMA_VIOLATION = { unexpected: 'shape', items: 3 };
 
 const PROSE =
   'Sure! Here is what you asked for: a thoughtful overview, written as a friendly paragraph rather than data.';
@@ -75,6 +96,8 @@ function toBehaviour(input: Fault | Behaviour): Behaviour {
 export class ProviderSimulator {
   /** Added to every answer (simulated model latency). */
   latencyMs = 0;
+  /** Pause between streamed events. */
+  streamGapMs = 0;
   readonly attempts: SimulatedAttempt[] = [];
   private readonly queues = new Map<string, Behaviour[]>();
   private readonly defaults = new Map<string, Behaviour>();
@@ -141,6 +164,7 @@ export class ProviderSimulator {
     this.defaults.clear();
     this.attempts.length = 0;
     this.latencyMs = 0;
+    this.streamGapMs = 0;
   }
 
   attemptsFor(route: string): SimulatedAttempt[] {
@@ -192,9 +216,76 @@ export class ProviderSimulator {
       request.socket.destroy();
       return;
     }
+    if (call.stream && STREAMED_FAULTS.has(behaviour.fault)) {
+      attempt.status = 200;
+      return this.streamAnswer(call, behaviour, schema, request, response);
+    }
     const answer = answerFor(call, behaviour, schema);
     attempt.status = answer.status;
     send(response, answer);
+  }
+
+  /** Writes a streamed answer as server-sent events; stream faults cut, reset or stall it part-way. */
+  private async streamAnswer(
+    call: ParsedCall,
+    behaviour: Behaviour,
+    schema: JsonObject | undefined,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
+    const value =
+      behaviour.fault === 'schema_violation'
+        ? SCHEMA_VIOLATION
+        : answerValue(call, behaviour, schema);
+    const document =
+      value === undefined
+        ? `Simulated answer from ${call.provider}/${call.model}.`
+        : JSON.stringify(value);
+    const text =
+      behaviour.fault === 'prose'
+        ? PROSE
+        : behaviour.fault === 'truncated'
+          ? document.slice(0, Math.ceil(document.length / 2))
+          : document;
+    const chunks = splitIntoChunks(text);
+    const ending: StreamEnding =
+      behaviour.fault === 'truncated'
+        ? 'truncated'
+        : behaviour.fault === 'blocked'
+          ? 'blocked'
+          : behaviour.fault === 'stream_cut' || behaviour.fault === 'stream_reset'
+            ? 'no_end_marker'
+            : 'complete';
+    const forcedTool = (call.body.tool_choice as { name?: string } | undefined)?.name;
+    const frames = streamFrames({
+      provider: call.provider,
+      model: call.model,
+      chunks:
+        behaviour.fault === 'stream_cut' || behaviour.fault === 'stream_reset'
+          ? chunks.slice(0, Math.ceil(chunks.length / 2))
+          : chunks,
+      ending,
+      promptTokens: estimateTokens(JSON.stringify(call.body)),
+      outputTokens: estimateTokens(text),
+      includeUsage: dig(call.body, 'stream_options', 'include_usage') === true,
+      toolName:
+        call.provider === 'anthropic' && schema && behaviour.fault !== 'prose'
+          ? forcedTool
+          : undefined,
+    });
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const gapMs = this.streamGapMs;
+    for (const [position, payload] of frames.entries()) {
+      if (response.destroyed) return;
+      response.write(payload);
+      if (behaviour.fault === 'stream_stall' && position === 1) return; // never finishes; destroyed at stop()
+      if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+    }
+    if (behaviour.fault === 'stream_reset') {
+      request.socket.destroy();
+      return;
+    }
+    response.end();
   }
 
   private control(method: string, path: string, raw: string, response: ServerResponse): void {
@@ -247,11 +338,18 @@ function parseCall(method: string, path: string, raw: string): ParsedCall | unde
   } catch {
     return undefined;
   }
+  const stream = body.stream === true;
   if (path === '/v1/chat/completions')
-    return { provider: 'openai', model: String(body.model), body };
-  if (path === '/v1/messages') return { provider: 'anthropic', model: String(body.model), body };
-  const gemini = /^\/v1(?:beta)?\/models\/([^/]+):generateContent$/.exec(path);
-  if (gemini) return { provider: 'gemini', model: decodeURIComponent(gemini[1]), body };
+    return { provider: 'openai', model: String(body.model), body, stream };
+  if (path === '/v1/messages')
+    return { provider: 'anthropic', model: String(body.model), body, stream };
+  const gemini = /^\/v1(?:beta)?\/models\/([^/]+):(generateContent|streamGenerateContent)$/.exec(
+    path,
+  );
+  if (gemini) {
+    const streaming = gemini[2] === 'streamGenerateContent';
+    return { provider: 'gemini', model: decodeURIComponent(gemini[1]), body, stream: streaming };
+  }
   return undefined;
 }
 
@@ -306,6 +404,31 @@ function promptText(value: unknown): string {
   return '';
 }
 
+/** Whether the request asks for JSON without a schema (OpenAI json_object, Gemini JSON mime type, our Anthropic instruction). */
+function wantsJsonObject(call: ParsedCall): boolean {
+  switch (call.provider) {
+    case 'openai':
+      return dig(call.body, 'response_format', 'type') === 'json_object';
+    case 'gemini':
+      return dig(call.body, 'generationConfig', 'responseMimeType') === 'application/json';
+    case 'anthropic':
+      return promptText(call.body.system).includes('single JSON object');
+  }
+}
+
+/** The value a correct answer carries: scripted, sampled from the schema, a small object for JSON mode, or none (text). */
+function answerValue(
+  call: ParsedCall,
+  behaviour: Behaviour,
+  schema: JsonObject | undefined,
+): unknown {
+  if (behaviour.json !== undefined) return behaviour.json;
+  if (schema) return sampleFor(schema, call);
+  return wantsJsonObject(call)
+    ? { answer: `Simulated answer from ${call.provider}/${call.model}.` }
+    : undefined;
+}
+
 function sampleFor(schema: JsonObject, call: ParsedCall): unknown {
   return isLessonSchema(schema) ? simulatedLesson(promptText(call.body)) : sampleFromSchema(schema);
 }
@@ -321,7 +444,7 @@ function answerFor(
 ): Answer {
   const { provider } = call;
   const promptTokens = estimateTokens(JSON.stringify(call.body));
-  const value = behaviour.json ?? (schema ? sampleFor(schema, call) : undefined);
+  const value = answerValue(call, behaviour, schema);
   const document =
     value === undefined
       ? `Simulated answer from ${provider}/${call.model}.`
@@ -342,13 +465,10 @@ function answerFor(
     case 'schema_violation':
       return success(
         call,
-        JSON.stringify({ unexpected: 'shape', items: 3 }),
+        JSON.stringify(SCHEMA_VIOLATION),
         'complete',
         promptTokens,
-        {
-          unexpected: 'shape',
-          items: 3,
-        },
+        SCHEMA_VIOLATION,
       );
     case 'blocked':
       return blocked(call, promptTokens);
@@ -377,6 +497,11 @@ function answerFor(
     case 'hang':
     case 'reset':
       throw new Error(`${behaviour.fault} is handled before answering`);
+    case 'stream_cut':
+    case 'stream_reset':
+    case 'stream_stall':
+      // Without streaming these behave like a normal answer.
+      return success(call, document, 'complete', promptTokens, value);
   }
 }
 

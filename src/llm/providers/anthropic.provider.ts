@@ -137,7 +137,8 @@ export class AnthropicProvider implements LlmProvider {
           case 'message_stop':
             ended = true;
             break;
-          default:
+          case 'content_block_start':
+          case 'content_block_stop':
             break;
         }
       }

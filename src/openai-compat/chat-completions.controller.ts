@@ -1,0 +1,117 @@
+import { Body, Controller, Get, HttpCode, Logger, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { RequestContext, RequestCtx } from '../common/request-context.decorator';
+import { ProviderError, RequestAbortedError } from '../llm/llm.errors';
+import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
+import { ChatCompletionsService, PreparedChat, RouteHeaders } from './chat-completions.service';
+
+/**
+ * OpenAI-compatible endpoints over the fallback layer: any OpenAI client gets cross-provider fallback by pointing
+ * its base URL here (`http://host:3000/v1`). Errors use OpenAI's error format (see the exception filter).
+ */
+@Controller('v1')
+export class ChatCompletionsController {
+  private readonly logger = new Logger(ChatCompletionsController.name);
+
+  constructor(private readonly chat: ChatCompletionsService) {}
+
+  @Post('chat/completions')
+  @HttpCode(200)
+  async create(
+    @Body() body: ChatCompletionRequestDto,
+    @RequestCtx() context: RequestContext,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    const prepared = this.chat.prepare(body);
+    if (!body.stream) {
+      const { body: completion, headers } = await this.chat.complete(prepared, context);
+      setHeaders(response, headers);
+      return completion;
+    }
+    await this.stream(prepared, body.stream_options?.include_usage === true, context, response);
+    return undefined;
+  }
+
+  @Get('models')
+  models() {
+    return { object: 'list', data: this.chat.models() };
+  }
+
+  /**
+   * Server-sent events in OpenAI's chunk format. Failures before the first content fall back (and, if every route
+   * fails, answer a normal 503); a failure after it ends the stream with an error event and no `[DONE]`.
+   */
+  private async stream(
+    prepared: PreparedChat,
+    includeUsage: boolean,
+    context: RequestContext,
+    response: Response,
+  ): Promise<void> {
+    const { session, headers } = await this.chat.openStream(prepared, context);
+    const id = `chatcmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = headers['x-llm-route'];
+    const send = (data: unknown) => response.write(`data: ${JSON.stringify(data)}\n\n`);
+    const chunk = (delta: object, finishReason: string | null) =>
+      send({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+      });
+
+    setHeaders(response, headers);
+    response.status(200);
+    response.setHeader('content-type', 'text/event-stream; charset=utf-8');
+    response.setHeader('cache-control', 'no-cache');
+    response.setHeader('x-accel-buffering', 'no');
+    response.flushHeaders();
+    chunk({ role: 'assistant', content: '' }, null);
+    try {
+      for await (const event of session.events) {
+        if (event.type === 'text') {
+          chunk({ content: event.text }, null);
+          continue;
+        }
+        chunk({}, event.finish);
+        if (includeUsage) {
+          const usage = {
+            prompt_tokens: event.usage.inputTokens,
+            completion_tokens: event.usage.outputTokens,
+            total_tokens: event.usage.inputTokens + event.usage.outputTokens,
+          };
+          send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
+        }
+        response.write('data: [DONE]\n\n');
+      }
+    } catch (error) {
+      // Headers are sent: the only honest way left to report a failure is an error event without [DONE].
+      const kind =
+        error instanceof ProviderError
+          ? error.kind
+          : error instanceof RequestAbortedError
+            ? 'aborted'
+            : 'error';
+      if (kind === 'error')
+        this.logger.error(`Stream failed [request ${context.requestId}]`, (error as Error).stack);
+      if (!response.destroyed) {
+        send({
+          error: {
+            message: `The stream from ${model} failed after it started (${kind}); the answer is incomplete.`,
+            type: 'server_error',
+            param: null,
+            code: `stream_${kind}`,
+          },
+        });
+      }
+    } finally {
+      response.end();
+    }
+  }
+}
+
+function setHeaders(response: Response, headers: RouteHeaders): void {
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+}

@@ -1,0 +1,164 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Interpret } from '../llm/attempt';
+import { ProviderError } from '../llm/llm.errors';
+import { LlmService, StreamSession } from '../llm/llm.service';
+import { LLM_PROVIDERS } from '../llm/llm.tokens';
+import { LlmCallMeta, LlmProvider, ProviderRequest } from '../llm/llm.types';
+import { RouteStateService } from '../llm/route-state.service';
+import { ProviderName, Route, routeId } from '../llm/routes';
+import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
+import {
+  attemptsHeader,
+  droppedParameters,
+  resolveChain,
+  toProviderRequest,
+} from './chat-translation';
+
+export interface ChatCallContext {
+  requestId: string;
+  signal: AbortSignal;
+}
+
+/** Headers every answer carries: the serving route, the attempts, and parameters the route dropped. */
+export type RouteHeaders = Record<string, string>;
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    message: { role: 'assistant'; content: string; refusal: null };
+    finish_reason: 'stop' | 'length';
+    logprobs: null;
+  }>;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  system_fingerprint: null;
+}
+
+export interface PreparedChat {
+  request: Omit<ProviderRequest, 'model'>;
+  chain: Route[] | undefined;
+}
+
+/** A JSON response format is checked before the answer is accepted; anything else is taken as text. */
+function interpreterFor(
+  request: Omit<ProviderRequest, 'model'>,
+): Interpret<{ text: string; finish: 'stop' | 'length' }> {
+  return async (response, route) => {
+    if (request.responseFormat.type !== 'text' && response.finish === 'stop') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(response.text);
+      } catch {
+        parsed = undefined;
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new ProviderError(route, { kind: 'invalid_output' }, { detail: 'not a JSON object' });
+      }
+    }
+    return { text: response.text, finish: response.finish };
+  };
+}
+
+/** The OpenAI Chat Completions protocol over the fallback layer. */
+@Injectable()
+export class ChatCompletionsService {
+  private readonly providers: Map<ProviderName, LlmProvider>;
+
+  constructor(
+    private readonly llm: LlmService,
+    private readonly routeState: RouteStateService,
+    @Inject(LLM_PROVIDERS) providers: LlmProvider[],
+  ) {
+    this.providers = new Map(providers.map((provider) => [provider.name, provider]));
+  }
+
+  prepare(dto: ChatCompletionRequestDto): PreparedChat {
+    const chain = resolveChain(
+      dto,
+      this.routeState.routes,
+      (route) => this.providers.get(route.provider)?.configured === true,
+    );
+    return { request: toProviderRequest(dto), chain };
+  }
+
+  async complete(
+    prepared: PreparedChat,
+    context: ChatCallContext,
+  ): Promise<{ body: ChatCompletion; headers: RouteHeaders }> {
+    const result = await this.llm.run(prepared.request, interpreterFor(prepared.request), {
+      chain: prepared.chain,
+      signal: context.signal,
+      requestId: context.requestId,
+    });
+    const { usage } = result.meta;
+    return {
+      headers: this.routeHeaders(result.meta, prepared.request),
+      body: {
+        id: `chatcmpl-${randomUUID()}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: routeId(result.meta),
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: result.value.text, refusal: null },
+            finish_reason: result.value.finish,
+            logprobs: null,
+          },
+        ],
+        usage: {
+          prompt_tokens: usage.inputTokens,
+          completion_tokens: usage.outputTokens,
+          total_tokens: usage.inputTokens + usage.outputTokens,
+        },
+        system_fingerprint: null,
+      },
+    };
+  }
+
+  /** Opens a stream; it falls back across routes until the first content, then is committed to one route. */
+  async openStream(
+    prepared: PreparedChat,
+    context: ChatCallContext,
+  ): Promise<{ session: StreamSession; headers: RouteHeaders }> {
+    const session = await this.llm.stream(prepared.request, {
+      chain: prepared.chain,
+      signal: context.signal,
+      requestId: context.requestId,
+    });
+    return { session, headers: this.routeHeaders(session.meta, prepared.request) };
+  }
+
+  /** The routes a client can name: the configured chain's usable routes, and `default`. */
+  models(): Array<{ id: string; object: 'model'; created: number; owned_by: string }> {
+    return [
+      { id: 'default', object: 'model', created: 0, owned_by: 'resilient-llm-backend' },
+      ...this.routeState.routes.map((route) => ({
+        id: routeId(route),
+        object: 'model' as const,
+        created: 0,
+        owned_by: route.provider,
+      })),
+    ];
+  }
+
+  private routeHeaders(
+    meta: Omit<LlmCallMeta, 'usage'>,
+    request: Omit<ProviderRequest, 'model'>,
+  ): RouteHeaders {
+    const headers: RouteHeaders = {
+      'x-llm-route': routeId(meta),
+      'x-llm-attempts': attemptsHeader(meta.attempts),
+    };
+    const provider = this.providers.get(meta.provider);
+    const dropped = provider ? droppedParameters(request, provider.supports) : [];
+    if (dropped.length > 0) {
+      headers['x-llm-warning'] = `${routeId(meta)} does not support ${dropped.join(', ')}; dropped`;
+    }
+    return headers;
+  }
+}

@@ -1,0 +1,146 @@
+import { BadRequestException } from '@nestjs/common';
+import {
+  AttemptRecord,
+  ChatMessage,
+  ProviderRequest,
+  ResponseFormat,
+  SamplingParameter,
+} from '../llm/llm.types';
+import { parseRoute, Route, RouteParseError, routeId, sameRoute } from '../llm/routes';
+import { ChatCompletionRequestDto, ChatMessageDto } from './dto/chat-completion-request.dto';
+
+/** A 400 in OpenAI's error format: `param` names the offending field. */
+export class OpenAiRequestError extends BadRequestException {
+  constructor(
+    message: string,
+    readonly param: string | null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+function textOf(content: ChatMessageDto['content']): string {
+  return typeof content === 'string' ? content : content.map((part) => part.text).join('');
+}
+
+export function toMessages(messages: ChatMessageDto[]): ChatMessage[] {
+  return messages.map((message) => ({
+    role: message.role === 'developer' ? 'system' : message.role,
+    content: textOf(message.content),
+  }));
+}
+
+export function toResponseFormat(dto: ChatCompletionRequestDto): ResponseFormat {
+  const format = dto.response_format;
+  switch (format?.type) {
+    case undefined:
+    case 'text':
+      return { type: 'text' };
+    case 'json_object':
+      return { type: 'json_object' };
+    case 'json_schema':
+      if (!format.json_schema) {
+        throw new OpenAiRequestError(
+          'response_format.json_schema is required for type json_schema',
+          'response_format',
+        );
+      }
+      return {
+        type: 'json_schema',
+        name: format.json_schema.name,
+        schema: format.json_schema.schema,
+      };
+  }
+}
+
+/** The request every provider gets; parameters a provider cannot honour are dropped by its strategy. */
+export function toProviderRequest(dto: ChatCompletionRequestDto): Omit<ProviderRequest, 'model'> {
+  const maxOutputTokens = dto.max_completion_tokens ?? dto.max_tokens;
+  return {
+    messages: toMessages(dto.messages),
+    responseFormat: toResponseFormat(dto),
+    maxOutputTokens,
+    temperature: dto.temperature,
+    topP: dto.top_p,
+    stop: dto.stop === undefined ? undefined : Array.isArray(dto.stop) ? dto.stop : [dto.stop],
+    seed: dto.seed,
+    presencePenalty: dto.presence_penalty,
+    frequencyPenalty: dto.frequency_penalty,
+    // With its own token limit the caller gets finish_reason "length" back, as from OpenAI.
+    allowTruncation: maxOutputTokens !== undefined,
+  };
+}
+
+const PARAMETER_NAMES: Record<SamplingParameter, string> = {
+  temperature: 'temperature',
+  topP: 'top_p',
+  stop: 'stop',
+  seed: 'seed',
+  presencePenalty: 'presence_penalty',
+  frequencyPenalty: 'frequency_penalty',
+};
+
+/** The request's parameters the serving provider does not honour (reported in a warning header). */
+export function droppedParameters(
+  request: Omit<ProviderRequest, 'model'>,
+  supports: ReadonlySet<SamplingParameter>,
+): string[] {
+  return (Object.keys(PARAMETER_NAMES) as SamplingParameter[])
+    .filter((parameter) => request[parameter] !== undefined && !supports.has(parameter))
+    .map((parameter) => PARAMETER_NAMES[parameter]);
+}
+
+function parseRouteOrThrow(text: string, param: string): Route {
+  try {
+    return parseRoute(text);
+  } catch (error) {
+    if (!(error instanceof RouteParseError)) throw error;
+    throw new OpenAiRequestError(
+      `${param} must be "default" or "provider:model" with provider openai, anthropic or gemini: the value ${error.message}`,
+      param,
+      'invalid_model',
+    );
+  }
+}
+
+/**
+ * The chain for a request: `default` is the configured chain (plus any `fallbacks`), a route is itself followed by
+ * `fallbacks`. Routes whose provider has no key are left out; a chain left empty is a 400.
+ * Returns `undefined` for the configured chain as it is (its routing state is the service-wide one).
+ */
+export function resolveChain(
+  dto: ChatCompletionRequestDto,
+  configuredChain: readonly Route[],
+  isConfigured: (route: Route) => boolean,
+): Route[] | undefined {
+  const fallbacks = (dto.fallbacks ?? []).map((text, index) =>
+    parseRouteOrThrow(text, `fallbacks[${index}]`),
+  );
+  const useDefault = dto.model.trim().toLowerCase() === 'default';
+  if (useDefault && fallbacks.length === 0) return undefined;
+  const head = useDefault ? [...configuredChain] : [parseRouteOrThrow(dto.model, 'model')];
+  const chain: Route[] = [];
+  for (const route of [...head, ...fallbacks]) {
+    if (!chain.some((existing) => sameRoute(existing, route))) chain.push(route);
+  }
+  const usable = chain.filter(isConfigured);
+  if (usable.length === 0) {
+    throw new OpenAiRequestError(
+      `No API key is configured for the provider of ${chain.map(routeId).join(', ')}`,
+      'model',
+      'model_not_available',
+    );
+  }
+  return usable;
+}
+
+/** `x-llm-attempts`: `gemini:gemini-3-flash-preview=overloaded(503),openai:gpt-4o-mini=success`. */
+export function attemptsHeader(attempts: AttemptRecord[]): string {
+  return attempts
+    .map(
+      (attempt) =>
+        `${attempt.provider}:${attempt.model}=${attempt.outcome}${attempt.status ? `(${attempt.status})` : ''}`,
+    )
+    .join(',');
+}

@@ -1,0 +1,147 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateNested,
+  ValidationOptions,
+} from 'class-validator';
+
+/** Largest text in one message; the body limit caps the whole request anyway. */
+const MAX_CONTENT_LENGTH = 1_000_000;
+
+/** A message's content: a string, or an array of `{type: "text", text}` parts. */
+function IsTextContent(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isTextContent',
+      validator: {
+        validate: (value: unknown) =>
+          (typeof value === 'string' && value.length <= MAX_CONTENT_LENGTH) ||
+          (Array.isArray(value) &&
+            value.length > 0 &&
+            value.every(
+              (part: unknown) =>
+                typeof part === 'object' &&
+                part !== null &&
+                (part as { type?: unknown }).type === 'text' &&
+                typeof (part as { text?: unknown }).text === 'string',
+            )),
+        defaultMessage: () =>
+          '$property must be a string or an array of {"type": "text", "text": string} parts (only text is supported)',
+      },
+    },
+    options,
+  );
+}
+
+/** `stop`: a string or up to 4 strings. */
+function IsStop(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isStop',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' ||
+          (Array.isArray(value) &&
+            value.length <= 4 &&
+            value.every((item) => typeof item === 'string')),
+        defaultMessage: () => '$property must be a string or an array of at most 4 strings',
+      },
+    },
+    options,
+  );
+}
+
+export class ChatMessageDto {
+  /** `developer` is OpenAI's newer name for system instructions. */
+  @IsIn(['system', 'developer', 'user', 'assistant'], {
+    message:
+      'role must be one of system, developer, user, assistant (tool messages are not supported)',
+  })
+  role: 'system' | 'developer' | 'user' | 'assistant';
+
+  @IsTextContent()
+  content: string | Array<{ type: 'text'; text: string }>;
+
+  @IsOptional() @IsString() @MaxLength(64) name?: string;
+}
+
+export class JsonSchemaFormatDto {
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'json_schema.name must be 1–64 letters, digits, _ or -',
+  })
+  name: string;
+
+  @IsOptional() @IsString() @MaxLength(1000) description?: string;
+
+  @IsObject() schema: Record<string, unknown>;
+
+  @IsOptional() @IsBoolean() strict?: boolean;
+}
+
+export class ResponseFormatDto {
+  @IsIn(['text', 'json_object', 'json_schema']) type: 'text' | 'json_object' | 'json_schema';
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => JsonSchemaFormatDto)
+  json_schema?: JsonSchemaFormatDto;
+}
+
+export class StreamOptionsDto {
+  @IsOptional() @IsBoolean() include_usage?: boolean;
+}
+
+/** The OpenAI Chat Completions request, as far as this service can honour it across providers. */
+export class ChatCompletionRequestDto {
+  /** `provider:model` or `default` (the configured chain). */
+  @IsString() @Length(1, 200) model: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => ChatMessageDto)
+  messages: ChatMessageDto[];
+
+  @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) top_p?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(200_000) max_tokens?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(200_000) max_completion_tokens?: number;
+  @IsOptional() @IsStop() stop?: string | string[];
+  @IsOptional() @IsInt() seed?: number;
+  @IsOptional() @IsNumber() @Min(-2) @Max(2) presence_penalty?: number;
+  @IsOptional() @IsNumber() @Min(-2) @Max(2) frequency_penalty?: number;
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ResponseFormatDto)
+  response_format?: ResponseFormatDto;
+  @IsOptional() @IsBoolean() stream?: boolean;
+  @IsOptional() @ValidateNested() @Type(() => StreamOptionsDto) stream_options?: StreamOptionsDto;
+  /** Only one choice is supported. */
+  @IsOptional() @IsIn([1], { message: 'n must be 1 (one choice per request)' }) n?: number;
+  /** Accepted for compatibility; not forwarded to providers. */
+  @IsOptional() @IsString() @MaxLength(256) user?: string;
+
+  /** Extension: the routes to try after `model`, in order (`provider:model`). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  fallbacks?: string[];
+}
