@@ -1,7 +1,9 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import helmet from 'helmet';
 import { AppConfig } from './config/app.config';
+import { loadSecurityConfig } from './config/security.config';
 
 /** Everything main.ts and the e2e tests both apply to the app, so tests run the service as deployed. */
 export function configureApp(
@@ -20,5 +22,8 @@ export function configureApp(
   );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.disable('x-powered-by');
+  app.use(helmet());
+  const security = loadSecurityConfig();
+  if (security.corsOrigins.length > 0) app.enableCors({ origin: security.corsOrigins });
   return app;
 }

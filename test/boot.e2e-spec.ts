@@ -94,7 +94,13 @@ describe('Boot', () => {
     await expect(startTestApp({ ...NO_KEYS, NODE_ENV: 'production' })).rejects.toThrow(
       /NODE_ENV=production at least one key must be set/,
     );
-    const t = await startTestApp({ ...NO_KEYS, NODE_ENV: 'production', LLM_SIMULATOR: 'true' });
+    const t = await startTestApp({
+      ...NO_KEYS,
+      NODE_ENV: 'production',
+      LLM_SIMULATOR: 'true',
+      API_KEYS: 'client-key-0123456789abcdef',
+      SHUTDOWN_DRAIN_MS: '0',
+    });
     await t.close();
   });
 

@@ -2,6 +2,7 @@ import { loadAppConfig } from './app.config';
 import { loadDatabaseConfig } from './database.config';
 import { loadLessonsConfig } from './lessons.config';
 import { loadLlmConfig } from './llm.config';
+import { loadSecurityConfig } from './security.config';
 
 /**
  * Validates every configuration namespace before the app is built, so a bad value stops the boot before any
@@ -12,4 +13,5 @@ export function validateConfiguration(env: NodeJS.ProcessEnv = process.env): voi
   loadDatabaseConfig(env);
   loadLlmConfig(env);
   loadLessonsConfig(env);
+  loadSecurityConfig(env);
 }

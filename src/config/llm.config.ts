@@ -35,6 +35,9 @@ class LlmEnvironment {
   @IsOptional() @IsInt() @Min(1) @Max(100) LLM_CIRCUIT_FAILURE_THRESHOLD?: number;
   @IsOptional() @IsString() LLM_PRICES?: string;
   @IsOptional() @IsInt() @Min(100) @Max(600_000) LLM_STREAM_IDLE_TIMEOUT_MS?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(10_000) LLM_MAX_CONCURRENCY?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(10_000) LLM_QUEUE_SIZE?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(60_000) LLM_QUEUE_TIMEOUT_MS?: number;
   @IsOptional() @IsString() OPENAI_API_KEY?: string;
   @IsOptional() @IsString() ANTHROPIC_API_KEY?: string;
   @IsOptional() @IsString() GEMINI_API_KEY?: string;
@@ -63,6 +66,10 @@ export interface LlmConfig {
   simulator: 'on' | 'off';
   /** Why the simulator is on, for the boot warning. */
   simulatorReason?: string;
+  /** Calls in flight per provider; beyond it a short queue, beyond that the route counts as overloaded. */
+  maxConcurrency: number;
+  queueSize: number;
+  queueTimeoutMs: number;
   /** A stream silent for longer than this after its first content is a hang. */
   streamIdleTimeoutMs: number;
   healthcheckIntervalMs: number;
@@ -171,6 +178,9 @@ export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
     simulator,
     simulatorReason,
     streamIdleTimeoutMs: parsed.LLM_STREAM_IDLE_TIMEOUT_MS ?? 30_000,
+    maxConcurrency: parsed.LLM_MAX_CONCURRENCY ?? 32,
+    queueSize: parsed.LLM_QUEUE_SIZE ?? 16,
+    queueTimeoutMs: parsed.LLM_QUEUE_TIMEOUT_MS ?? 1_000,
     healthcheckIntervalMs: parsed.LLM_HEALTHCHECK_INTERVAL_MS ?? 30_000,
     healthcheckSuccesses: parsed.LLM_HEALTHCHECK_SUCCESSES ?? 2,
     circuitFailureThreshold: parsed.LLM_CIRCUIT_FAILURE_THRESHOLD ?? 3,

@@ -1,3 +1,4 @@
+import { Public } from '../common/api-key.guard';
 import { Controller, Get } from '@nestjs/common';
 import {
   HealthCheck,
@@ -14,6 +15,7 @@ import { LifecycleService } from './lifecycle.service';
 const HEAP_LIMIT_BYTES = 1_024 * 1_024 * 1_024;
 
 @Controller('health')
+@Public()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

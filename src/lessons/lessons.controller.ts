@@ -1,3 +1,4 @@
+import { RateLimited } from '../common/generation-throttler.guard';
 import {
   Body,
   Controller,
@@ -20,6 +21,7 @@ export class LessonsController {
 
   /** 201 with the lesson; `generation.cacheHit` says whether it came from storage (then no LLM call was made). */
   @Post()
+  @RateLimited()
   @HttpCode(HttpStatus.CREATED)
   async create(
     @Body() body: CreateLessonDto,

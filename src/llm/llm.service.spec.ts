@@ -102,6 +102,9 @@ function setup(overrides: Partial<LlmConfig> = {}) {
     requestTimeoutMs: 5_000,
     circuitFailureThreshold: 3,
     streamIdleTimeoutMs: 100,
+    maxConcurrency: 32,
+    queueSize: 16,
+    queueTimeoutMs: 1_000,
     prices: DEFAULT_PRICES,
     ...overrides,
   } as LlmConfig;
@@ -229,5 +232,55 @@ describe(LlmService.name, () => {
     setTimeout(() => controller.abort(), 20);
     await expect(pending).rejects.toBeInstanceOf(RequestAbortedError);
     expect(seen()).toEqual(['gemini:primary']);
+  });
+
+  describe('streams', () => {
+    const collect = async (events: AsyncIterable<StreamEvent>) => {
+      let text = '';
+      for await (const event of events) if (event.type === 'text') text += event.text;
+      return text;
+    };
+    const request = {
+      messages: [{ role: 'user' as const, content: 'hi' }],
+      responseFormat: { type: 'text' as const },
+    };
+
+    it('falls back before the first content, then commits to the route that produced it', async () => {
+      const { service, gemini } = setup();
+      gemini.script('primary', { kind: 'overloaded' });
+      const session = await service.stream(request);
+      expect(session.meta.model).toBe('second');
+      expect(session.meta.attempts.map((attempt) => attempt.outcome)).toEqual([
+        'overloaded',
+        'success',
+      ]);
+      expect(await collect(session.events)).toBe('Hello there');
+    });
+
+    it('a failure after the first content is thrown to the consumer, never retried elsewhere', async () => {
+      const { service, gemini, seen } = setup();
+      gemini.script('primary', 'cut');
+      const session = await service.stream(request);
+      await expect(collect(session.events)).rejects.toMatchObject({ kind: 'network' });
+      expect(seen()).toEqual(['gemini:primary']);
+    });
+  });
+
+  it('sheds a provider at its concurrency limit to the next provider, without opening its circuit', async () => {
+    const { generate, gemini, state } = setup({
+      maxConcurrency: 1,
+      queueSize: 0,
+      attemptTimeoutMs: 300,
+    });
+    gemini.script('primary', 'hang');
+    const holding = generate();
+    const shed = await generate();
+    expect(shed.meta.attempts.map((attempt) => `${attempt.model}:${attempt.outcome}`)).toEqual([
+      'primary:overloaded',
+      'second:overloaded', // the same provider, so the same limit
+      'third:success',
+    ]);
+    await holding;
+    expect(state.snapshot()[0].consecutiveAvailabilityFailures).toBe(1); // the hang, not the shed
   });
 });

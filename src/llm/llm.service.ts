@@ -4,6 +4,7 @@ import { ClassConstructor } from 'class-transformer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { llmConfig } from '../config/llm.config';
 import { attemptRoute, Interpret, interpretAs } from './attempt';
+import { ConcurrencyLimiter, Release } from './concurrency-limiter';
 import { decideAfterFailure } from './failure-policy';
 import { LlmMetrics } from './llm-metrics.service';
 import {
@@ -88,6 +89,7 @@ class StreamTimeout extends Error {}
 export class LlmService {
   private readonly logger = new Logger(LlmService.name);
   private readonly providers: Map<ProviderName, LlmProvider>;
+  private readonly limiters = new Map<ProviderName, ConcurrencyLimiter>();
 
   constructor(
     @Inject(LLM_PROVIDERS) providers: LlmProvider[],
@@ -96,6 +98,12 @@ export class LlmService {
     private readonly metrics: LlmMetrics,
   ) {
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
+    for (const provider of providers) {
+      this.limiters.set(
+        provider.name,
+        new ConcurrencyLimiter(config.maxConcurrency, config.queueSize),
+      );
+    }
   }
 
   /** Generates an object validated against `params.schema`, falling back across routes. */
@@ -153,12 +161,13 @@ export class LlmService {
     options: CallOptions = {},
   ): Promise<StreamSession> {
     const started = performance.now();
-    const { value, meta, route, index, state } = await this.walk(
+    const { value, meta, route, index, state, release } = await this.walk(
       options,
       (target, provider, timeoutMs) =>
         this.openStream(target, provider, request, timeoutMs, options.signal),
+      true,
     );
-    const events = this.continueStream(value.value, route, index, state, started);
+    const events = this.continueStream(value.value, route, index, state, started, release);
     return { meta, events };
   }
 
@@ -166,12 +175,15 @@ export class LlmService {
   private async walk<T>(
     options: CallOptions,
     attemptOnRoute: AttemptOnRoute<T>,
+    /** Streams keep their provider slot after the loop; the caller releases it when the stream ends. */
+    keepSlot = false,
   ): Promise<{
     value: AttemptSuccess<T>;
     meta: Omit<LlmCallMeta, 'usage'>;
     route: Route;
     index: number;
     state: RouteStateService;
+    release: Release;
   }> {
     const started = performance.now();
     const deadline = started + this.config.requestTimeoutMs;
@@ -199,12 +211,32 @@ export class LlmService {
           return this.fail(started, attempts, retryHintsMs, 'deadline', tag);
         const attemptStarted = performance.now();
         this.logger.log(`Calling ${routeLabel(route)} (attempt ${attempts.length + 1})${tag}`);
+        const release = await this.limiters
+          .get(route.provider)
+          ?.acquire(Math.min(this.config.queueTimeoutMs, remainingMs - minAttemptMs));
+        if (!release) {
+          // Our own limit, not the provider's failure: the circuit does not count it.
+          attempts.push({
+            provider: route.provider,
+            model: route.model,
+            outcome: 'overloaded',
+            durationMs: 0,
+          });
+          this.metrics.attempt(route, 'overloaded', 0);
+          lastFailed = { route, kind: 'overloaded' };
+          this.logger.warn(
+            `${routeLabel(route)} is at its concurrency limit; trying next route${tag}`,
+          );
+          break;
+        }
         const timeoutMs = Math.max(
           1,
-          Math.floor(Math.min(this.config.attemptTimeoutMs, remainingMs)),
+          Math.floor(Math.min(this.config.attemptTimeoutMs, deadline - performance.now())),
         );
+        let keep = false;
         try {
           const value = await attemptOnRoute(route, provider, timeoutMs);
+          keep = keepSlot;
           const durationMs = Math.round(performance.now() - attemptStarted);
           attempts.push({
             provider: route.provider,
@@ -223,7 +255,7 @@ export class LlmService {
             attempts,
             durationMs: Math.round(performance.now() - started),
           };
-          return { value, meta, route, index, state };
+          return { value, meta, route, index, state, release };
         } catch (error) {
           if (!(error instanceof ProviderError)) throw error;
           const durationMs = Math.round(performance.now() - attemptStarted);
@@ -257,6 +289,8 @@ export class LlmService {
           this.logger.debug(`${error.message}${tag}`);
           if (decision.disableRoute) state.disable(route, `${error.kind}${status}`);
           break;
+        } finally {
+          if (!keep) release();
         }
       }
     }
@@ -309,6 +343,7 @@ export class LlmService {
     index: number,
     state: RouteStateService,
     started: number,
+    release: Release,
   ): AsyncIterable<StreamEvent> {
     const { buffered, iterator, control, callerSignal } = opened;
     let finished = false;
@@ -362,6 +397,7 @@ export class LlmService {
       throw error;
     } finally {
       if (!finished) control.abort();
+      release();
     }
   }
 

@@ -1,3 +1,4 @@
+import { Public } from '../common/api-key.guard';
 import { Controller, Get, Global, Header, Module } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
@@ -9,6 +10,7 @@ function createRegistry(): Registry {
 }
 
 @Controller('metrics')
+@Public()
 export class MetricsController {
   constructor(private readonly registry: Registry) {}
 

@@ -1,3 +1,4 @@
+import { RateLimited } from '../common/generation-throttler.guard';
 import { Body, Controller, Get, HttpCode, Logger, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,7 @@ export class ChatCompletionsController {
   constructor(private readonly chat: ChatCompletionsService) {}
 
   @Post('chat/completions')
+  @RateLimited()
   @HttpCode(200)
   async create(
     @Body() body: ChatCompletionRequestDto,

@@ -1,3 +1,4 @@
+import { RateLimited } from '../common/generation-throttler.guard';
 import {
   Body,
   Controller,
@@ -21,6 +22,7 @@ export class ProfilesController {
 
   /** 201 with a newly generated profile; 200 with the stored one for a known triple (unless ?refresh=true). */
   @Post()
+  @RateLimited()
   async create(
     @Body() body: CreateProfileDto,
     @Query() query: RefreshQueryDto,

@@ -52,6 +52,9 @@ export async function startTestApp(
     LLM_ATTEMPT_TIMEOUT_MS: '1500',
     LLM_REQUEST_TIMEOUT_MS: '8000',
     NODE_ENV: 'test',
+    API_KEYS: undefined,
+    // Suites send hundreds of requests a minute; security.e2e-spec.ts tests the limit itself.
+    RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
   };
   const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));

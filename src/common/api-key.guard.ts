@@ -1,0 +1,75 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+  SetMetadata,
+  UnauthorizedException,
+} from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { securityConfig } from '../config/security.config';
+
+const PUBLIC = 'isPublic';
+
+/** Marks a controller or handler as open without an API key (health probes, metrics). */
+export const Public = () => SetMetadata(PUBLIC, true);
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** The client key of a request: `x-api-key`, else `Authorization: Bearer`. */
+export function presentedKey(request: Request): string | undefined {
+  const header = request.header('x-api-key');
+  if (header) return header;
+  const authorization = request.header('authorization');
+  const bearer = authorization ? /^Bearer\s+(.+)$/i.exec(authorization) : null;
+  return bearer?.[1]?.trim();
+}
+
+/** A stable, non-reversible id for a key, for rate-limit buckets. */
+export function keyFingerprint(key: string): string {
+  return digest(key).toString('hex').slice(0, 16);
+}
+
+/**
+ * Protects every route but those marked @Public. Keys are compared as SHA-256 digests with timingSafeEqual, against
+ * every configured key (no early exit), so neither timing nor length says anything about a key. With no API_KEYS the
+ * service runs open (refused at boot in production) and says so once.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly logger = new Logger(ApiKeyGuard.name);
+  private readonly digests: Buffer[];
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(securityConfig.KEY) config: ConfigType<typeof securityConfig>,
+  ) {
+    this.digests = config.apiKeys.map(digest);
+    if (this.digests.length === 0) {
+      this.logger.warn('API_KEYS is not set: every endpoint is open to anyone who can reach it');
+    }
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.digests.length === 0) return true;
+    const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    const key = presentedKey(context.switchToHttp().getRequest<Request>());
+    if (key === undefined)
+      throw new UnauthorizedException(
+        'Missing API key: send it as x-api-key or Authorization: Bearer',
+      );
+    const presented = digest(key);
+    let matched = false;
+    for (const stored of this.digests) matched = timingSafeEqual(presented, stored) || matched;
+    if (!matched) throw new UnauthorizedException('Invalid API key');
+    return true;
+  }
+}
