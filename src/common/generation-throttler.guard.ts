@@ -1,11 +1,22 @@
-import { applyDecorators, Injectable, UseGuards } from '@nestjs/common';
+import { applyDecorators, ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { keyFingerprint, presentedKey } from './api-key.guard';
 
-/** Rate limits per API key (per client IP when the service runs open). */
+/**
+ * Rate limits per API key (per client IP when the service runs open), one budget shared by every generating
+ * endpoint: a client cannot multiply its allowance by spreading calls across them.
+ */
 @Injectable()
 export class GenerationThrottlerGuard extends ThrottlerGuard {
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    throttlerName: string,
+  ): string {
+    return `generation:${throttlerName}:${tracker}`;
+  }
+
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
     const key = presentedKey(request as unknown as Request);
     return key
