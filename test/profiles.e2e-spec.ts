@@ -219,7 +219,7 @@ describe('Profiles', () => {
           t
             .http()
             .post('/profiles')
-            .send({ ...nurse, notes: 'x'.repeat(200_000) }),
+            .send({ ...nurse, notes: 'x'.repeat(2_000_000) }),
         413,
         /too large/i,
       ],

@@ -207,16 +207,12 @@ describe('Secrets', () => {
       const profile = record(await t.http().post('/profiles').set(auth).send(uniqueProfile()));
       const profileId = JSON.parse(profile.text).id as string;
       record(
-        await t
-          .http()
-          .post('/lessons')
-          .set(auth)
-          .send({
-            courseId: 'llm-foundations',
-            lessonId: 'l07-human-oversight',
-            difficulty: 4,
-            profileId,
-          }),
+        await t.http().post('/lessons').set(auth).send({
+          courseId: 'llm-foundations',
+          lessonId: 'l07-human-oversight',
+          difficulty: 4,
+          profileId,
+        }),
       );
       const faults = [
         'overloaded',

@@ -34,7 +34,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: parsed.LOG_LEVEL ?? 'info',
     logFormat: parsed.LOG_FORMAT ?? 'text',
     production: parsed.NODE_ENV === 'production',
-    bodyLimit: parsed.BODY_LIMIT ?? '100kb',
+    bodyLimit: parsed.BODY_LIMIT ?? '1mb',
     shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0),
   };
 }

@@ -30,7 +30,9 @@ export type Fault =
   | 'stream_stall'; // streams: the first delta, then silence
 
 export interface Behaviour {
-  fault: Fault;
+  /** `mix`: pick one of `mix` at random, by weight, for each request. */
+  fault: Fault | 'mix';
+  mix?: Array<{ weight: number; behaviour: Behaviour }>;
   retryAfterSeconds?: number;
   retryAfterMs?: number;
   /** For `slow` (and added to any answer). */
@@ -176,9 +178,9 @@ export class ProviderSimulator {
     return this.attempts.map((attempt) => attempt.route);
   }
 
-  private nextBehaviour(route: string): Behaviour {
-    const queued = this.queues.get(route)?.shift();
-    return queued ?? this.defaults.get(route) ?? { fault: 'ok' };
+  private nextBehaviour(route: string): Behaviour & { fault: Fault } {
+    const chosen = this.queues.get(route)?.shift() ?? this.defaults.get(route) ?? { fault: 'ok' };
+    return resolveMix(chosen);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -310,6 +312,17 @@ export class ProviderSimulator {
   }
 }
 
+/** A `mix` behaviour resolved to one concrete behaviour (the weights need not add up to 1; the rest is `ok`). */
+function resolveMix(behaviour: Behaviour): Behaviour & { fault: Fault } {
+  if (behaviour.fault !== 'mix') return behaviour as Behaviour & { fault: Fault };
+  let roll = Math.random();
+  for (const { weight, behaviour: option } of behaviour.mix ?? []) {
+    if (roll < weight) return resolveMix(option);
+    roll -= weight;
+  }
+  return { fault: 'ok' };
+}
+
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -439,7 +452,7 @@ function estimateTokens(text: string): number {
 
 function answerFor(
   call: ParsedCall,
-  behaviour: Behaviour,
+  behaviour: Behaviour & { fault: Fault },
   schema: Record<string, unknown> | undefined,
 ): Answer {
   const { provider } = call;
