@@ -4,6 +4,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import helmet from 'helmet';
 import { AppConfig } from './config/app.config';
 import { loadSecurityConfig } from './config/security.config';
+import { setupOpenApi } from './openapi/swagger';
 
 /** Everything main.ts and the e2e tests both apply to the app, so tests run the service as deployed. */
 export function configureApp(
@@ -22,8 +23,10 @@ export function configureApp(
   );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.disable('x-powered-by');
-  app.use(helmet());
+  // Swagger UI loads inline scripts and styles; the API itself needs no content security policy.
+  app.use(helmet({ contentSecurityPolicy: false }));
   const security = loadSecurityConfig();
   if (security.corsOrigins.length > 0) app.enableCors({ origin: security.corsOrigins });
+  setupOpenApi(app);
   return app;
 }

@@ -1,3 +1,6 @@
+import { ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { asSchema, ApiReadErrors } from '../openapi/api-docs.decorators';
+import { courseSchema, courseSummarySchema, errorSchema } from '../openapi/schemas';
 import { Controller, Get, Param } from '@nestjs/common';
 import { CourseDefinition } from './course.definition';
 import { CoursesService } from './courses.service';
@@ -18,17 +21,33 @@ function summary(course: CourseDefinition): CourseSummary {
   };
 }
 
+@ApiTags('courses')
+@ApiSecurity('apiKey')
 @Controller('courses')
 export class CoursesController {
   constructor(private readonly courses: CoursesService) {}
 
   @Get()
+  @ApiOperation({ summary: 'The course catalogue' })
+  @ApiResponse({
+    status: 200,
+    description: 'Courses with their lessons',
+    schema: asSchema({ type: 'array', items: courseSummarySchema }),
+  })
+  @ApiResponse({
+    status: 401,
+    description: 'Missing or invalid API key',
+    schema: asSchema(errorSchema),
+  })
   list(): CourseSummary[] {
     return this.courses.list().map(summary);
   }
 
   /** The course with its lessons in full: objectives, key concepts and the misconceptions each corrects. */
   @Get(':courseId')
+  @ApiOperation({ summary: 'One course with its lessons in full' })
+  @ApiResponse({ status: 200, description: 'The course', schema: asSchema(courseSchema) })
+  @ApiReadErrors()
   findOne(@Param('courseId') courseId: string): CourseDefinition {
     return this.courses.find(courseId);
   }

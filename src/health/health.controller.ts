@@ -1,3 +1,6 @@
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { asSchema } from '../openapi/api-docs.decorators';
+import { healthSchema } from '../openapi/schemas';
 import { Public } from '../common/api-key.guard';
 import { Controller, Get } from '@nestjs/common';
 import {
@@ -14,6 +17,7 @@ import { LifecycleService } from './lifecycle.service';
 /** Heap ceiling for liveness: far above normal use, low enough to restart a leaking pod. */
 const HEAP_LIMIT_BYTES = 1_024 * 1_024 * 1_024;
 
+@ApiTags('health')
 @Controller('health')
 @Public()
 export class HealthController {
@@ -29,6 +33,9 @@ export class HealthController {
 
   /** Liveness: the process answers and its heap is sane. Never depends on a provider or the database. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness (event loop, heap); never a provider or the database' })
+  @ApiResponse({ status: 200, description: 'Alive', schema: asSchema(healthSchema) })
+  @ApiResponse({ status: 503, description: 'Wedged: restart me', schema: asSchema(healthSchema) })
   @HealthCheck()
   live() {
     return this.health.check([
@@ -42,6 +49,15 @@ export class HealthController {
    * them, and failing readiness on a provider outage would turn clear 503 answers into connection errors.
    */
   @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: booted, database reachable, not shutting down (not the providers)',
+  })
+  @ApiResponse({ status: 200, description: 'Ready', schema: asSchema(healthSchema) })
+  @ApiResponse({
+    status: 503,
+    description: 'Booting, shutting down or database unreachable',
+    schema: asSchema(healthSchema),
+  })
   @HealthCheck()
   ready() {
     return this.health.check([
@@ -65,6 +81,10 @@ export class HealthController {
 
   /** For people and dashboards, not probes: the chain, each route's state and the sticky route. No key material. */
   @Get('llm')
+  @ApiOperation({
+    summary: 'Routes, states, sticky route, last probes and counts (for people and dashboards)',
+  })
+  @ApiResponse({ status: 200, description: 'The LLM layer state' })
   llm(): LlmStatus {
     return this.llmStatus.status();
   }

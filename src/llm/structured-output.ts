@@ -24,32 +24,46 @@ function inline(
   schema: SchemaObject,
   definitions: Record<string, SchemaObject>,
   seen: string[],
+  strict = true,
 ): SchemaObject {
   if (schema.$ref) {
     const name = schema.$ref.slice(REF_PREFIX.length);
     if (seen.includes(name)) throw new Error(`Recursive schema ${name} cannot be inlined`);
     const target = definitions[name];
+    // Docs schemas tolerate fields without class-validator rules (they become "any"); provider schemas do not.
+    if (!target && !strict) return {};
     if (!target)
       throw new Error(
         `Schema ${name} not found; is the class decorated with class-validator rules?`,
       );
-    return inline(target, definitions, [...seen, name]);
+    return inline(target, definitions, [...seen, name], strict);
   }
   const result: SchemaObject = { ...schema };
   if (schema.properties) {
     result.properties = Object.fromEntries(
       Object.entries(schema.properties).map(([key, value]) => [
         key,
-        inline(value, definitions, seen),
+        inline(value, definitions, seen, strict),
       ]),
     );
     // Strict structured output (OpenAI) wants every property required and nothing else allowed.
-    result.required = Object.keys(schema.properties);
+    if (strict) result.required = Object.keys(schema.properties);
     result.additionalProperties = false;
     result.type = 'object';
   }
-  if (schema.items) result.items = inline(schema.items, definitions, seen);
+  if (schema.items) result.items = inline(schema.items, definitions, seen, strict);
   return result;
+}
+
+/** The JSON Schema of a request DTO as class-validator sees it (optional fields stay optional), for API docs. */
+export function requestSchemaFor(dto: ClassConstructor<object>): JsonSchema {
+  const definitions = validationMetadatasToSchemas({
+    refPointerPrefix: REF_PREFIX,
+    classTransformerMetadataStorage: defaultMetadataStorage as never,
+  }) as Record<string, SchemaObject>;
+  const root = definitions[dto.name];
+  if (!root) throw new Error(`No class-validator rules found for ${dto.name}`);
+  return inline(root, definitions, [dto.name], false);
 }
 
 /**

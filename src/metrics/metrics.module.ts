@@ -1,3 +1,4 @@
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/api-key.guard';
 import { Controller, Get, Global, Header, Module } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -9,6 +10,7 @@ function createRegistry(): Registry {
   return registry;
 }
 
+@ApiTags('metrics')
 @Controller('metrics')
 @Public()
 export class MetricsController {
@@ -16,6 +18,9 @@ export class MetricsController {
 
   /** Prometheus text format. */
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics (text format)' })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 200, description: 'Prometheus text exposition format' })
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(): Promise<string> {
     return this.registry.metrics();

@@ -1,3 +1,7 @@
+import { ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { requestSchemaFor } from '../llm/structured-output';
+import { ApiGeneratingErrors, asSchema } from '../openapi/api-docs.decorators';
+import { chatCompletionSchema, modelListSchema, openAiErrorSchema } from '../openapi/schemas';
 import { RateLimited } from '../common/generation-throttler.guard';
 import { Body, Controller, Get, HttpCode, Logger, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
@@ -11,6 +15,8 @@ import { ChatCompletionsService, PreparedChat, RouteHeaders } from './chat-compl
  * OpenAI-compatible endpoints over the fallback layer: any OpenAI client gets cross-provider fallback by pointing
  * its base URL here (`http://host:3000/v1`). Errors use OpenAI's error format (see the exception filter).
  */
+@ApiTags('openai-compatible')
+@ApiSecurity('apiKey')
 @Controller('v1')
 export class ChatCompletionsController {
   private readonly logger = new Logger(ChatCompletionsController.name);
@@ -18,6 +24,23 @@ export class ChatCompletionsController {
   constructor(private readonly chat: ChatCompletionsService) {}
 
   @Post('chat/completions')
+  @ApiOperation({
+    summary: 'OpenAI Chat Completions over the fallback layer',
+    description:
+      'model: provider:model or "default"; extension field fallbacks: [provider:model]. stream: true answers server-sent events ending in data: [DONE]. Headers x-llm-route, x-llm-attempts, x-llm-warning.',
+  })
+  @ApiBody({
+    schema: asSchema(requestSchemaFor(ChatCompletionRequestDto)),
+    examples: {
+      hello: { value: { model: 'default', messages: [{ role: 'user', content: 'Hello' }] } },
+    },
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The completion (or an SSE stream)',
+    schema: asSchema(chatCompletionSchema),
+  })
+  @ApiGeneratingErrors('openai')
   @RateLimited()
   @HttpCode(200)
   async create(
@@ -36,6 +59,17 @@ export class ChatCompletionsController {
   }
 
   @Get('models')
+  @ApiOperation({ summary: 'The routes with a key, and default' })
+  @ApiResponse({
+    status: 200,
+    description: 'OpenAI list format',
+    schema: asSchema(modelListSchema),
+  })
+  @ApiResponse({
+    status: 401,
+    description: 'Missing or invalid API key',
+    schema: asSchema(openAiErrorSchema),
+  })
   models() {
     return { object: 'list', data: this.chat.models() };
   }

@@ -1,3 +1,19 @@
+import {
+  ApiBody,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import { requestSchemaFor } from '../llm/structured-output';
+import {
+  ApiGeneratingErrors,
+  ApiReadErrors,
+  ApiRequestId,
+  asSchema,
+} from '../openapi/api-docs.decorators';
+import { profileViewSchema } from '../openapi/schemas';
 import { RateLimited } from '../common/generation-throttler.guard';
 import {
   Body,
@@ -16,12 +32,39 @@ import { CreateProfileDto } from './dto/create-profile.dto';
 import { RefreshQueryDto } from '../common/refresh-query.dto';
 import { ProfilesService, ProfileView } from './profiles.service';
 
+@ApiTags('profiles')
+@ApiSecurity('apiKey')
+@ApiRequestId()
 @Controller('profiles')
 export class ProfilesController {
   constructor(private readonly profiles: ProfilesService) {}
 
   /** 201 with a newly generated profile; 200 with the stored one for a known triple (unless ?refresh=true). */
   @Post()
+  @ApiOperation({
+    summary: 'Generate a learner profile, or return the stored one for the same triple',
+  })
+  @ApiBody({
+    schema: asSchema(requestSchemaFor(CreateProfileDto)),
+    examples: {
+      nurse: {
+        value: { profession: 'Nurse', industry: 'Healthcare', experienceLevel: 'Beginner' },
+      },
+    },
+  })
+  @ApiQuery({
+    name: 'refresh',
+    required: false,
+    type: Boolean,
+    description: 'Generate again even if stored',
+  })
+  @ApiResponse({ status: 201, description: 'Generated now', schema: asSchema(profileViewSchema) })
+  @ApiResponse({
+    status: 200,
+    description: 'Stored profile (generatedFromCache: true, no LLM call)',
+    schema: asSchema(profileViewSchema),
+  })
+  @ApiGeneratingErrors()
   @RateLimited()
   async create(
     @Body() body: CreateProfileDto,
@@ -38,6 +81,9 @@ export class ProfilesController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A stored profile' })
+  @ApiResponse({ status: 200, description: 'The profile', schema: asSchema(profileViewSchema) })
+  @ApiReadErrors()
   async findOne(
     @Param('id', new ParseUUIDPipe({ version: undefined })) id: string,
   ): Promise<ProfileView> {
