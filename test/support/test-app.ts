@@ -8,6 +8,31 @@ import { loadAppConfig } from '../../src/config/app.config';
 import { validateConfiguration } from '../../src/config';
 import { ProviderSimulator } from '../../src/simulator/provider-simulator';
 import { CapturingLogger } from './capturing-logger';
+import { Client } from 'pg';
+import { randomUUID } from 'node:crypto';
+
+/**
+ * With E2E_DATABASE_URL=postgres://…/postgres every test app gets a database of its own on that server (dropped at
+ * close), so suites running in parallel never see each other's rows. Without it: in-memory PGlite.
+ */
+async function isolatedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = process.env.E2E_DATABASE_URL;
+  if (!admin) return { url: 'pglite://memory', drop: async () => undefined };
+  const name = `e2e_${randomUUID().replace(/-/g, '')}`;
+  const run = async (sql: string) => {
+    const client = new Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
 
 export const PRIMARY = 'gemini:gemini-3-flash-preview';
 export const GEMINI_FALLBACK = 'gemini:gemini-2.5-flash';
@@ -39,12 +64,13 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const simulator = existingSimulator ?? new ProviderSimulator();
   if (!existingSimulator) await simulator.start();
+  const database = env.DATABASE_URL === undefined ? await isolatedDatabase() : undefined;
   const values: Record<string, string | undefined> = {
     ...FAKE_KEYS,
     OPENAI_BASE_URL: simulator.baseUrls.openai,
     ANTHROPIC_BASE_URL: simulator.baseUrls.anthropic,
     GEMINI_BASE_URL: simulator.baseUrls.gemini,
-    DATABASE_URL: 'pglite://memory',
+    DATABASE_URL: database?.url,
     LLM_PROVIDER: undefined,
     LLM_MODEL: undefined,
     LLM_FALLBACKS: undefined,
@@ -79,6 +105,7 @@ export async function startTestApp(
   } catch (error) {
     apply(previous);
     if (!existingSimulator) await simulator.stop();
+    await database?.drop();
     throw error;
   }
   return {
@@ -89,6 +116,7 @@ export async function startTestApp(
     close: async () => {
       await app.close();
       if (!existingSimulator) await simulator.stop();
+      await database?.drop();
       apply(previous);
     },
   };
@@ -97,8 +125,9 @@ export async function startTestApp(
 export const nurse = { profession: 'Nurse', industry: 'Healthcare', experienceLevel: 'Beginner' };
 
 let counter = 0;
+const run = randomUUID().slice(0, 8);
 /** A profile request no earlier test has stored, so it always reaches the LLM layer. */
 export function uniqueProfile(): typeof nurse {
   counter += 1;
-  return { profession: `Analyst ${counter}`, industry: 'Finance', experienceLevel: 'Intermediate' };
+  return { profession: `Analyst ${run} ${counter}`, industry: 'Finance', experienceLevel: 'Intermediate' };
 }
