@@ -8,7 +8,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
-import { percentile, ROOT, serviceRss, sleep, startService } from './support';
+import {
+  percentile,
+  ROOT,
+  serviceMetric,
+  serviceRss,
+  sleep,
+  startService,
+  temporaryPostgresDatabase,
+} from './support';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 50);
@@ -40,6 +48,11 @@ async function main(): Promise<void> {
       { weight: 0.02, behaviour: { fault: 'reset' } },
     ],
   });
+  // A PostgreSQL server when SOAK_DATABASE_URL names one (CI does): the service's RSS is then the service's alone.
+  // Otherwise embedded PGlite on disk, whose WebAssembly memory grows with the database and counts in the RSS.
+  const database = process.env.SOAK_DATABASE_URL
+    ? await temporaryPostgresDatabase(process.env.SOAK_DATABASE_URL, 'soak')
+    : { url: `pglite://${mkdtempSync(join(tmpdir(), 'soak-db-'))}`, drop: async () => undefined };
   const service = await startService({
     OPENAI_API_KEY: 'soak-openai',
     ANTHROPIC_API_KEY: 'soak-anthropic',
@@ -53,8 +66,7 @@ async function main(): Promise<void> {
     LLM_HEALTHCHECK_INTERVAL_MS: '1000',
     RATE_LIMIT_PER_MINUTE: '100000',
     LLM_MAX_CONCURRENCY: '256',
-    // On disk: an in-memory database would count its own growth (31k upserts a minute) as the service's RSS.
-    DATABASE_URL: `pglite://${mkdtempSync(join(tmpdir(), 'soak-db-'))}`,
+    DATABASE_URL: database.url,
   });
 
   const outcomes: Outcome[] = [];
@@ -110,14 +122,18 @@ async function main(): Promise<void> {
     }
   };
 
+  let heapAfterWarmup = NaN;
   const warmup = (async () => {
     await sleep(WARMUP_SECONDS * 1000);
     rssAfterWarmup = await serviceRss(service.url);
+    heapAfterWarmup = await serviceMetric(service.url, 'nodejs_heap_size_used_bytes');
   })();
   await Promise.all([...Array.from({ length: CONCURRENCY }, (_, id) => worker(id)), warmup]);
   const rssEnd = await serviceRss(service.url);
+  const heapEnd = await serviceMetric(service.url, 'nodejs_heap_size_used_bytes');
   const exitCode = await service.stop();
   await simulator.stop();
+  await database.drop();
 
   const latencies = outcomes.map((outcome) => outcome.ms).sort((a, b) => a - b);
   const successes = outcomes.filter((outcome) => outcome.status === 201).length;
@@ -155,6 +171,9 @@ async function main(): Promise<void> {
     rssAfterWarmupMb: Math.round(rssAfterWarmup / 1e6),
     rssEndMb: Math.round(rssEnd / 1e6),
     rssGrowthAfterWarmup: Number(rssGrowth.toFixed(3)),
+    heapUsedAfterWarmupMb: Math.round(heapAfterWarmup / 1e6),
+    heapUsedEndMb: Math.round(heapEnd / 1e6),
+    database: database.url.startsWith('postgres') ? 'postgresql' : 'pglite',
     failures: { hungPastDeadline: hung, unexpected5xx: bad5xx, unexpected4xx: other, lost },
     serviceExitCode: exitCode,
   };
