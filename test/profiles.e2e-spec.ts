@@ -108,7 +108,9 @@ describe('Profiles', () => {
 
   it('runs on the database the suite was given (PGlite by default, PostgreSQL with E2E_DATABASE_URL)', async () => {
     const ready = await t.http().get('/health/ready').expect(200);
-    expect(ready.body.info.database.backend).toContain(process.env.E2E_DATABASE_URL ? 'PostgreSQL' : 'PGlite');
+    expect(ready.body.info.database.backend).toContain(
+      process.env.E2E_DATABASE_URL ? 'PostgreSQL' : 'PGlite',
+    );
   });
 
   it('GET /profiles/:id returns a stored profile, 404 for an unknown id, 400 for a malformed one', async () => {

@@ -129,5 +129,9 @@ const run = randomUUID().slice(0, 8);
 /** A profile request no earlier test has stored, so it always reaches the LLM layer. */
 export function uniqueProfile(): typeof nurse {
   counter += 1;
-  return { profession: `Analyst ${run} ${counter}`, industry: 'Finance', experienceLevel: 'Intermediate' };
+  return {
+    profession: `Analyst ${run} ${counter}`,
+    industry: 'Finance',
+    experienceLevel: 'Intermediate',
+  };
 }

@@ -1,0 +1,113 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { validateConfiguration } from '../src/config';
+import { startTestApp, TestApp } from './support/test-app';
+
+const ROOT = resolve(__dirname, '..');
+const K8S = join(ROOT, 'deploy', 'k8s');
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function manifests(): Doc[] {
+  return readdirSync(K8S)
+    .filter((file) => file.endsWith('.yaml'))
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(join(K8S, file), 'utf8')).map((doc) => doc.toJS() as Doc),
+    );
+}
+
+const byKind = (kind: string) => manifests().find((doc) => doc.kind === kind) as Doc;
+const SECRET_NAMES = /(_KEY|_KEYS|DATABASE_URL|PASSWORD|TOKEN)$/;
+const KEY_LOOKALIKE = /(sk-(proj|ant)?-?[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{20,})/;
+
+describe('Container and Kubernetes manifests (Docker is not available here: checked statically)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const deployment = () => byKind('Deployment');
+  const container = () => deployment().spec.template.spec.containers[0];
+  const configMap = () => byKind('ConfigMap');
+
+  it('every probe path exists in the app and answers 200, on the container port the app listens on', async () => {
+    const ports = container().ports as Array<{ name: string; containerPort: number }>;
+    const http = ports.find((port) => port.name === 'http');
+    expect(http?.containerPort).toBe(Number(configMap().data.PORT));
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+      const get = container()[probe].httpGet as { path: string; port: string };
+      expect(get.port).toBe('http');
+      await t.http().get(get.path).expect(200);
+    }
+    expect(container().livenessProbe.httpGet.path).toBe('/health/live');
+    expect(container().readinessProbe.httpGet.path).toBe('/health/ready');
+    const service = byKind('Service');
+    expect(service.spec.ports[0].targetPort).toBe('http');
+    await t.http().get(service.metadata.annotations['prometheus.io/path']).expect(200);
+  });
+
+  it('terminationGracePeriodSeconds covers the drain and the longest request', () => {
+    const data = configMap().data;
+    const neededSeconds =
+      (Number(data.SHUTDOWN_DRAIN_MS) + Number(data.LLM_REQUEST_TIMEOUT_MS)) / 1000;
+    expect(deployment().spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
+      neededSeconds,
+    );
+  });
+
+  it('the ConfigMap plus the Secret is a configuration the service accepts', () => {
+    const secret = byKind('Secret');
+    expect(() =>
+      validateConfiguration({ ...configMap().data, ...secret.stringData }),
+    ).not.toThrow();
+  });
+
+  it('no key is inlined: secrets come from secretKeyRef, the example Secret holds placeholders only', () => {
+    for (const entry of container().env as Array<{
+      name: string;
+      value?: string;
+      valueFrom?: Doc;
+    }>) {
+      if (SECRET_NAMES.test(entry.name)) {
+        expect(entry.value).toBeUndefined();
+        expect(entry.valueFrom?.secretKeyRef?.name).toBe('llm-backend-secrets');
+      }
+    }
+    expect(Object.keys(configMap().data).filter((name) => SECRET_NAMES.test(name))).toEqual([]);
+    for (const value of Object.values(byKind('Secret').stringData as Record<string, string>))
+      expect(value).toContain('REPLACE_ME');
+    const everything = [
+      ...readdirSync(K8S).map((file) => readFileSync(join(K8S, file), 'utf8')),
+      readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'),
+      readFileSync(join(ROOT, 'Dockerfile'), 'utf8'),
+    ].join('\n');
+    expect(everything).not.toMatch(KEY_LOOKALIKE);
+  });
+
+  it('docker-compose runs the service on PostgreSQL and passes keys through from the environment', () => {
+    const compose = parseAllDocuments(
+      readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'),
+    )[0].toJS() as Doc;
+    const environment = compose.services.app.environment as Record<string, string>;
+    expect(environment.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
+    for (const [name, value] of Object.entries(environment)) {
+      if (/_API_KEY$/.test(name)) expect(value).toMatch(/^\$\{\w+:-\}$/);
+    }
+    expect(compose.services.postgres.image).toMatch(/^postgres:/);
+  });
+
+  it('the Dockerfile is multi-stage, production-only, non-root, with a HEALTHCHECK on /health/live', () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/npm prune --omit=dev|npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*\/health\/live/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/main.js"\]$/m);
+    for (const needed of ['drizzle', 'content'])
+      expect(dockerfile).toContain(`COPY --chown=node:node ${needed}`);
+  });
+});
