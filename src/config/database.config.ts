@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { IsOptional, Matches } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { validateEnvironment } from './validate-environment';
 
 class DatabaseEnvironment {
@@ -8,15 +8,18 @@ class DatabaseEnvironment {
     message: 'DATABASE_URL must start with postgres://, postgresql:// or pglite://',
   })
   DATABASE_URL?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE?: number;
 }
 
 /** Embedded PGlite (on disk or in memory) or a PostgreSQL server; one schema and one set of migrations for both. */
 export type DatabaseConfig =
   | { kind: 'pglite'; dataDir: string | undefined; label: string }
-  | { kind: 'postgres'; url: string; label: string };
+  | { kind: 'postgres'; url: string; label: string; poolSize: number };
 
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
-  const url = validateEnvironment(DatabaseEnvironment, env).DATABASE_URL;
+  const parsed = validateEnvironment(DatabaseEnvironment, env);
+  const url = parsed.DATABASE_URL;
   if (url === undefined)
     return { kind: 'pglite', dataDir: './data/pglite', label: 'embedded PGlite at ./data/pglite' };
   if (url.startsWith('pglite://')) {
@@ -26,7 +29,7 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Databa
       : { kind: 'pglite', dataDir: location, label: `embedded PGlite at ${location}` };
   }
   const host = new URL(url).host;
-  return { kind: 'postgres', url, label: `PostgreSQL at ${host}` };
+  return { kind: 'postgres', url, label: `PostgreSQL at ${host}`, poolSize: parsed.DATABASE_POOL_SIZE ?? 20 };
 }
 
 export const databaseConfig = registerAs('database', () => loadDatabaseConfig());

@@ -32,7 +32,7 @@ class LlmEnvironment {
   @IsOptional() @IsBooleanString() LLM_SIMULATOR?: string;
   @IsOptional() @IsInt() @Min(100) @Max(3_600_000) LLM_HEALTHCHECK_INTERVAL_MS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(20) LLM_HEALTHCHECK_SUCCESSES?: number;
-  @IsOptional() @IsInt() @Min(1) @Max(100) LLM_CIRCUIT_FAILURE_THRESHOLD?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000) LLM_CIRCUIT_FAILURE_THRESHOLD?: number;
   @IsOptional() @IsString() LLM_PRICES?: string;
   @IsOptional() @IsInt() @Min(100) @Max(600_000) LLM_STREAM_IDLE_TIMEOUT_MS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(10_000) LLM_MAX_CONCURRENCY?: number;

@@ -40,7 +40,7 @@ export class DatabaseService implements OnApplicationShutdown {
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
       service = new DatabaseService(db, () => client.close(), config.label);
     } else {
-      const pool = new Pool({ connectionString: config.url, max: 10 });
+      const pool = new Pool({ connectionString: config.url, max: config.poolSize });
       const db = drizzlePostgres({ client: pool, schema });
       await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
       service = new DatabaseService(db, () => pool.end(), config.label);

@@ -134,7 +134,9 @@ export class LlmService {
     options: CallOptions = {},
   ): Promise<LlmResult<T>> {
     const started = performance.now();
-    this.logger.debug(`Prompt${tagOf(options)}: ${JSON.stringify(request.messages)}`);
+    if (Logger.isLevelEnabled('debug')) {
+      this.logger.debug(`Prompt${tagOf(options)}: ${JSON.stringify(request.messages)}`);
+    }
     const { value, meta, route } = await this.walk(options, async (target, provider, timeoutMs) => {
       const { value: result, response } = await attemptRoute(
         provider,
