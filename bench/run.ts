@@ -159,7 +159,7 @@ async function failoverCost(simulator: ProviderSimulator, baseEnv: Record<string
     ...baseEnv,
     LLM_PROVIDER: 'anthropic',
     LLM_MODEL: 'claude-haiku-4-5-20251001',
-    LLM_FALLBACKS: '',
+    LLM_FALLBACKS: FALLBACK,
   });
   const alone = () => fallbackAlone.llm.generateObject(profileParams);
   await timeCalls(viaFailover, 30);
@@ -208,7 +208,7 @@ async function stickyCost(simulator: ProviderSimulator, baseEnv: Record<string, 
     ...baseEnv,
     LLM_PROVIDER: 'anthropic',
     LLM_MODEL: 'claude-haiku-4-5-20251001',
-    LLM_FALLBACKS: '',
+    LLM_FALLBACKS: FALLBACK,
   });
   const before = simulator.attemptsFor(PRIMARY).length;
   const ratios: number[] = [];
@@ -280,11 +280,16 @@ async function httpThroughput() {
     ? await temporaryPostgresDatabase(process.env.BENCH_DATABASE_URL, 'bench')
     : { url: `pglite://${mkdtempSync(join(tmpdir(), 'bench-db-'))}`, drop: async () => undefined };
   const service = await startService({
+    // Only OpenAI (the simulator process); the in-process parts above left other keys in this environment.
     OPENAI_API_KEY: 'bench',
+    GEMINI_API_KEY: '',
+    ANTHROPIC_API_KEY: '',
     OPENAI_BASE_URL: `${simulatorUrl}/v1`,
     LLM_PROVIDER: 'openai',
     LLM_MODEL: 'gpt-4o-mini',
-    LLM_FALLBACKS: '',
+    LLM_FALLBACKS: PRIMARY,
+    LLM_ATTEMPT_TIMEOUT_MS: '60000',
+    LLM_REQUEST_TIMEOUT_MS: '120000',
     RATE_LIMIT_PER_MINUTE: '100000',
     LLM_MAX_CONCURRENCY: '512',
     DATABASE_URL: database.url,
