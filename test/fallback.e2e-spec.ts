@@ -7,16 +7,9 @@ import {
   startTestApp,
   TestApp,
   uniqueProfile,
+  route,
+  AttemptBody,
 } from './support/test-app';
-
-interface AttemptBody {
-  provider: string;
-  model: string;
-  outcome: string;
-  status?: number;
-}
-
-const route = (attempt: AttemptBody) => `${attempt.provider}:${attempt.model}`;
 
 describe('Fallback across providers (real SDKs against the simulator)', () => {
   let t: TestApp;

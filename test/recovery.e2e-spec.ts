@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import request from 'supertest';
 import { RouteHealthChecker } from '../src/llm/route-health-checker.service';
@@ -13,15 +12,11 @@ import {
   PRIMARY,
   startTestApp,
   TestApp,
+  route,
   uniqueProfile,
 } from './support/test-app';
+import { freePort } from './support/temporary-database';
 
-interface AttemptBody {
-  provider: string;
-  model: string;
-  outcome: string;
-}
-const route = (attempt: AttemptBody) => `${attempt.provider}:${attempt.model}`;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 describe('Scheduled recovery to the primary', () => {
@@ -178,16 +173,6 @@ describe('Flapping, health endpoints and metrics', () => {
     expect(text).toContain('process_resident_memory_bytes');
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 describe('Graceful shutdown', () => {
   it('on SIGTERM: readiness 503 while draining, the in-flight request finishes, the process exits 0', async () => {

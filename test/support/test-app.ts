@@ -8,31 +8,8 @@ import { loadAppConfig } from '../../src/config/app.config';
 import { validateConfiguration } from '../../src/config';
 import { ProviderSimulator } from '../../src/simulator/provider-simulator';
 import { CapturingLogger } from './capturing-logger';
-import { Client } from 'pg';
+import { temporaryPostgresDatabase } from './temporary-database';
 import { randomUUID } from 'node:crypto';
-
-/**
- * With E2E_DATABASE_URL=postgres://…/postgres every test app gets a database of its own on that server (dropped at
- * close), so suites running in parallel never see each other's rows. Without it: in-memory PGlite.
- */
-async function isolatedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = process.env.E2E_DATABASE_URL;
-  if (!admin) return { url: 'pglite://memory', drop: async () => undefined };
-  const name = `e2e_${randomUUID().replace(/-/g, '')}`;
-  const run = async (sql: string) => {
-    const client = new Client({ connectionString: admin });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 export const PRIMARY = 'gemini:gemini-3-flash-preview';
 export const GEMINI_FALLBACK = 'gemini:gemini-2.5-flash';
@@ -64,7 +41,15 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const simulator = existingSimulator ?? new ProviderSimulator();
   if (!existingSimulator) await simulator.start();
-  const database = env.DATABASE_URL === undefined ? await isolatedDatabase() : undefined;
+  // With E2E_DATABASE_URL=postgres://…/postgres every test app gets a database of its own on that server (dropped
+  // at close), so suites running in parallel never see each other's rows. Without it: in-memory PGlite.
+  const admin = process.env.E2E_DATABASE_URL;
+  const database =
+    env.DATABASE_URL !== undefined
+      ? undefined
+      : admin
+        ? await temporaryPostgresDatabase(admin, 'e2e')
+        : { url: 'pglite://memory', drop: async () => undefined };
   const values: Record<string, string | undefined> = {
     ...FAKE_KEYS,
     OPENAI_BASE_URL: simulator.baseUrls.openai,
@@ -135,3 +120,15 @@ export function uniqueProfile(): typeof nurse {
     experienceLevel: 'Intermediate',
   };
 }
+
+/** An attempt as the API reports it. */
+export interface AttemptBody {
+  provider: string;
+  model: string;
+  outcome: string;
+  status?: number;
+  durationMs?: number;
+}
+
+/** `provider:model` of an attempt, the form the simulator records. */
+export const route = (attempt: AttemptBody) => `${attempt.provider}:${attempt.model}`;
