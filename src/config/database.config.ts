@@ -29,7 +29,12 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Databa
       : { kind: 'pglite', dataDir: location, label: `embedded PGlite at ${location}` };
   }
   const host = new URL(url).host;
-  return { kind: 'postgres', url, label: `PostgreSQL at ${host}`, poolSize: parsed.DATABASE_POOL_SIZE ?? 20 };
+  return {
+    kind: 'postgres',
+    url,
+    label: `PostgreSQL at ${host}`,
+    poolSize: parsed.DATABASE_POOL_SIZE ?? 20,
+  };
 }
 
 export const databaseConfig = registerAs('database', () => loadDatabaseConfig());

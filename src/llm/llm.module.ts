@@ -2,6 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { MetricsModule } from '../metrics/metrics.module';
+import { appConfig } from '../config/app.config';
 import { llmConfig } from '../config/llm.config';
 import { EmbeddedSimulatorService } from './embedded-simulator.service';
 import { LlmService } from './llm.service';
@@ -70,7 +71,12 @@ function usableChain(config: ConfigType<typeof llmConfig>, providers: LlmProvide
  * Import it and inject `LlmService`.
  */
 @Module({
-  imports: [ConfigModule.forFeature(llmConfig), ScheduleModule.forRoot(), MetricsModule],
+  imports: [
+    ConfigModule.forFeature(llmConfig),
+    ConfigModule.forFeature(appConfig),
+    ScheduleModule.forRoot(),
+    MetricsModule,
+  ],
   providers: [
     EmbeddedSimulatorService,
     {

@@ -115,6 +115,7 @@ function setup(overrides: Partial<LlmConfig> = {}) {
     config,
     new RouteStateRegistry(state, config),
     metrics,
+    { logLevel: 'info' },
   );
   const generate = (signal?: AbortSignal) =>
     service.generateObject({

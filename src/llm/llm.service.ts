@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ClassConstructor } from 'class-transformer';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { appConfig } from '../config/app.config';
 import { llmConfig } from '../config/llm.config';
 import { attemptRoute, Interpret, interpretAs } from './attempt';
 import { ConcurrencyLimiter, Release } from './concurrency-limiter';
@@ -90,13 +91,17 @@ export class LlmService {
   private readonly logger = new Logger(LlmService.name);
   private readonly providers: Map<ProviderName, LlmProvider>;
   private readonly limiters = new Map<ProviderName, ConcurrencyLimiter>();
+  private readonly logPrompts: boolean;
 
   constructor(
     @Inject(LLM_PROVIDERS) providers: LlmProvider[],
     @Inject(llmConfig.KEY) private readonly config: ConfigType<typeof llmConfig>,
     private readonly routeStates: RouteStateRegistry,
     private readonly metrics: LlmMetrics,
+    @Inject(appConfig.KEY) app: Pick<ConfigType<typeof appConfig>, 'logLevel'>,
   ) {
+    // Prompts are logged at debug level only; the check also skips serialising them otherwise.
+    this.logPrompts = app.logLevel === 'debug';
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
     for (const provider of providers) {
       this.limiters.set(
@@ -134,7 +139,7 @@ export class LlmService {
     options: CallOptions = {},
   ): Promise<LlmResult<T>> {
     const started = performance.now();
-    if (Logger.isLevelEnabled('debug')) {
+    if (this.logPrompts) {
       this.logger.debug(`Prompt${tagOf(options)}: ${JSON.stringify(request.messages)}`);
     }
     const { value, meta, route } = await this.walk(options, async (target, provider, timeoutMs) => {
