@@ -18,9 +18,9 @@ export const ANTHROPIC = 'anthropic:claude-haiku-4-5-20251001';
 
 /** Recognisable fake keys: tests check that no fragment of them leaks. */
 export const FAKE_KEYS = {
-  OPENAI_API_KEY: 'sk-test-openai-QWERTY1234567890',
-  ANTHROPIC_API_KEY: 'sk-ant-test-ASDFGH1234567890',
-  GEMINI_API_KEY: 'AIza-test-gemini-ZXCVBN1234567890',
+  OPENAI_API_KEY: 'fake-openai-key-QWERTY1234567890',
+  ANTHROPIC_API_KEY: 'fake-anthropic-key-ASDFGH1234567890',
+  GEMINI_API_KEY: 'fake-gemini-key-ZXCVBN1234567890',
 };
 
 export interface TestApp {
