@@ -20,7 +20,13 @@ import {
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 50);
-const WARMUP_SECONDS = Math.min(15, Math.max(5, Math.floor(SECONDS / 6)));
+const WARMUP_SECONDS = Math.min(30, Math.max(5, Math.floor(SECONDS / 4)));
+/**
+ * The heap ceiling of a container with the Deployment's 768 MiB limit. Without it V8 on a 24 GB machine lets the old
+ * generation grow lazily for minutes, which reads as RSS growth but is not a leak; with it, a leak still shows (and
+ * ends in an out-of-memory crash, which the soak reports as lost requests).
+ */
+const SERVICE_NODE_OPTIONS = '--max-old-space-size=384';
 const ATTEMPT_TIMEOUT_MS = 2_000;
 const REQUEST_TIMEOUT_MS = 6_000;
 /** Grace past the deadline before a request counts as hung: event-loop and network slack. */
@@ -53,21 +59,24 @@ async function main(): Promise<void> {
   const database = process.env.SOAK_DATABASE_URL
     ? await temporaryPostgresDatabase(process.env.SOAK_DATABASE_URL, 'soak')
     : { url: `pglite://${mkdtempSync(join(tmpdir(), 'soak-db-'))}`, drop: async () => undefined };
-  const service = await startService({
-    OPENAI_API_KEY: 'soak-openai',
-    ANTHROPIC_API_KEY: 'soak-anthropic',
-    GEMINI_API_KEY: 'soak-gemini',
-    OPENAI_BASE_URL: simulator.baseUrls.openai,
-    ANTHROPIC_BASE_URL: simulator.baseUrls.anthropic,
-    GEMINI_BASE_URL: simulator.baseUrls.gemini,
-    LLM_FALLBACKS: 'openai:gpt-4o-mini',
-    LLM_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
-    LLM_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
-    LLM_HEALTHCHECK_INTERVAL_MS: '1000',
-    RATE_LIMIT_PER_MINUTE: '100000',
-    LLM_MAX_CONCURRENCY: '256',
-    DATABASE_URL: database.url,
-  });
+  const service = await startService(
+    {
+      OPENAI_API_KEY: 'soak-openai',
+      ANTHROPIC_API_KEY: 'soak-anthropic',
+      GEMINI_API_KEY: 'soak-gemini',
+      OPENAI_BASE_URL: simulator.baseUrls.openai,
+      ANTHROPIC_BASE_URL: simulator.baseUrls.anthropic,
+      GEMINI_BASE_URL: simulator.baseUrls.gemini,
+      LLM_FALLBACKS: 'openai:gpt-4o-mini',
+      LLM_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
+      LLM_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      LLM_HEALTHCHECK_INTERVAL_MS: '1000',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      LLM_MAX_CONCURRENCY: '256',
+      DATABASE_URL: database.url,
+    },
+    SERVICE_NODE_OPTIONS,
+  );
 
   const outcomes: Outcome[] = [];
   const started = Date.now();
@@ -123,12 +132,29 @@ async function main(): Promise<void> {
   };
 
   let heapAfterWarmup = NaN;
+  // Memory every 5 s; growth compares the median of the three samples after warm-up with the last three, so one
+  // sample taken just before or after a garbage collection does not decide the verdict.
+  const samples: Array<{ second: number; rssMb: number; heapMb: number }> = [];
+  const sampler = (async () => {
+    while (Date.now() < endAt) {
+      await sleep(5_000);
+      samples.push({
+        second: Math.round((Date.now() - started) / 1000),
+        rssMb: Math.round((await serviceRss(service.url)) / 1e6),
+        heapMb: Math.round((await serviceMetric(service.url, 'nodejs_heap_size_used_bytes')) / 1e6),
+      });
+    }
+  })();
   const warmup = (async () => {
     await sleep(WARMUP_SECONDS * 1000);
     rssAfterWarmup = await serviceRss(service.url);
     heapAfterWarmup = await serviceMetric(service.url, 'nodejs_heap_size_used_bytes');
   })();
-  await Promise.all([...Array.from({ length: CONCURRENCY }, (_, id) => worker(id)), warmup]);
+  await Promise.all([
+    ...Array.from({ length: CONCURRENCY }, (_, id) => worker(id)),
+    warmup,
+    sampler,
+  ]);
   const rssEnd = await serviceRss(service.url);
   const heapEnd = await serviceMetric(service.url, 'nodejs_heap_size_used_bytes');
   const exitCode = await service.stop();
@@ -150,7 +176,15 @@ async function main(): Promise<void> {
   ).length;
   const lost =
     outcomes.filter((outcome) => outcome.status === 'lost').length + (sent - outcomes.length);
-  const rssGrowth = (rssEnd - rssAfterWarmup) / rssAfterWarmup;
+  const median = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const afterWarmup = samples.filter((sample) => sample.second >= WARMUP_SECONDS);
+  const rssGrowth =
+    afterWarmup.length >= 6
+      ? median(afterWarmup.slice(-3).map((sample) => sample.rssMb)) /
+          median(afterWarmup.slice(0, 3).map((sample) => sample.rssMb)) -
+        1
+      : (rssEnd - rssAfterWarmup) / rssAfterWarmup;
   const report = {
     date: new Date().toISOString(),
     node: process.version,
@@ -174,6 +208,7 @@ async function main(): Promise<void> {
     heapUsedAfterWarmupMb: Math.round(heapAfterWarmup / 1e6),
     heapUsedEndMb: Math.round(heapEnd / 1e6),
     database: database.url.startsWith('postgres') ? 'postgresql' : 'pglite',
+    memorySamples: samples,
     failures: { hungPastDeadline: hung, unexpected5xx: bad5xx, unexpected4xx: other, lost },
     serviceExitCode: exitCode,
   };

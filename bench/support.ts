@@ -15,11 +15,20 @@ export interface RunningService {
 }
 
 /** Starts the built service (`dist/main.js`) with the given environment and waits for readiness. */
-export async function startService(env: Record<string, string>): Promise<RunningService> {
+export async function startService(
+  env: Record<string, string>,
+  nodeOptions = '',
+): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', PORT: String(port), LOG_LEVEL: 'error', ...env },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: nodeOptions,
+      PORT: String(port),
+      LOG_LEVEL: 'error',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
