@@ -4,7 +4,7 @@ import { ClassConstructor } from 'class-transformer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appConfig } from '../config/app.config';
 import { llmConfig } from '../config/llm.config';
-import { attemptRoute, Interpret, interpretAs } from './attempt';
+import { AttemptControl, attemptRoute, Interpret, interpretAs } from './attempt';
 import { ConcurrencyLimiter, Release } from './concurrency-limiter';
 import { decideAfterFailure } from './failure-policy';
 import { LlmMetrics } from './llm-metrics.service';
@@ -78,8 +78,6 @@ type AttemptOnRoute<T> = (
   provider: LlmProvider,
   timeoutMs: number,
 ) => Promise<AttemptSuccess<T>>;
-
-class StreamTimeout extends Error {}
 
 /**
  * The fallback loop, written once: walk the routes in order, apply the failure policy after each failed attempt,
@@ -318,11 +316,12 @@ export class LlmService {
     timeoutMs: number,
     callerSignal: AbortSignal | undefined,
   ): Promise<AttemptSuccess<OpenedStream>> {
-    if (callerSignal?.aborted) throw new RequestAbortedError();
-    const control = new AbortController();
-    const signal = callerSignal ? AbortSignal.any([callerSignal, control.signal]) : control.signal;
-    const timer = setTimeout(() => control.abort(new StreamTimeout()), timeoutMs);
-    const events = provider.stream({ ...request, model: route.model }, { signal, timeoutMs });
+    const control = new AttemptControl(route, callerSignal);
+    control.arm(timeoutMs);
+    const events = provider.stream(
+      { ...request, model: route.model },
+      { signal: control.signal, timeoutMs },
+    );
     const iterator = events[Symbol.asyncIterator]();
     const buffered: StreamEvent[] = [];
     try {
@@ -333,14 +332,11 @@ export class LlmService {
         if (next.value.type === 'end' || next.value.text.length > 0) break;
       }
     } catch (error) {
-      if (callerSignal?.aborted) throw new RequestAbortedError();
-      if (control.signal.aborted)
-        throw new ProviderError(route, { kind: 'timeout' }, { cause: error });
-      throw error;
+      throw control.classify(error);
     } finally {
-      clearTimeout(timer);
+      control.disarm();
     }
-    return { value: { buffered, iterator, control, callerSignal }, usage: undefined };
+    return { value: { buffered, iterator, control }, usage: undefined };
   }
 
   /** The committed rest of a stream, with the idle timeout, and metrics at its end or failure. */
@@ -352,7 +348,7 @@ export class LlmService {
     started: number,
     release: Release,
   ): AsyncIterable<StreamEvent> {
-    const { buffered, iterator, control, callerSignal } = opened;
+    const { buffered, iterator, control } = opened;
     let finished = false;
     try {
       for (const event of buffered) {
@@ -364,25 +360,14 @@ export class LlmService {
         }
       }
       for (;;) {
-        const idle = setTimeout(
-          () => control.abort(new StreamTimeout()),
-          this.config.streamIdleTimeoutMs,
-        );
+        control.arm(this.config.streamIdleTimeoutMs);
         let next: IteratorResult<StreamEvent>;
         try {
           next = await iterator.next();
         } catch (error) {
-          if (callerSignal?.aborted) throw new RequestAbortedError();
-          if (control.signal.aborted) {
-            throw new ProviderError(
-              route,
-              { kind: 'timeout' },
-              { cause: error, detail: 'stream stalled' },
-            );
-          }
-          throw error;
+          throw control.classify(error, 'stream stalled');
         } finally {
-          clearTimeout(idle);
+          control.disarm();
         }
         if (next.done) return;
         yield next.value;
@@ -403,7 +388,7 @@ export class LlmService {
       }
       throw error;
     } finally {
-      if (!finished) control.abort();
+      if (!finished) control.cancel();
       release();
     }
   }
@@ -447,8 +432,7 @@ export class LlmService {
 interface OpenedStream {
   buffered: StreamEvent[];
   iterator: AsyncIterator<StreamEvent>;
-  control: AbortController;
-  callerSignal: AbortSignal | undefined;
+  control: AttemptControl;
 }
 
 function tagOf(options: CallOptions): string {
