@@ -55,31 +55,30 @@ function inline(
   return result;
 }
 
-/** The JSON Schema of a request DTO as class-validator sees it (optional fields stay optional), for API docs. */
-export function requestSchemaFor(dto: ClassConstructor<object>): JsonSchema {
+/** A DTO class's schema with every nested class inlined; `strict` makes every property required. */
+function schemaOf(dto: ClassConstructor<object>, strict: boolean): JsonSchema {
   const definitions = validationMetadatasToSchemas({
     refPointerPrefix: REF_PREFIX,
     classTransformerMetadataStorage: defaultMetadataStorage as never,
   }) as Record<string, SchemaObject>;
   const root = definitions[dto.name];
   if (!root) throw new Error(`No class-validator rules found for ${dto.name}`);
-  return inline(root, definitions, [dto.name], false);
+  return inline(root, definitions, [dto.name], strict);
+}
+
+/** The JSON Schema of a request DTO as class-validator sees it (optional fields stay optional), for API docs. */
+export function requestSchemaFor(dto: ClassConstructor<object>): JsonSchema {
+  return schemaOf(dto, false);
 }
 
 /**
  * The JSON Schema of a DTO class, built from its class-validator rules, so one class both validates the output
- * and tells each provider's native structured-output field what to produce.
+ * and tells each provider's native structured-output field what to produce. Computed once per class.
  */
 export function jsonSchemaFor(dto: ClassConstructor<object>): JsonSchema {
   const cached = schemaCache.get(dto);
   if (cached) return cached;
-  const definitions = validationMetadatasToSchemas({
-    refPointerPrefix: REF_PREFIX,
-    classTransformerMetadataStorage: defaultMetadataStorage as never,
-  }) as Record<string, SchemaObject>;
-  const root = definitions[dto.name];
-  if (!root) throw new Error(`No class-validator rules found for ${dto.name}`);
-  const schema = inline(root, definitions, [dto.name]);
+  const schema = schemaOf(dto, true);
   schemaCache.set(dto, schema);
   return schema;
 }
