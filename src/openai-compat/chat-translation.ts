@@ -6,7 +6,7 @@ import {
   ResponseFormat,
   SamplingParameter,
 } from '../llm/llm.types';
-import { parseRoute, Route, RouteParseError, routeId, sameRoute } from '../llm/routes';
+import { buildChain, parseRoute, Route, RouteParseError, routeId } from '../llm/routes';
 import { ChatCompletionRequestDto, ChatMessageDto } from './dto/chat-completion-request.dto';
 
 /** A 400 in OpenAI's error format: `param` names the offending field. */
@@ -120,10 +120,8 @@ export function resolveChain(
   const useDefault = dto.model.trim().toLowerCase() === 'default';
   if (useDefault && fallbacks.length === 0) return undefined;
   const head = useDefault ? [...configuredChain] : [parseRouteOrThrow(dto.model, 'model')];
-  const chain: Route[] = [];
-  for (const route of [...head, ...fallbacks]) {
-    if (!chain.some((existing) => sameRoute(existing, route))) chain.push(route);
-  }
+  const [first, ...rest] = [...head, ...fallbacks];
+  const chain = buildChain(first, rest);
   const usable = chain.filter(isConfigured);
   if (usable.length === 0) {
     throw new OpenAiRequestError(
