@@ -11,7 +11,7 @@ import {
   StreamEvent,
 } from '../llm.types';
 import { mapAnthropicError, mapAnthropicStopReason } from './anthropic.mapping';
-import { incompleteStream, settleFinish } from './finish';
+import { incompleteStream, requireClient, settleFinish } from './finish';
 import { ProviderClientSettings } from './provider-settings';
 import { realmSafeFetch } from './realm-safe-fetch';
 
@@ -78,7 +78,7 @@ export class AnthropicProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
-    const client = this.requireClient(route);
+    const client = requireClient(this.client, route);
     let message: Anthropic.Message;
     try {
       message = await client.messages.create(toAnthropicParams(request), {
@@ -111,7 +111,7 @@ export class AnthropicProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): AsyncIterable<StreamEvent> {
     const route = { provider: this.name, model: request.model };
-    const client = this.requireClient(route);
+    const client = requireClient(this.client, route);
     let stopReason: string | null = null;
     let ended = false;
     const usage = { inputTokens: 0, outputTokens: 0 };
@@ -154,11 +154,5 @@ export class AnthropicProvider implements LlmProvider {
       `stop_reason ${stopReason}`,
     );
     yield { type: 'end', finish, usage };
-  }
-
-  private requireClient(route: { provider: 'anthropic'; model: string }): Anthropic {
-    if (!this.client)
-      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
-    return this.client;
   }
 }

@@ -17,7 +17,7 @@ import {
   TokenUsage,
 } from '../llm.types';
 import { Route } from '../routes';
-import { incompleteStream, settleFinish } from './finish';
+import { incompleteStream, requireClient, settleFinish } from './finish';
 import { parseRetryAfter } from './http-failure';
 import { mapGeminiError, mapGeminiFinishReason } from './gemini.mapping';
 import { ProviderClientSettings } from './provider-settings';
@@ -126,7 +126,7 @@ export class GeminiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
-    const client = this.requireClient(route);
+    const client = requireClient(this.client, route);
     const notes: CallNotes = {};
     let response: GenerateContentResponse;
     try {
@@ -154,7 +154,7 @@ export class GeminiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): AsyncIterable<StreamEvent> {
     const route = { provider: this.name, model: request.model };
-    const client = this.requireClient(route);
+    const client = requireClient(this.client, route);
     const notes: CallNotes = {};
     let finishReason: string | undefined;
     let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
@@ -181,12 +181,6 @@ export class GeminiProvider implements LlmProvider {
       `finishReason ${finishReason}`,
     );
     yield { type: 'end', finish, usage };
-  }
-
-  private requireClient(route: Route): GoogleGenAI {
-    if (!this.client)
-      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
-    return this.client;
   }
 
   private noteRetryAfter(baseFetch: typeof fetch): typeof fetch {

@@ -10,7 +10,7 @@ import {
   SamplingParameter,
   StreamEvent,
 } from '../llm.types';
-import { incompleteStream, settleFinish } from './finish';
+import { incompleteStream, requireClient, settleFinish } from './finish';
 import { mapOpenAiError, mapOpenAiFinishReason, toOpenAiStrictSchema } from './openai.mapping';
 import { ProviderClientSettings } from './provider-settings';
 import { realmSafeFetch } from './realm-safe-fetch';
@@ -82,7 +82,7 @@ export class OpenAiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
-    const client = this.requireClient(route);
+    const client = requireClient(this.client, route);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
       completion = await client.chat.completions.create(toOpenAiParams(request), {
@@ -119,7 +119,7 @@ export class OpenAiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): AsyncIterable<StreamEvent> {
     const route = { provider: this.name, model: request.model };
-    const client = this.requireClient(route);
+    const client = requireClient(this.client, route);
     let finishReason: string | null = null;
     const usage = { inputTokens: 0, outputTokens: 0 };
     try {
@@ -150,11 +150,5 @@ export class OpenAiProvider implements LlmProvider {
       `finish_reason ${finishReason}`,
     );
     yield { type: 'end', finish, usage };
-  }
-
-  private requireClient(route: { provider: 'openai'; model: string }): OpenAI {
-    if (!this.client)
-      throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
-    return this.client;
   }
 }
