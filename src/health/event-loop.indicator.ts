@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** A p99 event-loop delay above this means the process is wedged, not merely busy. */
 const MAX_P99_DELAY_MS = 2_000;
@@ -8,7 +8,7 @@ const MAX_P99_DELAY_MS = 2_000;
 /** Liveness input: event-loop delay since the previous check (or since boot finished: boot itself blocks the loop). */
 @Injectable()
 export class EventLoopIndicator implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  private readonly histogram = monitorEventLoopDelay({ resolution: 20 });
 
   constructor(private readonly indicators: HealthIndicatorService) {
     this.histogram.enable();

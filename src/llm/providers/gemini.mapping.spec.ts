@@ -5,6 +5,7 @@ describe(mapGeminiFinishReason.name, () => {
   it.each([
     ['STOP', undefined],
     ['MAX_TOKENS', 'truncated'],
+    ['CONTINUATION', 'truncated'],
     ['SAFETY', 'content_blocked'],
     ['RECITATION', 'content_blocked'],
     ['BLOCKLIST', 'content_blocked'],

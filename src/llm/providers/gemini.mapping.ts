@@ -6,6 +6,8 @@ import { classifyHttpStatus } from './http-failure';
 export function mapGeminiFinishReason(reason: string | null | undefined): FailureKind | undefined {
   switch (reason) {
     case 'MAX_TOKENS':
+    // Automatic continuation is off: the rest of the answer was never sent.
+    case 'CONTINUATION':
       return 'truncated';
     case 'SAFETY':
     case 'RECITATION':

@@ -65,6 +65,9 @@ function toGeminiParams(request: ProviderRequest, signal: AbortSignal): Generate
     presencePenalty: request.presencePenalty,
     frequencyPenalty: request.frequencyPenalty,
     abortSignal: signal,
+    // The SDK would otherwise resend the request by itself on a CONTINUATION finish: a retry loop outside the
+    // fallback service's policy. A CONTINUATION finish is then an unfinished answer (truncated).
+    automaticContinuation: false,
   };
   if (request.responseFormat.type !== 'text') config.responseMimeType = 'application/json';
   if (request.responseFormat.type === 'json_schema')
