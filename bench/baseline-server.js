@@ -3,10 +3,18 @@
 const http = require('node:http');
 const OpenAI = require('openai').default;
 
-const client = new OpenAI({ apiKey: 'bench', baseURL: process.env.OPENAI_BASE_URL, maxRetries: 0, timeout: 60_000 });
+const client = new OpenAI({
+  apiKey: 'bench',
+  baseURL: process.env.OPENAI_BASE_URL,
+  maxRetries: 0,
+  timeout: 60_000,
+});
 const schema = {
   type: 'object',
-  properties: { painPoints: { type: 'array', items: { type: 'string' } }, learningStyleNotes: { type: 'string' } },
+  properties: {
+    painPoints: { type: 'array', items: { type: 'string' } },
+    learningStyleNotes: { type: 'string' },
+  },
   required: ['painPoints', 'learningStyleNotes'],
   additionalProperties: false,
 };
@@ -19,8 +27,13 @@ const server = http.createServer((request, response) => {
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const completion = await client.chat.completions.create({
         model: 'gpt-4o-mini',
-        messages: [{ role: 'user', content: `Profile for ${input.profession} in ${input.industry}` }],
-        response_format: { type: 'json_schema', json_schema: { name: 'learner_profile', schema, strict: true } },
+        messages: [
+          { role: 'user', content: `Profile for ${input.profession} in ${input.industry}` },
+        ],
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'learner_profile', schema, strict: true },
+        },
       });
       const profile = JSON.parse(completion.choices[0].message.content);
       response.writeHead(201, { 'content-type': 'application/json' });

@@ -14,10 +14,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { LlmModule } from '../src/llm/llm.module';
-import { LlmService } from '../src/llm/llm.service';
-import { RouteStateService } from '../src/llm/route-state.service';
-import { jsonSchemaFor } from '../src/llm/structured-output';
+import { jsonSchemaFor } from '../src/common/json-schema';
+import { LlmModule, LlmService, loadLlmConfig } from '../src/llm';
+import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import { GeneratedProfileDto } from '../src/profiles/dto/generated-profile.dto';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
 import {
@@ -60,13 +59,12 @@ async function timeCalls(call: () => Promise<unknown>, count: number): Promise<n
   return times;
 }
 
-/** An LLM module on its own, configured from `env`, against the simulator. */
+/** An LLM module on its own, configured from `env` (as the service reads it), against the simulator. */
 async function llmContext(env: Record<string, string>) {
-  Object.assign(process.env, env);
-  @Module({ imports: [LlmModule] })
+  @Module({ imports: [LlmModule.forRoot(loadLlmConfig(env))] })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
-  return { app, llm: app.get(LlmService), state: app.get(RouteStateService) };
+  return { app, llm: app.get(LlmService), state: app.get(RouteStateRegistry).defaultState };
 }
 
 const profileParams = {

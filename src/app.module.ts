@@ -1,44 +1,44 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { ConfigModule, ConfigType } from '@nestjs/config';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { AppConfiguration } from './app.configuration';
 import { ApiKeyGuard } from './common/api-key.guard';
-import { RequestLoggingMiddleware } from './common/request-logging.middleware';
-import { securityConfig } from './config/security.config';
 import { RequestIdMiddleware } from './common/request-id.middleware';
-import { appConfig } from './config/app.config';
+import { RequestLoggingMiddleware } from './common/request-logging.middleware';
+import { ConfigurationModule } from './config/configuration.module';
+import { CoursesModule } from './courses/courses.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
-import { LlmModule } from './llm/llm.module';
-import { MetricsModule } from './metrics/metrics.module';
-import { ProfilesModule } from './profiles/profiles.module';
-import { CoursesModule } from './courses/courses.module';
 import { LessonsModule } from './lessons/lessons.module';
+import { LlmModule } from './llm';
+import { MetricsModule } from './metrics/metrics.module';
 import { OpenAiCompatModule } from './openai-compat/openai-compat.module';
+import { ProfilesModule } from './profiles/profiles.module';
 
-@Module({
-  imports: [
-    // Configuration comes from the environment only; each namespace validates itself at boot.
-    ConfigModule.forRoot({ ignoreEnvFile: true, load: [appConfig, securityConfig], cache: false }),
-    ThrottlerModule.forRootAsync({
-      imports: [ConfigModule.forFeature(securityConfig)],
-      inject: [securityConfig.KEY],
-      useFactory: (security: ConfigType<typeof securityConfig>) => [
-        { ttl: 60_000, limit: security.rateLimitPerMinute },
-      ],
-    }),
-    MetricsModule,
-    DatabaseModule,
-    LlmModule,
-    ProfilesModule,
-    CoursesModule,
-    LessonsModule,
-    OpenAiCompatModule,
-    HealthModule,
-  ],
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
-})
+/** The service: its modules wired from one validated configuration (see app.configuration.ts). */
+@Module({})
 export class AppModule implements NestModule {
+  static forRoot(configuration: AppConfiguration): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigurationModule.forRoot(configuration),
+        ThrottlerModule.forRoot([
+          { ttl: 60_000, limit: configuration.security.rateLimitPerMinute },
+        ]),
+        MetricsModule,
+        DatabaseModule,
+        LlmModule.forRoot(configuration.llm),
+        ProfilesModule,
+        CoursesModule,
+        LessonsModule,
+        OpenAiCompatModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+    };
+  }
+
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(RequestIdMiddleware, RequestLoggingMiddleware).forRoutes('*path');
   }

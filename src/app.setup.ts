@@ -2,15 +2,15 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import helmet from 'helmet';
-import { AppConfig } from './config/app.config';
-import { loadSecurityConfig } from './config/security.config';
+import { AppConfiguration } from './app.configuration';
 import { setupOpenApi } from './openapi/swagger';
 
 /** Everything main.ts and the e2e tests both apply to the app, so tests run the service as deployed. */
 export function configureApp(
   app: NestExpressApplication,
-  config: AppConfig,
+  configuration: AppConfiguration,
 ): NestExpressApplication {
+  const config = configuration.app;
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useGlobalPipes(
     new ValidationPipe({
@@ -25,7 +25,7 @@ export function configureApp(
   app.disable('x-powered-by');
   // Swagger UI loads inline scripts and styles; the API itself needs no content security policy.
   app.use(helmet({ contentSecurityPolicy: false }));
-  const security = loadSecurityConfig();
+  const security = configuration.security;
   if (security.corsOrigins.length > 0) app.enableCors({ origin: security.corsOrigins });
   setupOpenApi(app);
   return app;

@@ -4,31 +4,30 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { validateConfiguration } from './config';
-import { loadAppConfig, nestLogLevels } from './config/app.config';
-import { loadLlmConfig } from './config/llm.config';
+import { loadConfiguration } from './app.configuration';
+import { nestLogLevels } from './config/app.config';
 
 /** Margin past the drain and the longest request before a stuck shutdown gives up. */
 const SHUTDOWN_MARGIN_MS = 5_000;
 
 async function bootstrap(): Promise<void> {
-  validateConfiguration();
-  const config = loadAppConfig();
+  const configuration = loadConfiguration(process.env);
+  const config = configuration.app;
   const logger = new ConsoleLogger({
     logLevels: nestLogLevels(config.logLevel),
     json: config.logFormat === 'json',
   });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(configuration), {
     logger,
     bufferLogs: true,
   });
-  configureApp(app, config);
+  configureApp(app, configuration);
   await app.listen(config.port);
   Logger.log(`Listening on ${await app.getUrl()}`, 'Bootstrap');
 
   // Graceful shutdown: readiness 503 and drain, in-flight requests finish, probes stop, connections close, exit 0.
   const shutdownLimitMs =
-    config.shutdownDrainMs + loadLlmConfig().requestTimeoutMs + SHUTDOWN_MARGIN_MS;
+    config.shutdownDrainMs + configuration.llm.requestTimeoutMs + SHUTDOWN_MARGIN_MS;
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;

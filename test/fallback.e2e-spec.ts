@@ -1,4 +1,4 @@
-import { RouteStateService } from '../src/llm/route-state.service';
+import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   ANTHROPIC,
   GEMINI_FALLBACK,
@@ -23,7 +23,7 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
   });
   beforeEach(() => {
     t.simulator.reset();
-    t.app.get(RouteStateService).reset();
+    t.app.get(RouteStateRegistry).defaultState.reset();
   });
 
   const createProfile = () => t.http().post('/profiles').send(uniqueProfile());
@@ -57,7 +57,7 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
     const second = await createProfile().expect(201);
     expect(second.body.llm.attempts.map(route)).toEqual([OPENAI]);
     expect(t.simulator.routesSeen()).toEqual([PRIMARY, GEMINI_FALLBACK, OPENAI, OPENAI]);
-    expect(t.app.get(RouteStateService).sticky()).toMatchObject({
+    expect(t.app.get(RouteStateRegistry).defaultState.sticky()).toMatchObject({
       route: { provider: 'openai' },
       reason: 'overloaded',
     });
@@ -296,7 +296,7 @@ describe('Deadlines and bad keys', () => {
       t.simulator.always(PRIMARY, 'unauthorized');
 
       const first = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
-      t.app.get(RouteStateService).reset();
+      t.app.get(RouteStateRegistry).defaultState.reset();
       const second = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
 
       expect(

@@ -1,4 +1,4 @@
-import { RouteStateService } from '../src/llm/route-state.service';
+import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   GEMINI_FALLBACK,
   OPENAI,
@@ -39,7 +39,7 @@ describe('Courses and lessons', () => {
   });
   beforeEach(() => {
     t.simulator.reset();
-    t.app.get(RouteStateService).reset();
+    t.app.get(RouteStateRegistry).defaultState.reset();
   });
 
   const lessonRequest = (overrides: Record<string, unknown> = {}) => ({

@@ -1,7 +1,7 @@
 import OpenAI, { APIError, BadRequestError } from 'openai';
 import { AddressInfo } from 'node:net';
 import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
-import { RouteStateService } from '../src/llm/route-state.service';
+import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   ANTHROPIC,
   GEMINI_FALLBACK,
@@ -43,7 +43,7 @@ describe('OpenAI-compatible /v1 over the fallback layer (official openai SDK as 
   });
   beforeEach(() => {
     t.simulator.reset();
-    t.app.get(RouteStateService).reset();
+    t.app.get(RouteStateRegistry).defaultState.reset();
   });
 
   const hello = [{ role: 'user' as const, content: 'Say hello' }];

@@ -1,4 +1,4 @@
-import { RouteStateService } from '../src/llm/route-state.service';
+import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   ANTHROPIC,
   FAKE_KEYS,
@@ -227,7 +227,7 @@ describe('Secrets', () => {
         'bad_request',
       ] as const;
       for (const fault of faults) {
-        t.app.get(RouteStateService).reset();
+        t.app.get(RouteStateRegistry).defaultState.reset();
         t.simulator.script(PRIMARY, fault, fault);
         record(await t.http().post('/profiles').set(auth).send(uniqueProfile()));
       }

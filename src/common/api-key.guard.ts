@@ -7,11 +7,10 @@ import {
   SetMetadata,
   UnauthorizedException,
 } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { securityConfig } from '../config/security.config';
+import { SECURITY_CONFIG, SecurityConfig } from '../config/security.config';
 
 const PUBLIC = 'isPublic';
 
@@ -46,7 +45,7 @@ export class ApiKeyGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    @Inject(securityConfig.KEY) config: ConfigType<typeof securityConfig>,
+    @Inject(SECURITY_CONFIG) config: SecurityConfig,
   ) {
     this.digests = config.apiKeys.map(digest);
     if (this.digests.length === 0) {

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, NestMiddleware } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import type { NextFunction, Request, Response } from 'express';
-import { appConfig } from '../config/app.config';
+import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { requestIdOf } from './request-id.middleware';
 
 /** Headers that carry credentials: logged as [redacted], never in any form. */
@@ -37,7 +36,7 @@ export class RequestLoggingMiddleware implements NestMiddleware {
   private readonly logger = new Logger('HTTP');
   private readonly enabled: boolean;
 
-  constructor(@Inject(appConfig.KEY) config: Pick<ConfigType<typeof appConfig>, 'logLevel'>) {
+  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'logLevel'>) {
     this.enabled = config.logLevel === 'debug';
   }
 

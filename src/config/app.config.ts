@@ -1,7 +1,6 @@
-import { registerAs } from '@nestjs/config';
 import { LogLevel } from '@nestjs/common';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { validateEnvironment } from './validate-environment';
+import { Environment, validateEnvironment } from './validate-environment';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type AppLogLevel = (typeof LOG_LEVELS)[number];
@@ -27,7 +26,7 @@ export interface AppConfig {
   shutdownDrainMs: number;
 }
 
-export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadAppConfig(env: Environment): AppConfig {
   const parsed = validateEnvironment(AppEnvironment, env);
   return {
     port: parsed.PORT ?? 3000,
@@ -46,4 +45,5 @@ export function nestLogLevels(level: AppLogLevel): LogLevel[] {
   return order.slice(0, cut);
 }
 
-export const appConfig = registerAs('app', () => loadAppConfig());
+/** Injection token of the validated `app` namespace (provided by ConfigurationModule). */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,6 +1,5 @@
-import { registerAs } from '@nestjs/config';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { validateEnvironment } from './validate-environment';
+import { Environment, validateEnvironment } from './validate-environment';
 
 class DatabaseEnvironment {
   @IsOptional()
@@ -17,7 +16,7 @@ export type DatabaseConfig =
   | { kind: 'pglite'; dataDir: string | undefined; label: string }
   | { kind: 'postgres'; url: string; label: string; poolSize: number };
 
-export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+export function loadDatabaseConfig(env: Environment): DatabaseConfig {
   const parsed = validateEnvironment(DatabaseEnvironment, env);
   const url = parsed.DATABASE_URL;
   if (url === undefined)
@@ -37,4 +36,5 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Databa
   };
 }
 
-export const databaseConfig = registerAs('database', () => loadDatabaseConfig());
+/** Injection token of the validated `database` namespace (provided by ConfigurationModule). */
+export const DATABASE_CONFIG = Symbol('DATABASE_CONFIG');

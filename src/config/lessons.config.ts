@@ -1,6 +1,5 @@
-import { registerAs } from '@nestjs/config';
 import { IsBooleanString, IsOptional } from 'class-validator';
-import { validateEnvironment } from './validate-environment';
+import { Environment, validateEnvironment } from './validate-environment';
 
 class LessonsEnvironment {
   @IsOptional() @IsBooleanString() LESSON_REVIEW?: string;
@@ -11,9 +10,10 @@ export interface LessonsConfig {
   reviewEnabled: boolean;
 }
 
-export function loadLessonsConfig(env: NodeJS.ProcessEnv = process.env): LessonsConfig {
+export function loadLessonsConfig(env: Environment): LessonsConfig {
   const parsed = validateEnvironment(LessonsEnvironment, env);
   return { reviewEnabled: parsed.LESSON_REVIEW !== 'false' };
 }
 
-export const lessonsConfig = registerAs('lessons', () => loadLessonsConfig());
+/** Injection token of the validated `lessons` namespace (provided by ConfigurationModule). */
+export const LESSONS_CONFIG = Symbol('LESSONS_CONFIG');

@@ -1,6 +1,5 @@
-import { registerAs } from '@nestjs/config';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { ConfigValidationError, validateEnvironment } from './validate-environment';
+import { ConfigValidationError, Environment, validateEnvironment } from './validate-environment';
 
 class SecurityEnvironment {
   @IsOptional() @IsString() API_KEYS?: string;
@@ -19,7 +18,7 @@ export interface SecurityConfig {
 
 const MIN_KEY_LENGTH = 16;
 
-export function loadSecurityConfig(env: NodeJS.ProcessEnv = process.env): SecurityConfig {
+export function loadSecurityConfig(env: Environment): SecurityConfig {
   const parsed = validateEnvironment(SecurityEnvironment, env);
   const apiKeys = (parsed.API_KEYS ?? '')
     .split(',')
@@ -43,4 +42,5 @@ export function loadSecurityConfig(env: NodeJS.ProcessEnv = process.env): Securi
   };
 }
 
-export const securityConfig = registerAs('security', () => loadSecurityConfig());
+/** Injection token of the validated `security` namespace (provided by ConfigurationModule). */
+export const SECURITY_CONFIG = Symbol('SECURITY_CONFIG');

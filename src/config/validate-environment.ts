@@ -1,5 +1,10 @@
+// Implicit conversion of numbers reads the design:type metadata that reflect-metadata makes TypeScript emit.
+import 'reflect-metadata';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
+
+/** The variables configuration is read from: `process.env` in main.ts, a plain object in tests. */
+export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Thrown at boot when an environment variable breaks its rule. Names the variable and the rule, never the value. */
 export class ConfigValidationError extends Error {
@@ -22,7 +27,7 @@ function describe(error: ValidationError): string[] {
  */
 export function validateEnvironment<T extends object>(
   schema: ClassConstructor<T>,
-  env: NodeJS.ProcessEnv,
+  env: Environment,
 ): T {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),

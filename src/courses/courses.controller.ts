@@ -1,6 +1,7 @@
 import { ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { asSchema, ApiReadErrors } from '../openapi/api-docs.decorators';
-import { courseSchema, courseSummarySchema, errorSchema } from '../openapi/schemas';
+import { errorSchema } from '../openapi/schemas';
+import { courseSchema, courseSummarySchema } from './course.schemas';
 import { Controller, Get, Param } from '@nestjs/common';
 import { CourseDefinition } from './course.definition';
 import { CoursesService } from './courses.service';

@@ -1,6 +1,6 @@
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { asSchema } from '../openapi/api-docs.decorators';
-import { healthSchema } from '../openapi/schemas';
+import { healthSchema } from './health.schema';
 import { Public } from '../common/api-key.guard';
 import { Controller, Get } from '@nestjs/common';
 import {
@@ -10,7 +10,7 @@ import {
   MemoryHealthIndicator,
 } from '@nestjs/terminus';
 import { DatabaseService } from '../database/database.service';
-import { LlmStatusService, LlmStatus } from '../llm/llm-status.service';
+import { LlmStatus, LlmStatusService } from '../llm';
 import { EventLoopIndicator } from './event-loop.indicator';
 import { LifecycleService } from './lifecycle.service';
 

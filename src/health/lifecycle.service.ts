@@ -5,9 +5,8 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appConfig } from '../config/app.config';
+import { APP_CONFIG, AppConfig } from '../config/app.config';
 
 /**
  * Whether the app has finished booting and whether it is shutting down; readiness reads it. On shutdown it first
@@ -20,7 +19,7 @@ export class LifecycleService implements OnApplicationBootstrap, BeforeApplicati
   private booted = false;
   private shuttingDown = false;
 
-  constructor(@Inject(appConfig.KEY) private readonly config: ConfigType<typeof appConfig>) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   onApplicationBootstrap(): void {
     this.booted = true;

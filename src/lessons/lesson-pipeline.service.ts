@@ -1,11 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { DomainError } from '../common/domain-error';
-import { lessonsConfig } from '../config/lessons.config';
+import { LESSONS_CONFIG, LessonsConfig } from '../config/lessons.config';
 import { CourseDefinition, LessonDefinition } from '../courses/course.definition';
-import { AllRoutesFailedError } from '../llm/llm.errors';
-import { LlmService } from '../llm/llm.service';
-import { LlmCallMeta } from '../llm/llm.types';
+import { AllRoutesFailedError, LlmCallMeta, LlmService } from '../llm';
 import { LearnerProfile } from '../profiles/profiles.service';
 import { Adaptation } from './dto/create-lesson.dto';
 import { LessonContentDto, LessonReviewDto } from './dto/lesson-content.dto';
@@ -68,7 +65,7 @@ export class LessonPipeline {
   constructor(
     private readonly llm: LlmService,
     private readonly prompts: PromptLibrary,
-    @Inject(lessonsConfig.KEY) private readonly config: ConfigType<typeof lessonsConfig>,
+    @Inject(LESSONS_CONFIG) private readonly config: LessonsConfig,
   ) {}
 
   async run(request: LessonRequest): Promise<PipelineResult> {
@@ -242,12 +239,22 @@ export class LessonPipeline {
 
 /** Even the fallback lesson broke the rules: no lesson that meets them could be produced. */
 export class LessonRulesError extends DomainError {
-  readonly code = 'lesson_rules_failed' as const;
+  readonly code = 'lesson_rules_failed';
+  readonly status = 503;
+  /** Even the fallback lesson broke the rules: a fresh generation may well pass. */
+  override readonly retryAfterSeconds = 5;
   constructor(
     readonly problems: string[],
     readonly calls: LessonCall[],
   ) {
     super('No lesson that meets the rules could be generated; try again shortly');
     this.name = 'LessonRulesError';
+  }
+
+  override publicDetails(): Record<string, unknown> {
+    return {
+      problems: this.problems,
+      calls: this.calls.map(({ step, provider, model }) => ({ step, provider, model })),
+    };
   }
 }

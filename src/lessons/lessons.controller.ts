@@ -6,14 +6,16 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import { requestSchemaFor } from '../llm/structured-output';
+import { requestSchemaFor } from '../common/json-schema';
 import {
   ApiGeneratingErrors,
   ApiReadErrors,
   ApiRequestId,
   asSchema,
 } from '../openapi/api-docs.decorators';
-import { errorSchema, lessonViewSchema } from '../openapi/schemas';
+import { errorSchema } from '../openapi/schemas';
+import { allRoutesFailedSchema } from '../llm';
+import { lessonViewSchema } from './lesson-view.schema';
 import { RateLimited } from '../common/generation-throttler.guard';
 import {
   Body,
@@ -72,7 +74,7 @@ export class LessonsController {
     description: 'Unknown course, lesson or profile',
     schema: asSchema(errorSchema),
   })
-  @ApiGeneratingErrors()
+  @ApiGeneratingErrors(allRoutesFailedSchema)
   @RateLimited()
   @HttpCode(HttpStatus.CREATED)
   async create(

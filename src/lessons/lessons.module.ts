@@ -1,8 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { lessonsConfig } from '../config/lessons.config';
 import { CoursesModule } from '../courses/courses.module';
-import { LlmModule } from '../llm/llm.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { LessonPipeline } from './lesson-pipeline.service';
 import { LessonsController } from './lessons.controller';
@@ -11,7 +8,7 @@ import { LessonsService } from './lessons.service';
 import { PromptLibrary } from './prompt-library';
 
 @Module({
-  imports: [ConfigModule.forFeature(lessonsConfig), LlmModule, CoursesModule, ProfilesModule],
+  imports: [CoursesModule, ProfilesModule],
   controllers: [LessonsController],
   providers: [LessonsService, LessonsRepository, LessonPipeline, PromptLibrary],
 })

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { llmConfig } from '../config/llm.config';
+import { LLM_CONFIG, LlmConfig } from './llm.config';
 import { AttemptOutcome, TokenUsage } from './llm.types';
-import { RouteStateService } from './route-state.service';
+import { RouteStateRegistry } from './route-state/route-state.registry';
 import { Route, routeId, routeLabel } from './routes';
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
@@ -22,10 +21,11 @@ export class LlmMetrics {
 
   constructor(
     registry: Registry,
-    routeState: RouteStateService,
-    @Inject(llmConfig.KEY) private readonly config: Pick<ConfigType<typeof llmConfig>, 'prices'>,
+    routeStates: RouteStateRegistry,
+    @Inject(LLM_CONFIG) private readonly config: Pick<LlmConfig, 'prices'>,
   ) {
     const registers = [registry];
+    const routeState = routeStates.defaultState;
     this.attempts = new Counter({
       name: 'llm_attempts_total',
       help: 'Provider calls by route and outcome',

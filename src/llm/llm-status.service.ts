@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import { llmConfig } from '../config/llm.config';
+import { LLM_CONFIG, LlmConfig } from './llm.config';
 import { LLM_PROVIDERS } from './llm.tokens';
 import { LlmProvider } from './llm.types';
-import { RouteCounts, RouteStateService } from './route-state.service';
+import { RouteStateRegistry } from './route-state/route-state.registry';
+import { RouteCounts } from './route-state/route-state.store';
 import { ProviderName, routeId } from './routes';
 
 export interface RouteStatus {
@@ -34,17 +34,16 @@ export interface LlmStatus {
 @Injectable()
 export class LlmStatusService {
   constructor(
-    @Inject(llmConfig.KEY) private readonly config: ConfigType<typeof llmConfig>,
+    @Inject(LLM_CONFIG) private readonly config: LlmConfig,
     @Inject(LLM_PROVIDERS) private readonly providers: LlmProvider[],
-    private readonly routeState: RouteStateService,
+    private readonly routeStates: RouteStateRegistry,
   ) {}
 
   status(): LlmStatus {
-    const sticky = this.routeState.sticky();
+    const routeState = this.routeStates.defaultState;
+    const sticky = routeState.sticky();
     const configured = new Set(this.providers.filter((p) => p.configured).map((p) => p.name));
-    const health = new Map(
-      this.routeState.snapshot().map((entry) => [routeId(entry.route), entry]),
-    );
+    const health = new Map(routeState.snapshot().map((entry) => [routeId(entry.route), entry]));
     return {
       simulated: this.config.simulator === 'on',
       sticky: {

@@ -51,11 +51,12 @@ export class ProviderError extends Error {
 
 /** Every route failed or the request deadline ran out: carries every attempt. */
 export class AllRoutesFailedError extends DomainError {
-  readonly code = 'all_routes_failed' as const;
+  readonly code = 'all_routes_failed';
+  readonly status = 503;
   constructor(
     readonly attempts: AttemptRecord[],
     /** When a client should try again, in seconds. */
-    readonly retryAfterSeconds: number,
+    override readonly retryAfterSeconds: number,
     readonly reason: 'exhausted' | 'deadline' | 'no_route',
   ) {
     super(
@@ -65,11 +66,25 @@ export class AllRoutesFailedError extends DomainError {
     );
     this.name = 'AllRoutesFailedError';
   }
+
+  override publicDetails(): Record<string, unknown> {
+    return {
+      attempts: this.attempts.map(({ provider, model, outcome, status, durationMs }) => ({
+        provider,
+        model,
+        outcome,
+        ...(status === undefined ? {} : { status }),
+        durationMs,
+      })),
+    };
+  }
 }
 
 /** The caller went away (client disconnected); nobody is waiting for an answer. */
 export class RequestAbortedError extends DomainError {
-  readonly code = 'request_aborted' as const;
+  readonly code = 'request_aborted';
+  /** Nobody reads it; logged as nginx's "client closed request". */
+  readonly status = 499;
   constructor() {
     super('The request was aborted by the caller');
     this.name = 'RequestAbortedError';

@@ -1,10 +1,9 @@
 import { Logger, Module } from '@nestjs/common';
-import { ConfigModule, ConfigType } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { MetricsModule } from '../metrics/metrics.module';
-import { appConfig } from '../config/app.config';
-import { llmConfig } from '../config/llm.config';
 import { EmbeddedSimulatorService } from './embedded-simulator.service';
+import { LLM_CONFIG, LlmConfig, LlmModuleOptions, resolveLlmConfig } from './llm.config';
+import { ConfigurableLlmModule, LLM_MODULE_OPTIONS } from './llm.module-definition';
 import { LlmService } from './llm.service';
 import { LlmStatusService } from './llm-status.service';
 import { LlmMetrics } from './llm-metrics.service';
@@ -15,8 +14,8 @@ import { AnthropicProvider } from './providers/anthropic.provider';
 import { GeminiProvider } from './providers/gemini.provider';
 import { OpenAiProvider } from './providers/openai.provider';
 import { ProviderClientSettingsMap } from './providers/provider-settings';
-import { RouteStateService } from './route-state.service';
-import { RouteStateRegistry } from './route-state.registry';
+import { RouteStateRegistry } from './route-state/route-state.registry';
+import { InMemoryRouteStateStore, ROUTE_STATE_STORE } from './route-state/route-state.store';
 import { PROVIDER_NAMES, Route, routeLabel } from './routes';
 
 const KEY_VARIABLE = {
@@ -27,7 +26,7 @@ const KEY_VARIABLE = {
 
 /** Keys and base URLs per provider: the configured ones, or the embedded simulator's. */
 async function clientSettings(
-  config: ConfigType<typeof llmConfig>,
+  config: LlmConfig,
   simulator: EmbeddedSimulatorService,
 ): Promise<ProviderClientSettingsMap> {
   const attemptTimeoutMs = config.attemptTimeoutMs;
@@ -41,13 +40,15 @@ async function clientSettings(
     };
   }
   const settings = {} as ProviderClientSettingsMap;
-  for (const name of PROVIDER_NAMES)
-    settings[name] = { ...config.providers[name], attemptTimeoutMs };
+  for (const name of PROVIDER_NAMES) {
+    const provider = config.providers[name];
+    settings[name] = { apiKey: provider?.apiKey, baseUrl: provider?.baseUrl, attemptTimeoutMs };
+  }
   return settings;
 }
 
 /** Drops routes whose provider has no key, logging the usable chain and each skipped route with its reason. */
-function usableChain(config: ConfigType<typeof llmConfig>, providers: LlmProvider[]): Route[] {
+function usableChain(config: LlmConfig, providers: LlmProvider[]): Route[] {
   const logger = new Logger('LlmModule');
   const configured = new Set(
     providers.filter((provider) => provider.configured).map((provider) => provider.name),
@@ -67,21 +68,23 @@ function usableChain(config: ConfigType<typeof llmConfig>, providers: LlmProvide
 }
 
 /**
- * The resilient LLM layer: provider strategies on the official SDKs behind one fallback service.
- * Import it and inject `LlmService`.
+ * The resilient LLM layer: provider strategies on the official SDKs behind one fallback service. A configurable
+ * dynamic module: `LlmModule.forRoot({chain, providers, ...})` or `forRootAsync(...)`; inject `LlmService`.
+ * Everything a consumer may use is exported from `src/llm/index.ts`.
  */
 @Module({
-  imports: [
-    ConfigModule.forFeature(llmConfig),
-    ConfigModule.forFeature(appConfig),
-    ScheduleModule.forRoot(),
-    MetricsModule,
-  ],
+  imports: [ScheduleModule.forRoot(), MetricsModule],
   providers: [
+    {
+      provide: LLM_CONFIG,
+      inject: [LLM_MODULE_OPTIONS],
+      useFactory: (options: LlmModuleOptions) => resolveLlmConfig(options),
+    },
+    { provide: ROUTE_STATE_STORE, useClass: InMemoryRouteStateStore },
     EmbeddedSimulatorService,
     {
       provide: LLM_CLIENT_SETTINGS,
-      inject: [llmConfig.KEY, EmbeddedSimulatorService],
+      inject: [LLM_CONFIG, EmbeddedSimulatorService],
       useFactory: clientSettings,
     },
     {
@@ -95,23 +98,15 @@ function usableChain(config: ConfigType<typeof llmConfig>, providers: LlmProvide
     },
     {
       provide: LLM_USABLE_CHAIN,
-      inject: [llmConfig.KEY, LLM_PROVIDERS],
+      inject: [LLM_CONFIG, LLM_PROVIDERS],
       useFactory: usableChain,
     },
-    RouteStateService,
     RouteStateRegistry,
     LlmMetrics,
     LlmService,
     LlmStatusService,
     RouteHealthChecker,
   ],
-  exports: [
-    LlmService,
-    RouteStateService,
-    LlmStatusService,
-    RouteHealthChecker,
-    LlmMetrics,
-    LLM_PROVIDERS,
-  ],
+  exports: [LlmService, LlmStatusService],
 })
-export class LlmModule {}
+export class LlmModule extends ConfigurableLlmModule {}

@@ -1,6 +1,7 @@
 import { IsString } from 'class-validator';
 import { Registry } from 'prom-client';
-import { DEFAULT_PRICES, LlmConfig } from '../config/llm.config';
+import { FakeClock } from '../../test/support/fake-clock';
+import { LlmConfig, resolveLlmConfig } from './llm.config';
 import { LlmMetrics } from './llm-metrics.service';
 import {
   AllRoutesFailedError,
@@ -17,8 +18,8 @@ import {
   SamplingParameter,
   StreamEvent,
 } from './llm.types';
-import { RouteStateService } from './route-state.service';
-import { RouteStateRegistry } from './route-state.registry';
+import { RouteStateRegistry } from './route-state/route-state.registry';
+import { InMemoryRouteStateStore } from './route-state/route-state.store';
 import { parseRouteList, ProviderName, routeId } from './routes';
 
 class Greeting {
@@ -97,26 +98,20 @@ const chain = parseRouteList('gemini:primary,gemini:second,openai:third');
 function setup(overrides: Partial<LlmConfig> = {}) {
   const gemini = new FakeProvider('gemini');
   const openai = new FakeProvider('openai');
-  const config = {
+  const clock = new FakeClock();
+  const config: LlmConfig = resolveLlmConfig({
+    chain,
+    providers: {},
     attemptTimeoutMs: 200,
     requestTimeoutMs: 5_000,
-    circuitFailureThreshold: 3,
     streamIdleTimeoutMs: 100,
-    maxConcurrency: 32,
-    queueSize: 16,
-    queueTimeoutMs: 1_000,
-    prices: DEFAULT_PRICES,
+    clock,
     ...overrides,
-  } as LlmConfig;
-  const state = new RouteStateService(chain, config);
-  const metrics = new LlmMetrics(new Registry(), state, config);
-  const service = new LlmService(
-    [gemini, openai],
-    config,
-    new RouteStateRegistry(state, config),
-    metrics,
-    { logLevel: 'info' },
-  );
+  });
+  const registry = new RouteStateRegistry(chain, config, new InMemoryRouteStateStore());
+  const state = registry.defaultState;
+  const metrics = new LlmMetrics(new Registry(), registry, config);
+  const service = new LlmService([gemini, openai], config, registry, metrics);
   const generate = (signal?: AbortSignal) =>
     service.generateObject({
       schema: Greeting,
@@ -129,7 +124,7 @@ function setup(overrides: Partial<LlmConfig> = {}) {
     ...gemini.calls.map((call) => `gemini:${call.model}`),
     ...openai.calls.map((call) => `openai:${call.model}`),
   ];
-  return { gemini, openai, state, service, generate, seen };
+  return { gemini, openai, state, service, generate, seen, clock };
 }
 
 describe(LlmService.name, () => {
@@ -177,8 +172,8 @@ describe(LlmService.name, () => {
     expect(result.meta.attempts[0].outcome).toBe('invalid_output');
   });
 
-  it('retries a server error once on the same route', async () => {
-    const { generate, gemini } = setup();
+  it('retries a server error once on the same route, after a full-jitter backoff on the injected clock', async () => {
+    const { generate, gemini, clock } = setup();
     gemini.script('primary', { kind: 'server_error' }, { kind: 'server_error' });
     const result = await generate();
     expect(result.meta.attempts.map((attempt) => `${attempt.model}:${attempt.outcome}`)).toEqual([
@@ -186,6 +181,27 @@ describe(LlmService.name, () => {
       'primary:server_error',
       'second:success',
     ]);
+    expect(clock.sleeps).toEqual([50 + Math.floor(0.5 * 450)]); // random() = 0.5 between 50 and 500 ms
+  });
+
+  it('waits out a short Retry-After on the same route without sitting through it', async () => {
+    const { generate, gemini, clock } = setup();
+    gemini.script('primary', { kind: 'rate_limited', status: 429, retryAfterMs: 4_000 });
+    const result = await generate();
+    expect(result.meta.attempts.map((attempt) => `${attempt.model}:${attempt.outcome}`)).toEqual([
+      'primary:rate_limited',
+      'primary:success',
+    ]);
+    expect(clock.sleeps).toEqual([4_000]);
+    expect(result.meta.durationMs).toBeGreaterThanOrEqual(4_000); // measured on the injected clock
+  });
+
+  it('moves on when the Retry-After would not fit the request deadline', async () => {
+    const { generate, gemini, clock } = setup({ requestTimeoutMs: 3_600 });
+    gemini.script('primary', { kind: 'rate_limited', status: 429, retryAfterMs: 3_500 });
+    const result = await generate();
+    expect(result.meta.attempts.map((attempt) => attempt.model)).toEqual(['primary', 'second']);
+    expect(clock.sleeps).toEqual([]);
   });
 
   it('classifies a hang as a timeout from its own attempt timer, and clips the attempt to the deadline', async () => {

@@ -1,7 +1,9 @@
 import { FailureKind } from './llm.errors';
 import { ProviderName } from './routes';
 
-export type JsonSchema = Record<string, unknown>;
+import type { JsonSchema } from '../common/json-schema';
+
+export type { JsonSchema };
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

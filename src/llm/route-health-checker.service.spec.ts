@@ -1,6 +1,7 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Registry } from 'prom-client';
-import { DEFAULT_PRICES, LlmConfig } from '../config/llm.config';
+import { FakeClock } from '../../test/support/fake-clock';
+import { resolveLlmConfig } from './llm.config';
 import { LlmMetrics } from './llm-metrics.service';
 import { ProviderError } from './llm.errors';
 import {
@@ -12,8 +13,8 @@ import {
   StreamEvent,
 } from './llm.types';
 import { RouteHealthChecker } from './route-health-checker.service';
-import { RouteStateService } from './route-state.service';
-import { RouteStateRegistry } from './route-state.registry';
+import { RouteStateRegistry } from './route-state/route-state.registry';
+import { InMemoryRouteStateStore } from './route-state/route-state.store';
 import { parseRouteList } from './routes';
 
 /** Answers probes per model: healthy or overloaded, switchable at will; counts calls. */
@@ -54,21 +55,24 @@ class SwitchableProvider implements LlmProvider {
 const chain = parseRouteList('gemini:primary,gemini:second,gemini:third');
 
 function setup() {
-  const config = {
+  const config = resolveLlmConfig({
+    chain,
+    providers: {},
     attemptTimeoutMs: 1_000,
     healthcheckIntervalMs: 30_000,
     healthcheckSuccesses: 2,
     circuitFailureThreshold: 3,
-    prices: DEFAULT_PRICES,
-  } as LlmConfig;
+    clock: new FakeClock(),
+  });
   const provider = new SwitchableProvider();
-  const state = new RouteStateService(chain, config);
+  const registry = new RouteStateRegistry(chain, config, new InMemoryRouteStateStore());
+  const state = registry.defaultState;
   const scheduler = new SchedulerRegistry();
   const checker = new RouteHealthChecker(
     config,
     [provider],
-    new RouteStateRegistry(state, config),
-    new LlmMetrics(new Registry(), state, config),
+    registry,
+    new LlmMetrics(new Registry(), registry, config),
     scheduler,
   );
   return { provider, state, checker, scheduler };

@@ -5,17 +5,16 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { IsIn } from 'class-validator';
-import { llmConfig } from '../config/llm.config';
+import { LLM_CONFIG, LlmConfig } from './llm.config';
 import { attemptRoute, interpretAs } from './attempt';
 import { LlmMetrics } from './llm-metrics.service';
 import { ProviderError, RequestAbortedError } from './llm.errors';
 import { LLM_PROVIDERS } from './llm.tokens';
 import { AttemptOutcome, LlmProvider, ProviderRequest } from './llm.types';
-import { RouteStateRegistry } from './route-state.registry';
-import { jsonSchemaFor } from './structured-output';
+import { RouteStateRegistry } from './route-state/route-state.registry';
+import { jsonSchemaFor } from '../common/json-schema';
 import { Route, routeId, routeLabel } from './routes';
 
 /** What a probe asks for: a tiny structured answer, so it exercises generation and structured output. */
@@ -56,7 +55,7 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
   };
 
   constructor(
-    @Inject(llmConfig.KEY) private readonly config: ConfigType<typeof llmConfig>,
+    @Inject(LLM_CONFIG) private readonly config: LlmConfig,
     @Inject(LLM_PROVIDERS) providers: LlmProvider[],
     private readonly routeStates: RouteStateRegistry,
     private readonly metrics: LlmMetrics,
@@ -90,7 +89,7 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
   private scheduleNext(): void {
     if (this.stopSignal.signal.aborted) return;
     const interval = this.config.healthcheckIntervalMs;
-    const delay = Math.round(interval * (1 - JITTER + Math.random() * 2 * JITTER));
+    const delay = Math.round(interval * (1 - JITTER + this.config.clock.random() * 2 * JITTER));
     const handle = setTimeout(() => {
       this.scheduler.deleteTimeout(TIMER_NAME);
       this.runProbes()
@@ -115,12 +114,12 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
       for (const state of states) {
         for (const target of state.probeTargets()) {
           if (routeId(target.route) === routeId(route)) {
-            state.recordProbe(target.index, outcome, this.config.healthcheckSuccesses);
+            state.recordProbe(target.index, outcome);
           }
         }
       }
     }
-    for (const state of states) state.recoverIfHealthy(this.config.healthcheckSuccesses);
+    for (const state of states) state.recoverIfHealthy();
   }
 
   private async probe(route: Route): Promise<AttemptOutcome | undefined> {

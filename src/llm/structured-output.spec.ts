@@ -10,7 +10,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { InvalidOutputError, jsonSchemaFor, parseStructuredOutput } from './structured-output';
+import { jsonSchemaFor } from '../common/json-schema';
+import { InvalidOutputError, parseStructuredOutput } from './structured-output';
 
 class Item {
   @IsString() @MaxLength(20) label: string;

@@ -1,13 +1,14 @@
 import { ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { requestSchemaFor } from '../llm/structured-output';
+import { requestSchemaFor } from '../common/json-schema';
 import { ApiGeneratingErrors, asSchema } from '../openapi/api-docs.decorators';
-import { chatCompletionSchema, modelListSchema, openAiErrorSchema } from '../openapi/schemas';
+import { chatCompletionSchema, modelListSchema, openAiErrorSchema } from './openai.schemas';
 import { RateLimited } from '../common/generation-throttler.guard';
-import { Body, Controller, Get, HttpCode, Logger, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Logger, Post, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
-import { ProviderError, RequestAbortedError } from '../llm/llm.errors';
+import { ProviderError, RequestAbortedError } from '../llm';
+import { OpenAiExceptionFilter } from './openai-exception.filter';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { ChatCompletionsService, PreparedChat, RouteHeaders } from './chat-completions.service';
 
@@ -18,6 +19,7 @@ import { ChatCompletionsService, PreparedChat, RouteHeaders } from './chat-compl
 @ApiTags('openai-compatible')
 @ApiSecurity('apiKey')
 @Controller('v1')
+@UseFilters(OpenAiExceptionFilter)
 export class ChatCompletionsController {
   private readonly logger = new Logger(ChatCompletionsController.name);
 
@@ -40,7 +42,7 @@ export class ChatCompletionsController {
     description: 'The completion (or an SSE stream)',
     schema: asSchema(chatCompletionSchema),
   })
-  @ApiGeneratingErrors('openai')
+  @ApiGeneratingErrors(openAiErrorSchema)
   @RateLimited()
   @HttpCode(200)
   async create(

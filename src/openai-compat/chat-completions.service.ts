@@ -1,12 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Interpret } from '../llm/attempt';
-import { ProviderError } from '../llm/llm.errors';
-import { LlmService, StreamSession } from '../llm/llm.service';
-import { LLM_PROVIDERS } from '../llm/llm.tokens';
-import { LlmCallMeta, LlmProvider, ProviderRequest } from '../llm/llm.types';
-import { RouteStateService } from '../llm/route-state.service';
-import { ProviderName, Route, routeId } from '../llm/routes';
+import {
+  Interpret,
+  LlmCallMeta,
+  LlmService,
+  ProviderError,
+  ProviderRequest,
+  Route,
+  routeId,
+  StreamSession,
+} from '../llm';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import {
   attemptsHeader,
@@ -66,21 +69,13 @@ function interpreterFor(
 /** The OpenAI Chat Completions protocol over the fallback layer. */
 @Injectable()
 export class ChatCompletionsService {
-  private readonly providers: Map<ProviderName, LlmProvider>;
-
-  constructor(
-    private readonly llm: LlmService,
-    private readonly routeState: RouteStateService,
-    @Inject(LLM_PROVIDERS) providers: LlmProvider[],
-  ) {
-    this.providers = new Map(providers.map((provider) => [provider.name, provider]));
-  }
+  constructor(private readonly llm: LlmService) {}
 
   prepare(dto: ChatCompletionRequestDto): PreparedChat {
     const chain = resolveChain(
       dto,
-      this.routeState.routes,
-      (route) => this.providers.get(route.provider)?.configured === true,
+      this.llm.routes(),
+      (route) => this.llm.supports(route) !== undefined,
     );
     return { request: toProviderRequest(dto), chain };
   }
@@ -137,7 +132,7 @@ export class ChatCompletionsService {
   models(): Array<{ id: string; object: 'model'; created: number; owned_by: string }> {
     return [
       { id: 'default', object: 'model', created: 0, owned_by: 'resilient-llm-backend' },
-      ...this.routeState.routes.map((route) => ({
+      ...this.llm.routes().map((route) => ({
         id: routeId(route),
         object: 'model' as const,
         created: 0,
@@ -154,8 +149,8 @@ export class ChatCompletionsService {
       'x-llm-route': routeId(meta),
       'x-llm-attempts': attemptsHeader(meta.attempts),
     };
-    const provider = this.providers.get(meta.provider);
-    const dropped = provider ? droppedParameters(request, provider.supports) : [];
+    const supported = this.llm.supports(meta);
+    const dropped = supported ? droppedParameters(request, supported) : [];
     if (dropped.length > 0) {
       headers['x-llm-warning'] = `${routeId(meta)} does not support ${dropped.join(', ')}; dropped`;
     }

@@ -5,8 +5,12 @@ import {
   ProviderRequest,
   ResponseFormat,
   SamplingParameter,
-} from '../llm/llm.types';
-import { buildChain, parseRoute, Route, RouteParseError, routeId } from '../llm/routes';
+  buildChain,
+  parseRoute,
+  Route,
+  RouteParseError,
+  routeId,
+} from '../llm';
 import { ChatCompletionRequestDto, ChatMessageDto } from './dto/chat-completion-request.dto';
 
 /** A 400 in OpenAI's error format: `param` names the offending field. */

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { JsonSchema } from '../llm/llm.types';
-import { errorSchema, openAiErrorSchema } from './schemas';
+import { JsonSchema } from '../common/json-schema';
+import { errorSchema } from './schemas';
 
 type Schema = Parameters<typeof ApiResponse>[0] extends infer Options
   ? Options extends { schema?: infer S }
@@ -15,9 +15,12 @@ const retryAfter = {
   'Retry-After': { description: 'Seconds before trying again', schema: { type: 'integer' } },
 };
 
-/** The error answers every generating endpoint can give, in the endpoint's own error format. */
-export function ApiGeneratingErrors(format: 'native' | 'openai' = 'native') {
-  const schema = asSchema(format === 'openai' ? openAiErrorSchema : errorSchema);
+/**
+ * The error answers every generating endpoint can give, in the endpoint's own error format (`errorBody`: the
+ * service's error body with the LLM layer's attempts, or OpenAI's error shape).
+ */
+export function ApiGeneratingErrors(errorBody: JsonSchema) {
+  const schema = asSchema(errorBody);
   return applyDecorators(
     ApiResponse({ status: 400, description: 'Invalid input (nothing reached a provider)', schema }),
     ApiResponse({

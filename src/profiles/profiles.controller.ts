@@ -6,14 +6,15 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import { requestSchemaFor } from '../llm/structured-output';
+import { requestSchemaFor } from '../common/json-schema';
 import {
   ApiGeneratingErrors,
   ApiReadErrors,
   ApiRequestId,
   asSchema,
 } from '../openapi/api-docs.decorators';
-import { profileViewSchema } from '../openapi/schemas';
+import { allRoutesFailedSchema } from '../llm';
+import { profileViewSchema } from './profile-view.schema';
 import { RateLimited } from '../common/generation-throttler.guard';
 import {
   Body,
@@ -64,7 +65,7 @@ export class ProfilesController {
     description: 'Stored profile (generatedFromCache: true, no LLM call)',
     schema: asSchema(profileViewSchema),
   })
-  @ApiGeneratingErrors()
+  @ApiGeneratingErrors(allRoutesFailedSchema)
   @RateLimited()
   async create(
     @Body() body: CreateProfileDto,

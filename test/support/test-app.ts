@@ -4,8 +4,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
-import { loadAppConfig } from '../../src/config/app.config';
-import { validateConfiguration } from '../../src/config';
+import { loadConfiguration } from '../../src/app.configuration';
 import { ProviderSimulator } from '../../src/simulator/provider-simulator';
 import { CapturingLogger } from './capturing-logger';
 import { temporaryPostgresDatabase } from './temporary-database';
@@ -33,7 +32,8 @@ export interface TestApp {
 
 /**
  * Boots the real AppModule, configured as main.ts does, with every SDK pointed at a provider simulator on
- * loopback and an in-memory PGlite. `env` overrides or (with undefined) removes variables.
+ * loopback and an in-memory PGlite. The configuration is read from a test environment (never `process.env`, which
+ * stays untouched): the defaults below, with `env` overriding or (with undefined) removing variables.
  */
 export async function startTestApp(
   env: Record<string, string | undefined> = {},
@@ -68,27 +68,19 @@ export async function startTestApp(
     RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
   };
-  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  const apply = (entries: Record<string, string | undefined>) => {
-    for (const [name, value] of Object.entries(entries)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-  apply(values);
-
   const logs = new CapturingLogger();
   let app: NestExpressApplication;
   try {
-    validateConfiguration();
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    const configuration = loadConfiguration(values);
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot(configuration)],
+    })
       .setLogger(logs)
       .compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ logger: logs });
-    configureApp(app, loadAppConfig());
+    configureApp(app, configuration);
     await app.init();
   } catch (error) {
-    apply(previous);
     if (!existingSimulator) await simulator.stop();
     await database?.drop();
     throw error;
@@ -102,7 +94,6 @@ export async function startTestApp(
       await app.close();
       if (!existingSimulator) await simulator.stop();
       await database?.drop();
-      apply(previous);
     },
   };
 }

@@ -5,8 +5,8 @@ import { classifyHttpStatus } from './http-failure';
 /** Gemini `finishReason` to a failure kind; `undefined` means the answer is complete. */
 export function mapGeminiFinishReason(reason: string | null | undefined): FailureKind | undefined {
   switch (reason) {
+    // CONTINUATION: automatic continuation is off, so the rest of the answer was never sent.
     case 'MAX_TOKENS':
-    // Automatic continuation is off: the rest of the answer was never sent.
     case 'CONTINUATION':
       return 'truncated';
     case 'SAFETY':

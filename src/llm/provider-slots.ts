@@ -1,3 +1,5 @@
+import { ProviderName } from './routes';
+
 /** Releases a slot taken from a ConcurrencyLimiter; calling it twice is harmless. */
 export type Release = () => void;
 
@@ -56,5 +58,21 @@ export class ConcurrencyLimiter {
         next.grant(this.take());
       }
     };
+  }
+}
+
+/** One concurrency limiter per provider: the load-shedding slots every call takes before it goes out. */
+export class ProviderSlots {
+  private readonly limiters = new Map<ProviderName, ConcurrencyLimiter>();
+
+  constructor(providers: readonly ProviderName[], limit: number, queueSize: number) {
+    for (const provider of providers)
+      this.limiters.set(provider, new ConcurrencyLimiter(limit, queueSize));
+  }
+
+  /** A slot for `provider`, waiting at most `maxWaitMs`; undefined when the provider is full. */
+  acquire(provider: ProviderName, maxWaitMs: number): Promise<Release | undefined> {
+    const limiter = this.limiters.get(provider);
+    return limiter ? limiter.acquire(maxWaitMs) : Promise.resolve(() => undefined);
   }
 }

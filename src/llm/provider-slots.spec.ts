@@ -1,4 +1,4 @@
-import { ConcurrencyLimiter } from './concurrency-limiter';
+import { ConcurrencyLimiter } from './provider-slots';
 
 describe(ConcurrencyLimiter.name, () => {
   it('grants up to the limit, queues up to the queue size, sheds beyond', async () => {

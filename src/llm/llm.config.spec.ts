@@ -1,5 +1,5 @@
 import { loadLlmConfig } from './llm.config';
-import { ConfigValidationError } from './validate-environment';
+import { ConfigValidationError } from '../config/validate-environment';
 
 describe('loadLlmConfig', () => {
   it('defaults to gemini-3-flash-preview with the gemini fallbacks and the simulator when no key is set', () => {
@@ -20,7 +20,7 @@ describe('loadLlmConfig', () => {
   it('uses real providers once a key is set, and treats empty values as unset', () => {
     const config = loadLlmConfig({ OPENAI_API_KEY: 'k', GEMINI_API_KEY: '', LLM_MODEL: '' });
     expect(config.simulator).toBe('off');
-    expect(config.providers.gemini.apiKey).toBeUndefined();
+    expect(config.providers.gemini?.apiKey).toBeUndefined();
     expect(config.chain[0].model).toBe('gemini-3-flash-preview');
   });
 

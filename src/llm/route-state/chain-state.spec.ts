@@ -1,12 +1,19 @@
-import { RouteStateService } from './route-state.service';
-import { parseRouteList, routeId } from './routes';
+import { SYSTEM_CLOCK } from '../../common/clock';
+import { parseRouteList, routeId } from '../routes';
+import { ChainState } from './chain-state';
+import { InMemoryRouteStateStore } from './route-state.store';
 
 const chain = parseRouteList('gemini:primary,gemini:second,openai:third');
 
-describe(RouteStateService.name, () => {
-  let state: RouteStateService;
+describe(ChainState.name, () => {
+  let state: ChainState;
   beforeEach(() => {
-    state = new RouteStateService(chain, { circuitFailureThreshold: 3 });
+    state = new ChainState(
+      chain,
+      { failureThreshold: 3, successesToClose: 2 },
+      new InMemoryRouteStateStore(),
+      SYSTEM_CLOCK,
+    );
   });
 
   it('starts at the primary and plans the whole chain in order', () => {
@@ -63,10 +70,15 @@ describe(RouteStateService.name, () => {
   });
 });
 
-describe(`${RouteStateService.name} circuits`, () => {
-  let state: RouteStateService;
+describe(`${ChainState.name} circuits`, () => {
+  let state: ChainState;
   beforeEach(() => {
-    state = new RouteStateService(chain, { circuitFailureThreshold: 3 });
+    state = new ChainState(
+      chain,
+      { failureThreshold: 3, successesToClose: 2 },
+      new InMemoryRouteStateStore(),
+      SYSTEM_CLOCK,
+    );
   });
   const circuit = (index: number) => state.snapshot()[index].circuit;
 
@@ -109,23 +121,23 @@ describe(`${RouteStateService.name} circuits`, () => {
     for (let i = 0; i < 3; i += 1) state.recordAttempt(2, 'timeout');
     expect(state.probeTargets().map(({ index }) => index)).toEqual([0, 2]);
 
-    state.recordProbe(2, 'success', 2);
+    state.recordProbe(2, 'success');
     expect(circuit(2)).toBe('half_open');
-    state.recordProbe(2, 'overloaded', 2);
+    state.recordProbe(2, 'overloaded');
     expect(circuit(2)).toBe('open');
-    state.recordProbe(2, 'success', 2);
-    state.recordProbe(2, 'success', 2);
+    state.recordProbe(2, 'success');
+    state.recordProbe(2, 'success');
     expect(circuit(2)).toBe('closed');
   });
 
   it('moves traffic back to the earliest route with N probe successes in a row, and only then', () => {
     state.recordSuccess(state.plan(), 2, 'overloaded');
-    state.recordProbe(0, 'success', 2);
-    state.recordProbe(1, 'success', 2);
-    expect(state.recoverIfHealthy(2)).toBeUndefined();
-    state.recordProbe(0, 'success', 2);
-    state.recordProbe(1, 'success', 2);
-    expect(state.recoverIfHealthy(2)).toEqual(chain[0]);
+    state.recordProbe(0, 'success');
+    state.recordProbe(1, 'success');
+    expect(state.recoverIfHealthy()).toBeUndefined();
+    state.recordProbe(0, 'success');
+    state.recordProbe(1, 'success');
+    expect(state.recoverIfHealthy()).toEqual(chain[0]);
     expect(state.sticky()).toMatchObject({ index: 0, reason: 'recovered' });
     expect(state.needsProbing()).toBe(false);
   });
@@ -133,8 +145,8 @@ describe(`${RouteStateService.name} circuits`, () => {
   it('a flapping route never collects N successes in a row', () => {
     state.recordSuccess(state.plan(), 1, 'overloaded');
     for (let round = 0; round < 10; round += 1) {
-      state.recordProbe(0, round % 2 === 0 ? 'success' : 'overloaded', 2);
-      expect(state.recoverIfHealthy(2)).toBeUndefined();
+      state.recordProbe(0, round % 2 === 0 ? 'success' : 'overloaded');
+      expect(state.recoverIfHealthy()).toBeUndefined();
     }
     expect(state.sticky().index).toBe(1);
   });

@@ -1,4 +1,3 @@
-import { registerAs } from '@nestjs/config';
 import {
   IsBooleanString,
   IsIn,
@@ -18,8 +17,14 @@ import {
   ProviderName,
   Route,
   RouteParseError,
-} from '../llm/routes';
-import { ConfigValidationError, validateEnvironment } from './validate-environment';
+} from './routes';
+import {
+  ConfigValidationError,
+  Environment,
+  validateEnvironment,
+} from '../config/validate-environment';
+import { Clock, SYSTEM_CLOCK } from '../common/clock';
+import { DEFAULT_PRICES, parsePrices, PriceTable } from './prices';
 
 const URL_RULE = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -56,7 +61,7 @@ export interface ProviderSettings {
 export interface LlmConfig {
   /** The configured chain, primary first, before routes without a key are dropped. */
   chain: Route[];
-  providers: Record<ProviderName, ProviderSettings>;
+  providers: Partial<Record<ProviderName, ProviderSettings>>;
   attemptTimeoutMs: number;
   requestTimeoutMs: number;
   /**
@@ -77,46 +82,49 @@ export interface LlmConfig {
   circuitFailureThreshold: number;
   /** USD per million tokens by `provider:model`. */
   prices: PriceTable;
+  /** Log prompts (at debug level). Off by default: prompts may hold personal data. */
+  logPrompts: boolean;
+  /** Time, sleep and randomness (jitter); tests hand in a fake one. */
+  clock: Clock;
 }
-
-export interface TokenPrice {
-  input: number;
-  output: number;
-}
-export type PriceTable = Record<string, TokenPrice>;
 
 /**
- * List prices in USD per million tokens, as published when this table was written; estimates for the cost metric
- * only. Override or extend with LLM_PRICES='{"openai:gpt-4o-mini":{"input":0.15,"output":0.6}}'.
+ * What `LlmModule.forRoot()` takes: the chain and the provider settings, everything else optional with the
+ * defaults below. Another Nest app can import the module with its own chain, keys and timeouts.
  */
-export const DEFAULT_PRICES: PriceTable = {
-  'gemini:gemini-3-flash-preview': { input: 0.5, output: 3.0 },
-  'gemini:gemini-2.5-flash': { input: 0.3, output: 2.5 },
-  'openai:gpt-4o-mini': { input: 0.15, output: 0.6 },
-  'anthropic:claude-haiku-4-5-20251001': { input: 1.0, output: 5.0 },
-};
+export type LlmModuleOptions = Pick<LlmConfig, 'chain' | 'providers'> &
+  Partial<Omit<LlmConfig, 'chain' | 'providers'>>;
 
-function parsePrices(text: string | undefined, problems: string[]): PriceTable {
-  if (text === undefined) return DEFAULT_PRICES;
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      throw new Error('not an object');
-    for (const price of Object.values(parsed as Record<string, unknown>)) {
-      const { input, output } = (price ?? {}) as Partial<TokenPrice>;
-      if (typeof input !== 'number' || typeof output !== 'number' || input < 0 || output < 0)
-        throw new Error('bad entry');
-    }
-    return { ...DEFAULT_PRICES, ...(parsed as PriceTable) };
-  } catch {
-    problems.push(
-      'LLM_PRICES: must be a JSON object of "provider:model": {"input": USD, "output": USD} per million tokens',
-    );
-    return DEFAULT_PRICES;
-  }
+export const LLM_DEFAULTS = {
+  attemptTimeoutMs: 60_000,
+  requestTimeoutMs: 120_000,
+  simulator: 'off',
+  streamIdleTimeoutMs: 30_000,
+  maxConcurrency: 32,
+  queueSize: 16,
+  queueTimeoutMs: 1_000,
+  healthcheckIntervalMs: 30_000,
+  healthcheckSuccesses: 2,
+  circuitFailureThreshold: 3,
+  prices: DEFAULT_PRICES,
+  logPrompts: false,
+  clock: SYSTEM_CLOCK,
+} satisfies Omit<LlmConfig, 'chain' | 'providers' | 'simulatorReason'>;
+
+/** The module's options with every default filled in. */
+export function resolveLlmConfig(options: LlmModuleOptions): LlmConfig {
+  if (options.chain.length === 0) throw new ConfigValidationError(['chain: at least one route']);
+  const defined = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  );
+  return { ...LLM_DEFAULTS, ...defined } as LlmConfig;
 }
 
-export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
+/** Injection token of the resolved configuration inside LlmModule. */
+export const LLM_CONFIG = Symbol('LLM_CONFIG');
+
+/** The LLM layer's options from the environment, validated; a bad value names the variable, never the value. */
+export function loadLlmConfig(env: Environment): LlmConfig {
   const parsed = validateEnvironment(LlmEnvironment, env);
   const problems: string[] = [];
 
@@ -136,8 +144,8 @@ export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
     problems.push(`LLM_FALLBACKS: ${error.message}`);
   }
 
-  const attemptTimeoutMs = parsed.LLM_ATTEMPT_TIMEOUT_MS ?? 60_000;
-  const requestTimeoutMs = parsed.LLM_REQUEST_TIMEOUT_MS ?? 120_000;
+  const attemptTimeoutMs = parsed.LLM_ATTEMPT_TIMEOUT_MS ?? LLM_DEFAULTS.attemptTimeoutMs;
+  const requestTimeoutMs = parsed.LLM_REQUEST_TIMEOUT_MS ?? LLM_DEFAULTS.requestTimeoutMs;
   if (attemptTimeoutMs > requestTimeoutMs) {
     problems.push('LLM_ATTEMPT_TIMEOUT_MS: must not exceed LLM_REQUEST_TIMEOUT_MS');
   }
@@ -170,22 +178,20 @@ export function loadLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
 
   const prices = parsePrices(parsed.LLM_PRICES, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
-  return {
+  return resolveLlmConfig({
     chain: buildChain({ provider: primaryProvider, model: primaryModel }, fallbacks),
     providers,
     attemptTimeoutMs,
     requestTimeoutMs,
     simulator,
     simulatorReason,
-    streamIdleTimeoutMs: parsed.LLM_STREAM_IDLE_TIMEOUT_MS ?? 30_000,
-    maxConcurrency: parsed.LLM_MAX_CONCURRENCY ?? 32,
-    queueSize: parsed.LLM_QUEUE_SIZE ?? 16,
-    queueTimeoutMs: parsed.LLM_QUEUE_TIMEOUT_MS ?? 1_000,
-    healthcheckIntervalMs: parsed.LLM_HEALTHCHECK_INTERVAL_MS ?? 30_000,
-    healthcheckSuccesses: parsed.LLM_HEALTHCHECK_SUCCESSES ?? 2,
-    circuitFailureThreshold: parsed.LLM_CIRCUIT_FAILURE_THRESHOLD ?? 3,
+    streamIdleTimeoutMs: parsed.LLM_STREAM_IDLE_TIMEOUT_MS,
+    maxConcurrency: parsed.LLM_MAX_CONCURRENCY,
+    queueSize: parsed.LLM_QUEUE_SIZE,
+    queueTimeoutMs: parsed.LLM_QUEUE_TIMEOUT_MS,
+    healthcheckIntervalMs: parsed.LLM_HEALTHCHECK_INTERVAL_MS,
+    healthcheckSuccesses: parsed.LLM_HEALTHCHECK_SUCCESSES,
+    circuitFailureThreshold: parsed.LLM_CIRCUIT_FAILURE_THRESHOLD,
     prices,
-  };
+  });
 }
-
-export const llmConfig = registerAs('llm', () => loadLlmConfig());

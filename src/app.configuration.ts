@@ -1,0 +1,42 @@
+import { loadAppConfig } from './config/app.config';
+import { ServiceConfiguration } from './config/configuration.module';
+import { loadDatabaseConfig } from './config/database.config';
+import { loadLessonsConfig } from './config/lessons.config';
+import { loadSecurityConfig } from './config/security.config';
+import { ConfigValidationError, Environment } from './config/validate-environment';
+import { LlmConfig, loadLlmConfig } from './llm';
+
+/** Every namespace of the service, validated: the service's own and the LLM layer's options. */
+export interface AppConfiguration extends ServiceConfiguration {
+  llm: LlmConfig;
+}
+
+/**
+ * Reads and validates the whole configuration from `env`, once, before the app is built: a bad value stops the
+ * boot before any connection is opened, with every problem named (variable and rule, never the value).
+ */
+export function loadConfiguration(env: Environment): AppConfiguration {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof ConfigValidationError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const app = attempt(() => loadAppConfig(env));
+  const security = attempt(() => loadSecurityConfig(env));
+  const database = attempt(() => loadDatabaseConfig(env));
+  const lessons = attempt(() => loadLessonsConfig(env));
+  const llm = attempt(() => loadLlmConfig(env));
+  if (!app || !security || !database || !lessons || !llm) throw new ConfigValidationError(problems);
+  return {
+    app,
+    security,
+    database,
+    lessons,
+    llm: { ...llm, logPrompts: app.logLevel === 'debug' },
+  };
+}

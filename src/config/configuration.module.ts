@@ -1,0 +1,35 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from './app.config';
+import { DATABASE_CONFIG, DatabaseConfig } from './database.config';
+import { LESSONS_CONFIG, LessonsConfig } from './lessons.config';
+import { SECURITY_CONFIG, SecurityConfig } from './security.config';
+
+/** The validated namespaces the service's own modules inject (the LLM layer takes its options through forRoot). */
+export interface ServiceConfiguration {
+  app: AppConfig;
+  security: SecurityConfig;
+  database: DatabaseConfig;
+  lessons: LessonsConfig;
+}
+
+/**
+ * Configuration read once, at boot, and handed to every module through DI: each namespace under its token. Nothing
+ * else reads the environment, so tests pass their environment in instead of changing `process.env`.
+ */
+@Module({})
+export class ConfigurationModule {
+  static forRoot(configuration: ServiceConfiguration): DynamicModule {
+    const providers = [
+      { provide: APP_CONFIG, useValue: configuration.app },
+      { provide: SECURITY_CONFIG, useValue: configuration.security },
+      { provide: DATABASE_CONFIG, useValue: configuration.database },
+      { provide: LESSONS_CONFIG, useValue: configuration.lessons },
+    ];
+    return {
+      module: ConfigurationModule,
+      global: true,
+      providers,
+      exports: providers.map((provider) => provider.provide),
+    };
+  }
+}

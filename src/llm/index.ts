@@ -1,0 +1,46 @@
+/**
+ * The public face of the LLM layer. Features (profiles, lessons, courses, the gateway, health) import from
+ * `../llm` only, never from a file inside it.
+ */
+export { LlmModule } from './llm.module';
+export { LlmService } from './llm.service';
+export type { CallOptions, GenerateObjectParams } from './llm.service';
+export type { StreamSession } from './stream-session';
+export { LlmStatusService } from './llm-status.service';
+export type { LlmStatus, RouteStatus } from './llm-status.service';
+export { loadLlmConfig, LLM_DEFAULTS } from './llm.config';
+export type { LlmConfig, LlmModuleOptions, ProviderSettings } from './llm.config';
+export type { PriceTable, TokenPrice } from './prices';
+export type { Interpret } from './attempt';
+export {
+  AllRoutesFailedError,
+  FAILURE_KINDS,
+  ProviderError,
+  RequestAbortedError,
+} from './llm.errors';
+export type { FailureKind } from './llm.errors';
+export type {
+  AttemptOutcome,
+  AttemptRecord,
+  ChatMessage,
+  FinishReason,
+  LlmCallMeta,
+  LlmResult,
+  ProviderRequest,
+  ProviderResponse,
+  ResponseFormat,
+  SamplingParameter,
+  StreamEvent,
+  TokenUsage,
+} from './llm.types';
+export {
+  buildChain,
+  parseRoute,
+  parseRouteList,
+  PROVIDER_NAMES,
+  RouteParseError,
+  routeId,
+  routeLabel,
+} from './routes';
+export type { ProviderName, Route } from './routes';
+export { allRoutesFailedSchema, attemptSchema, llmMetaSchema } from './llm.schemas';

@@ -1,0 +1,32 @@
+import { JsonSchema } from '../common/json-schema';
+import { errorSchemaWith, integer, string } from '../openapi/schemas';
+import { FAILURE_KINDS } from './llm.errors';
+import { PROVIDER_NAMES } from './routes';
+
+/** API-docs schemas of what the LLM layer hands back: attempts, call meta, the all-routes-failed body. */
+export const attemptSchema: JsonSchema = {
+  type: 'object',
+  required: ['provider', 'model', 'outcome'],
+  properties: {
+    provider: { type: 'string', enum: [...PROVIDER_NAMES] },
+    model: string,
+    outcome: { type: 'string', enum: ['success', ...FAILURE_KINDS] },
+    status: integer,
+    durationMs: integer,
+  },
+};
+
+export const llmMetaSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    provider: string,
+    model: string,
+    fallbackUsed: { type: 'boolean' },
+    attempts: { type: 'array', items: attemptSchema },
+  },
+};
+
+/** The 503 body when every route failed: the error body plus every attempt. */
+export const allRoutesFailedSchema: JsonSchema = errorSchemaWith({
+  attempts: { type: 'array', items: attemptSchema, description: 'On 503: every attempt made' },
+});

@@ -1,0 +1,285 @@
+import { Logger } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { FailureKind } from '../llm.errors';
+import { AttemptOutcome } from '../llm.types';
+import { Route, routeId, routeLabel } from '../routes';
+import {
+  Circuit,
+  CircuitEvent,
+  CircuitPolicy,
+  CircuitState,
+  CLOSED_CIRCUIT,
+  failureFamily,
+  FailureFamily,
+  nextCircuit,
+} from './circuit';
+import {
+  ChainRecord,
+  RouteCounts,
+  RouteRecord,
+  RouteStateStore,
+  StickyReason,
+} from './route-state.store';
+
+export interface PlannedRoute {
+  route: Route;
+  /** Position in the chain (0 is the primary). */
+  index: number;
+}
+
+export interface RoutePlan {
+  routes: PlannedRoute[];
+  /** The chain position this request started at (the sticky route when it was planned). */
+  startIndex: number;
+}
+
+export interface StickyState {
+  route: Route;
+  index: number;
+  since: Date | undefined;
+  reason: StickyReason | undefined;
+}
+
+/** One route's health as status pages and metrics read it. */
+export interface RouteHealth {
+  route: Route;
+  index: number;
+  circuit: CircuitState;
+  consecutiveAvailabilityFailures: number;
+  openedAt: Date | undefined;
+  consecutiveProbeSuccesses: number;
+  lastProbe: { at: Date; ok: boolean; outcome: string } | undefined;
+  disabledReason: string | undefined;
+  counts: RouteCounts;
+}
+
+const COUNT_FIELD: Record<FailureFamily, keyof RouteCounts> = {
+  availability: 'availabilityFailures',
+  rate_limit: 'rateLimits',
+  bad_output: 'badOutputs',
+  other: 'otherFailures',
+};
+
+const TRANSITION_LOG: Record<string, (label: string, circuit: Circuit) => string> = {
+  opened: (label, circuit) =>
+    `Opened ${label} after ${circuit.consecutiveFailures} availability failures in a row; user traffic skips it until probes succeed`,
+  closed: (label) => `Closed ${label}: it answers again`,
+};
+
+export function chainKey(chain: readonly Route[]): string {
+  return chain.map(routeId).join(',');
+}
+
+function initialRecord(length: number): ChainRecord {
+  return {
+    sticky: { index: 0, since: undefined, reason: undefined },
+    routes: Array.from({ length }, () => ({
+      circuit: { ...CLOSED_CIRCUIT },
+      lastProbe: undefined,
+      disabledReason: undefined,
+      counts: {
+        successes: 0,
+        availabilityFailures: 0,
+        rateLimits: 0,
+        badOutputs: 0,
+        otherFailures: 0,
+      },
+    })),
+  };
+}
+
+const dateOf = (epochMs: number | undefined) =>
+  epochMs === undefined ? undefined : new Date(epochMs);
+
+/**
+ * The routing state of one chain: where traffic starts (the sticky pointer), each route's circuit, and which
+ * routes are disabled. A plain object over a record kept by a `RouteStateStore`; the registry creates one per
+ * distinct chain. Node runs one callback at a time, so each method is atomic; a decision planned from an outdated
+ * sticky route is recognised by its `startIndex` and ignored.
+ */
+export class ChainState {
+  private readonly logger = new Logger(ChainState.name);
+  readonly key: string;
+  private readonly record: ChainRecord;
+
+  constructor(
+    readonly routes: readonly Route[],
+    private readonly policy: CircuitPolicy,
+    private readonly store: RouteStateStore,
+    private readonly clock: Pick<Clock, 'date'>,
+  ) {
+    this.key = chainKey(routes);
+    this.record = store.open(this.key, () => initialRecord(routes.length));
+  }
+
+  /**
+   * Sticky route first, then the later ones, then the earlier ones as a last resort. Disabled routes are left out;
+   * open and half-open routes too, unless no closed route is left (then they are tried rather than refusing).
+   */
+  plan(): RoutePlan {
+    const start = this.record.sticky.index;
+    const ordered = [...this.routes.keys()]
+      .map((offset) => (start + offset) % this.routes.length)
+      .filter((index) => this.record.routes[index].disabledReason === undefined);
+    const closed = ordered.filter((index) => this.record.routes[index].circuit.state === 'closed');
+    const chosen = closed.length > 0 ? closed : ordered;
+    return {
+      startIndex: start,
+      routes: chosen.map((index) => ({ route: this.routes[index], index })),
+    };
+  }
+
+  isDisabled(route: Route): boolean {
+    return this.disabledReason(route) !== undefined;
+  }
+
+  disabledReason(route: Route): string | undefined {
+    return this.recordOf(route)?.disabledReason;
+  }
+
+  /** Disables a route for the life of the process (a rejected key does not fix itself). Logged once. */
+  disable(route: Route, reason: string): void {
+    const record = this.recordOf(route);
+    if (!record || record.disabledReason !== undefined) return;
+    record.disabledReason = reason;
+    this.changed();
+    this.logger.error(`Disabled ${routeLabel(route)} for the life of the process: ${reason}`);
+  }
+
+  /** Every user attempt's outcome: feeds the counts and the circuit. */
+  recordAttempt(index: number, outcome: AttemptOutcome): void {
+    const record = this.record.routes[index];
+    if (outcome === 'success') {
+      record.counts.successes += 1;
+      this.apply(index, 'attempt_success');
+      return;
+    }
+    const family = failureFamily(outcome);
+    record.counts[COUNT_FIELD[family]] += 1;
+    if (family === 'availability') this.apply(index, 'availability_failure');
+    else this.changed();
+  }
+
+  /**
+   * A request planned from `plan.startIndex` succeeded at `index`. If it had to move and nothing else moved the
+   * sticky route meanwhile, later requests start where this one succeeded.
+   */
+  recordSuccess(plan: RoutePlan, index: number, firstFailure: FailureKind | undefined): void {
+    const sticky = this.record.sticky;
+    if (index === plan.startIndex || plan.startIndex !== sticky.index) return;
+    const from = this.routes[sticky.index];
+    const reason = index < sticky.index ? 'recovered' : (firstFailure ?? 'reset');
+    this.moveSticky(index, reason);
+    this.logger.warn(
+      `Switched from ${routeLabel(from)} to ${routeLabel(this.routes[index])} (${reason})`,
+    );
+  }
+
+  /** Routes the scheduled checker should probe: every route ahead of the sticky one, and every open route. */
+  probeTargets(): PlannedRoute[] {
+    return this.routes
+      .map((route, index) => ({ route, index }))
+      .filter(({ index }) => {
+        const record = this.record.routes[index];
+        return (
+          record.disabledReason === undefined &&
+          (index < this.record.sticky.index || record.circuit.state !== 'closed')
+        );
+      });
+  }
+
+  /** The result of one probe. Success counts toward recovery; failure starts the count again. */
+  recordProbe(index: number, outcome: AttemptOutcome): void {
+    const record = this.record.routes[index];
+    record.lastProbe = { at: this.clock.date().getTime(), ok: outcome === 'success', outcome };
+    if (outcome === 'success') this.apply(index, 'probe_success');
+    else if (failureFamily(outcome) === 'availability')
+      this.apply(index, 'probe_availability_failure');
+    else this.apply(index, 'probe_failure');
+  }
+
+  /**
+   * After a probe round: moves traffic back to the earliest route ahead of the sticky one whose probes succeeded
+   * enough times in a row. Returns the route it moved to, if any.
+   */
+  recoverIfHealthy(): Route | undefined {
+    const recovered = this.record.routes.findIndex(
+      (record, index) =>
+        index < this.record.sticky.index &&
+        record.disabledReason === undefined &&
+        record.circuit.state === 'closed' &&
+        record.circuit.consecutiveProbeSuccesses >= this.policy.successesToClose,
+    );
+    if (recovered < 0) return undefined;
+    const route = this.routes[recovered];
+    const from = this.routes[this.record.sticky.index];
+    const name = recovered === 0 ? `Primary ${routeLabel(route)}` : routeLabel(route);
+    this.logger.log(`${name} recovered; moving traffic back from ${routeLabel(from)}`);
+    for (const record of this.record.routes) record.circuit.consecutiveProbeSuccesses = 0;
+    this.moveSticky(recovered, 'recovered');
+    return route;
+  }
+
+  /** Probing is needed while traffic is away from the primary or any route is not closed. */
+  needsProbing(): boolean {
+    return this.probeTargets().length > 0;
+  }
+
+  /** Moves traffic back to the primary (or another route) explicitly. */
+  reset(index = 0, reason: StickyReason = 'reset'): void {
+    if (index === this.record.sticky.index) return;
+    this.moveSticky(index, reason);
+  }
+
+  sticky(): StickyState {
+    const { index, since, reason } = this.record.sticky;
+    return { route: this.routes[index], index, since: dateOf(since), reason };
+  }
+
+  /** A copy of every route's health, for status pages and metrics. */
+  snapshot(): RouteHealth[] {
+    return this.record.routes.map((record, index) => ({
+      route: this.routes[index],
+      index,
+      circuit: record.circuit.state,
+      consecutiveAvailabilityFailures: record.circuit.consecutiveFailures,
+      openedAt: dateOf(record.circuit.openedAt),
+      consecutiveProbeSuccesses: record.circuit.consecutiveProbeSuccesses,
+      lastProbe: record.lastProbe && { ...record.lastProbe, at: new Date(record.lastProbe.at) },
+      disabledReason: record.disabledReason,
+      counts: { ...record.counts },
+    }));
+  }
+
+  private apply(index: number, event: CircuitEvent): void {
+    const record: RouteRecord = this.record.routes[index];
+    const { circuit, transition } = nextCircuit(
+      record.circuit,
+      event,
+      this.policy,
+      this.clock.date().getTime(),
+    );
+    record.circuit = circuit;
+    this.changed();
+    const log = transition && TRANSITION_LOG[transition];
+    if (log) {
+      const message = log(routeLabel(this.routes[index]), circuit);
+      if (transition === 'opened') this.logger.warn(message);
+      else this.logger.log(message);
+    }
+  }
+
+  private moveSticky(index: number, reason: StickyReason): void {
+    this.record.sticky = { index, since: this.clock.date().getTime(), reason };
+    this.changed();
+  }
+
+  private changed(): void {
+    this.store.changed(this.key, this.record);
+  }
+
+  private recordOf(route: Route): RouteRecord | undefined {
+    const index = this.routes.findIndex((candidate) => routeId(candidate) === routeId(route));
+    return index < 0 ? undefined : this.record.routes[index];
+  }
+}

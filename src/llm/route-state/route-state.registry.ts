@@ -1,0 +1,61 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LLM_CONFIG, LlmConfig } from '../llm.config';
+import { LLM_USABLE_CHAIN } from '../llm.tokens';
+import { Route } from '../routes';
+import { ChainState, chainKey } from './chain-state';
+import { CircuitPolicy } from './circuit';
+import { ROUTE_STATE_STORE, RouteStateStore } from './route-state.store';
+
+/** Per-request chains (the chat endpoint's `fallbacks`) beyond this many distinct ones evict the least recent. */
+const MAX_CHAINS = 64;
+
+/**
+ * The one provider of routing state: the configured chain's state (the one /health/llm and the metrics show) and
+ * one for each per-request chain, so stickiness on one chain never moves traffic on another.
+ */
+@Injectable()
+export class RouteStateRegistry {
+  readonly defaultState: ChainState;
+  private readonly chains = new Map<string, ChainState>();
+  private readonly policy: CircuitPolicy;
+
+  constructor(
+    @Inject(LLM_USABLE_CHAIN) chain: readonly Route[],
+    @Inject(LLM_CONFIG) private readonly config: LlmConfig,
+    @Inject(ROUTE_STATE_STORE) private readonly store: RouteStateStore,
+  ) {
+    this.policy = {
+      failureThreshold: config.circuitFailureThreshold,
+      successesToClose: config.healthcheckSuccesses,
+    };
+    this.defaultState = this.create(chain);
+  }
+
+  forChain(chain: readonly Route[] | undefined): ChainState {
+    if (!chain) return this.defaultState;
+    const key = chainKey(chain);
+    if (key === this.defaultState.key) return this.defaultState;
+    const existing = this.chains.get(key);
+    if (existing) {
+      this.chains.delete(key);
+      this.chains.set(key, existing);
+      return existing;
+    }
+    const created = this.create(chain);
+    this.chains.set(key, created);
+    if (this.chains.size > MAX_CHAINS) {
+      const oldest = this.chains.keys().next().value as string;
+      this.chains.delete(oldest);
+      this.store.forget(oldest);
+    }
+    return created;
+  }
+
+  all(): ChainState[] {
+    return [this.defaultState, ...this.chains.values()];
+  }
+
+  private create(chain: readonly Route[]): ChainState {
+    return new ChainState(chain, this.policy, this.store, this.config.clock);
+  }
+}

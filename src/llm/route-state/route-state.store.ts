@@ -1,0 +1,73 @@
+import { FailureKind } from '../llm.errors';
+import { Circuit } from './circuit';
+
+export type StickyReason = FailureKind | 'recovered' | 'reset';
+
+/** Where a chain's traffic starts. */
+export interface StickyPointer {
+  index: number;
+  /** Epoch milliseconds of the last move; undefined while it has never moved. */
+  since: number | undefined;
+  reason: StickyReason | undefined;
+}
+
+export interface RouteCounts {
+  successes: number;
+  availabilityFailures: number;
+  rateLimits: number;
+  badOutputs: number;
+  otherFailures: number;
+}
+
+/** Everything known about one route of a chain, as plain data. */
+export interface RouteRecord {
+  circuit: Circuit;
+  lastProbe: { at: number; ok: boolean; outcome: string } | undefined;
+  /** Set when the provider rejected the key (401/403); the route is left out of every plan. */
+  disabledReason: string | undefined;
+  counts: RouteCounts;
+}
+
+/** The whole routing state of one chain: the sticky pointer and one record per route, in chain order. */
+export interface ChainRecord {
+  sticky: StickyPointer;
+  routes: RouteRecord[];
+}
+
+/**
+ * Where routing state lives. The call path reads and writes a local copy (no I/O per LLM call); a store that
+ * shares state between replicas publishes each `changed` record and updates its local copies from the others.
+ */
+export interface RouteStateStore {
+  /** The record of a chain (by its key), created from `initial` on first use. */
+  open(chainKey: string, initial: () => ChainRecord): ChainRecord;
+  /** The record was changed in place; a shared store propagates it. */
+  changed(chainKey: string, record: ChainRecord): void;
+  /** The chain is no longer tracked here. */
+  forget(chainKey: string): void;
+}
+
+/** Today's state: in this process only. */
+export class InMemoryRouteStateStore implements RouteStateStore {
+  private readonly records = new Map<string, ChainRecord>();
+
+  open(chainKey: string, initial: () => ChainRecord): ChainRecord {
+    let record = this.records.get(chainKey);
+    if (!record) {
+      record = initial();
+      this.records.set(chainKey, record);
+    }
+    return record;
+  }
+
+  changed(): void {
+    // The record was changed in place; nothing else holds a copy.
+  }
+
+  forget(chainKey: string): void {
+    this.records.delete(chainKey);
+  }
+}
+
+/** Injection token of the store (the in-memory one unless the module is given another). */
+export const ROUTE_STATE_STORE = Symbol('ROUTE_STATE_STORE');
