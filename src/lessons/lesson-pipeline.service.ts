@@ -13,6 +13,7 @@ import {
   RuleContext,
   slideCountRange,
 } from './lesson-rules';
+import { lessonSpecLine, LessonSpec } from './lesson-spec';
 import { PromptLibrary, PromptName } from './prompt-library';
 
 export type LessonStep = 'generate' | 'review' | 'rewrite' | 'fallback_lesson';
@@ -196,6 +197,14 @@ export class LessonPipeline {
     };
     const adaptationGuidance = adaptation ? ADAPTATION_GUIDANCE[adaptation] : '';
     const structure = fallbackStructure(difficulty);
+    const spec = (slideCount: LessonSpec['slideCount'], slideTypes: string[] | null) =>
+      lessonSpecLine({
+        lessonTitle: lesson.title,
+        profession: profile.profession,
+        slideCount,
+        slideTypes,
+        misconceptionKeywords: misconception.keywords,
+      });
     return {
       generate: {
         ...learner,
@@ -212,6 +221,7 @@ export class LessonPipeline {
         slideCountMax: range.max,
         misconceptionCorrection: misconception.correction,
         oversightRequirement,
+        lessonSpec: spec(range, null),
       },
       review: { ...learner, ...lessonBasics, misconception: misconception.statement },
       rewrite: {
@@ -222,6 +232,7 @@ export class LessonPipeline {
         slideCountMin: range.min,
         slideCountMax: range.max,
         oversightRequirement,
+        lessonSpec: spec(range, null),
       },
       fallback: {
         ...learner,
@@ -232,6 +243,7 @@ export class LessonPipeline {
         slideCountMin: structure.length,
         structure: structure.map((type, index) => `${index + 1}. ${type}`).join('\n'),
         slideTypes: structure.join(', '),
+        lessonSpec: spec({ min: structure.length, max: structure.length }, structure),
       },
     };
   }

@@ -1,31 +1,19 @@
+import { LessonSpec } from '../lessons/lesson-spec';
+
 /**
- * Simulated lessons that follow the lesson rules, built from what the service's own lesson prompts ask for
- * (slide count, slide types, the misconception's key words), so the zero-key default serves real-looking lessons.
- * Anything the prompt does not say falls back to a plain four-slide lesson.
+ * Simulated lessons that follow the lesson rules, built from the machine-readable lesson spec the service's lesson
+ * prompts carry (`findLessonSpec`): slide count, slide types, the misconception's key words. The prompt's wording
+ * plays no part, so the zero-key default serves real-looking lessons whatever the templates say.
  */
-export function isLessonSchema(schema: Record<string, unknown>): boolean {
-  const properties = schema.properties as Record<string, unknown> | undefined;
-  return properties !== undefined && 'slides' in properties && 'lessonTitle' in properties;
-}
-
-function match(text: string, pattern: RegExp): string | undefined {
-  return pattern.exec(text)?.[1]?.trim();
-}
-
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
 }
 
-export function simulatedLesson(prompt: string): Record<string, unknown> {
-  const exact = match(prompt, /exactly (\d+) slides/);
-  const range = match(prompt, /Number of slides: (\d+) to \d+/);
-  const count = Math.min(6, Math.max(3, Number(exact ?? range ?? 4)));
-  const listed = match(prompt, /Slide types in order: ([a-z, ]+)/)
-    ?.split(',')
-    .map((type) => type.trim());
+export function simulatedLesson(spec: LessonSpec): Record<string, unknown> {
+  const count = Math.min(6, Math.max(3, spec.slideTypes?.length ?? spec.slideCount.min));
   const types =
-    listed && listed.length === count
-      ? listed
+    spec.slideTypes && spec.slideTypes.length === count
+      ? spec.slideTypes
       : Array.from({ length: count }, (_, index) =>
           index === 0
             ? 'hook'
@@ -35,13 +23,9 @@ export function simulatedLesson(prompt: string): Record<string, unknown> {
                 ? 'concept'
                 : 'example',
         );
-  const keyword = match(prompt, /use one of these words: ([^,)\n]+)/) ?? 'misconception';
-  const title =
-    match(prompt, /Lesson: (.+)/) ??
-    match(prompt, /Write the lesson "(.+?)"/) ??
-    'Simulated lesson';
-  const profession =
-    match(prompt, /Profession: (.+?) \(/) ?? match(prompt, /for a (.+?) in /) ?? 'professional';
+  const keyword = spec.misconceptionKeywords[0] ?? 'misconception';
+  const title = spec.lessonTitle || 'Simulated lesson';
+  const profession = spec.profession || 'professional';
 
   const itemsFor = (type: string, index: number) => {
     switch (type) {

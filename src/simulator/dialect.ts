@@ -1,0 +1,79 @@
+export type SimulatedProvider = 'openai' | 'anthropic' | 'gemini';
+export type JsonObject = Record<string, unknown>;
+
+/** One provider request as the simulator sees it. */
+export interface ParsedCall {
+  provider: SimulatedProvider;
+  model: string;
+  body: JsonObject;
+  stream: boolean;
+}
+
+export interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  body: unknown;
+}
+
+/** How an answer ends: properly, or cut by the output-token limit. */
+export type Ending = 'complete' | 'truncated';
+
+/** How a simulated stream ends: properly, truncated by the token limit, refused, or without its end marker. */
+export type StreamEnding = 'complete' | 'truncated' | 'blocked' | 'no_end_marker';
+
+export interface StreamPlan {
+  call: ParsedCall;
+  /** Text deltas in order (for a forced Anthropic tool: partial JSON). */
+  chunks: string[];
+  ending: StreamEnding;
+  promptTokens: number;
+  outputTokens: number;
+  /** Stream the deltas as the structured-output tool call, where the dialect has one. */
+  asTool: boolean;
+}
+
+/**
+ * One provider's wire format: which paths it serves, where its requests put the schema, and how its answers,
+ * refusals, errors and streams look. One file per provider in `dialects/`, mirroring `src/llm/providers/`.
+ */
+export interface Dialect {
+  readonly provider: SimulatedProvider;
+  /** The status this provider answers when it is overloaded (Anthropic: 529). */
+  readonly overloadedStatus: number;
+  /** The model and streaming flag of a request to `path`, if the path is this provider's. */
+  route(path: string, body: JsonObject): { model: string; stream: boolean } | undefined;
+  /** The JSON Schema the request asks the model to follow, wherever this provider puts it. */
+  schemaOf(body: JsonObject): JsonObject | undefined;
+  /** Whether the request asks for JSON without a schema. */
+  wantsJsonObject(body: JsonObject): boolean;
+  answer(
+    call: ParsedCall,
+    text: string,
+    ending: Ending,
+    promptTokens: number,
+    toolInput?: unknown,
+  ): Answer;
+  blocked(call: ParsedCall, promptTokens: number): Answer;
+  failure(status: number, code?: string): Answer;
+  streamFrames(plan: StreamPlan): string[];
+}
+
+/** `value.a.b.c` when each step is an object, else undefined. */
+export function dig(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as JsonObject)[key];
+  }
+  return current;
+}
+
+export function asObject(value: unknown): JsonObject | undefined {
+  return typeof value === 'object' && value !== null ? (value as JsonObject) : undefined;
+}
+
+/** One server-sent event. */
+export const frame = (data: unknown, event?: string) =>
+  `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+
+export const errorMessage = (status: number) => `simulated ${status}`;

@@ -1,0 +1,95 @@
+import { asObject, Dialect, dig, errorMessage, frame, StreamPlan } from '../dialect';
+
+const STATUSES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  502: 'INTERNAL',
+  503: 'UNAVAILABLE',
+};
+
+const PATH = /^\/v1(?:beta)?\/models\/([^/]+):(generateContent|streamGenerateContent)$/;
+
+function usage(promptTokens: number, outputTokens: number) {
+  return {
+    promptTokenCount: promptTokens,
+    candidatesTokenCount: outputTokens,
+    totalTokenCount: promptTokens + outputTokens,
+  };
+}
+
+/** Gemini generateContent / streamGenerateContent; a blocked prompt is a 200 with `promptFeedback.blockReason`. */
+export const geminiDialect: Dialect = {
+  provider: 'gemini',
+  overloadedStatus: 503,
+
+  route: (path) => {
+    const match = PATH.exec(path);
+    return match
+      ? { model: decodeURIComponent(match[1]), stream: match[2] === 'streamGenerateContent' }
+      : undefined;
+  },
+
+  schemaOf: (body) =>
+    asObject(dig(body, 'generationConfig', 'responseJsonSchema')) ??
+    asObject(dig(body, 'generationConfig', 'responseSchema')),
+
+  wantsJsonObject: (body) =>
+    dig(body, 'generationConfig', 'responseMimeType') === 'application/json',
+
+  answer: (call, text, ending, promptTokens) => ({
+    status: 200,
+    body: {
+      candidates: [
+        {
+          content: { role: 'model', parts: [{ text }] },
+          finishReason: ending === 'truncated' ? 'MAX_TOKENS' : 'STOP',
+          index: 0,
+        },
+      ],
+      usageMetadata: usage(promptTokens, Math.max(1, Math.ceil(text.length / 4))),
+      modelVersion: call.model,
+    },
+  }),
+
+  blocked: (_call, promptTokens) => ({
+    status: 200,
+    body: {
+      promptFeedback: { blockReason: 'SAFETY' },
+      usageMetadata: { promptTokenCount: promptTokens, totalTokenCount: promptTokens },
+    },
+  }),
+
+  failure: (status) => ({
+    status,
+    body: {
+      error: { code: status, message: errorMessage(status), status: STATUSES[status] ?? 'UNKNOWN' },
+    },
+  }),
+
+  streamFrames: (plan: StreamPlan) => {
+    if (plan.ending === 'blocked') return [frame({ promptFeedback: { blockReason: 'SAFETY' } })];
+    const frames = plan.chunks.map((text) =>
+      frame({
+        candidates: [{ content: { role: 'model', parts: [{ text }] }, index: 0 }],
+        modelVersion: plan.call.model,
+      }),
+    );
+    if (plan.ending === 'no_end_marker') return frames;
+    frames.push(
+      frame({
+        candidates: [
+          {
+            content: { role: 'model', parts: [{ text: '' }] },
+            finishReason: plan.ending === 'truncated' ? 'MAX_TOKENS' : 'STOP',
+            index: 0,
+          },
+        ],
+        usageMetadata: usage(plan.promptTokens, plan.outputTokens),
+        modelVersion: plan.call.model,
+      }),
+    );
+    return frames;
+  },
+};

@@ -1,0 +1,87 @@
+/** What the simulator does with one request to a route. */
+export type Fault =
+  | 'ok'
+  | 'overloaded' // 503; 529 for Anthropic
+  | 'unavailable' // 503 for every provider
+  | 'server_error' // 500
+  | 'bad_gateway' // 502
+  | 'rate_limited' // 429, with retryAfterSeconds / retryAfterMs when given
+  | 'unauthorized' // 401
+  | 'bad_request' // 400
+  | 'context_length' // 400 with the provider's context-length signal
+  | 'hang' // never answers
+  | 'reset' // destroys the connection
+  | 'truncated' // half a JSON document with the provider's length finish reason
+  | 'prose' // a friendly paragraph instead of JSON
+  | 'schema_violation' // valid JSON that breaks the schema
+  | 'blocked' // OpenAI content_filter, Anthropic refusal, Gemini 200 + promptFeedback.blockReason
+  | 'slow' // a valid answer after delayMs
+  | 'stream_cut' // streams: half the deltas, then the response ends without the provider's end marker
+  | 'stream_reset' // streams: half the deltas, then the connection is destroyed
+  | 'stream_stall'; // streams: the first delta, then silence
+
+export interface Behaviour {
+  /** `mix`: pick one of `mix` at random, by weight, for each request. */
+  fault: Fault | 'mix';
+  mix?: Array<{ weight: number; behaviour: Behaviour }>;
+  retryAfterSeconds?: number;
+  retryAfterMs?: number;
+  /** For `slow` (and added to any answer). */
+  delayMs?: number;
+  /** For `ok`: answer with this JSON value instead of a sample built from the request's schema. */
+  json?: unknown;
+}
+
+export type ResolvedBehaviour = Behaviour & { fault: Fault };
+
+/** Faults a streamed request answers with a 200 event stream; the rest answer as they do without streaming. */
+export const STREAMED_FAULTS = new Set<Fault>([
+  'ok',
+  'slow',
+  'truncated',
+  'prose',
+  'schema_violation',
+  'blocked',
+  'stream_cut',
+  'stream_reset',
+  'stream_stall',
+]);
+
+export function toBehaviour(input: Fault | Behaviour): Behaviour {
+  return typeof input === 'string' ? { fault: input } : input;
+}
+
+/** A `mix` behaviour resolved to one concrete behaviour (the weights need not add up to 1; the rest is `ok`). */
+export function resolveMix(behaviour: Behaviour, random = Math.random): ResolvedBehaviour {
+  if (behaviour.fault !== 'mix') return behaviour as ResolvedBehaviour;
+  let roll = random();
+  for (const { weight, behaviour: option } of behaviour.mix ?? []) {
+    if (roll < weight) return resolveMix(option, random);
+    roll -= weight;
+  }
+  return { fault: 'ok' };
+}
+
+/** Per-route scripts: one-shot behaviours used in order, then the route's default (answer correctly). */
+export class FaultScript {
+  private readonly queues = new Map<string, Behaviour[]>();
+  private readonly defaults = new Map<string, Behaviour>();
+
+  script(route: string, behaviours: Behaviour[]): void {
+    this.queues.set(route, [...(this.queues.get(route) ?? []), ...behaviours]);
+  }
+
+  always(route: string, behaviour: Behaviour): void {
+    this.defaults.set(route, behaviour);
+  }
+
+  next(route: string): ResolvedBehaviour {
+    const chosen = this.queues.get(route)?.shift() ?? this.defaults.get(route) ?? { fault: 'ok' };
+    return resolveMix(chosen);
+  }
+
+  clear(): void {
+    this.queues.clear();
+    this.defaults.clear();
+  }
+}
