@@ -150,15 +150,18 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
     t.simulator.script(PRIMARY, { fault: 'rate_limited', retryAfterSeconds: 30 });
     t.simulator.script(GEMINI_FALLBACK, { fault: 'rate_limited' });
 
-    const started = Date.now();
     const response = await createProfile().expect(201);
 
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(response.body.llm.attempts.map((a: AttemptBody) => [route(a), a.outcome])).toEqual([
       [PRIMARY, 'rate_limited'],
       [GEMINI_FALLBACK, 'rate_limited'],
       [OPENAI, 'success'],
     ]);
+    // No same-route retry, and the next route was called without sitting out the 30 s (the simulator's clock).
+    expect(t.simulator.attemptsFor(PRIMARY)).toHaveLength(1);
+    const [limited] = t.simulator.attemptsFor(PRIMARY);
+    const [next] = t.simulator.attemptsFor(GEMINI_FALLBACK);
+    expect(next.at - limited.at).toBeLessThan(30_000);
   });
 
   it('gives up on a hung route at the attempt timeout and does not retry it', async () => {
@@ -260,7 +263,9 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
 });
 
 describe('Deadlines and bad keys', () => {
-  it('answers 503 inside the request deadline when every route hangs, clipping the last attempt to it', async () => {
+  // The one real-time smoke test: the deadline itself is what it checks, so it reads the wall clock (with a
+  // generous margin for a busy machine). Everything else asserts behaviour, not elapsed time.
+  it('[real-time smoke] answers 503 at the request deadline when every route hangs, starting nothing that cannot finish', async () => {
     const t = await startTestApp({
       LLM_ATTEMPT_TIMEOUT_MS: '1500',
       LLM_REQUEST_TIMEOUT_MS: '2800',
@@ -277,14 +282,14 @@ describe('Deadlines and bad keys', () => {
 
       const elapsed = Date.now() - started;
       // 1.5 s for the first attempt, the 1.3 s left for the second, then nothing starts that could not finish.
-      expect(elapsed).toBeLessThan(2800 + 400);
       expect(elapsed).toBeGreaterThanOrEqual(2700);
+      expect(elapsed).toBeLessThan(2800 + 2000);
       expect(response.headers['retry-after']).toBeDefined();
       expect(response.body.attempts.map((a: AttemptBody) => [route(a), a.outcome])).toEqual([
         [PRIMARY, 'timeout'],
         [GEMINI_FALLBACK, 'timeout'],
       ]);
-      expect(response.body.attempts[1].durationMs).toBeLessThan(1450);
+      expect(t.simulator.attempts).toHaveLength(2);
     } finally {
       await t.close();
     }

@@ -2,27 +2,10 @@ import { ProviderName, Route, routeLabel } from './routes';
 import type { AttemptRecord } from './llm.types';
 import { DomainError } from '../common/domain-error';
 
-/** Every way a provider call can fail, decided at the provider boundary. */
-export const FAILURE_KINDS = [
-  'overloaded',
-  'rate_limited',
-  'server_error',
-  'timeout',
-  'network',
-  'auth',
-  'bad_request',
-  'context_length',
-  'content_blocked',
-  'truncated',
-  'invalid_output',
-] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
+import { FailureDetails, FailureKind } from './failure-kind';
 
-export interface FailureDetails {
-  kind: FailureKind;
-  status?: number;
-  retryAfterMs?: number;
-}
+export { FAILURE_KINDS } from './failure-kind';
+export type { FailureDetails, FailureKind } from './failure-kind';
 
 /** The one error type a provider strategy throws. Its message never holds a provider body or a key. */
 export class ProviderError extends Error {

@@ -1,4 +1,4 @@
-import { FailureKind } from './llm.errors';
+import { FailureKind } from './failure-kind';
 import { ProviderName } from './routes';
 
 import type { JsonSchema } from '../common/json-schema';

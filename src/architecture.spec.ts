@@ -1,0 +1,110 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import * as ts from 'typescript';
+
+/**
+ * The layering docs/ARCHITECTURE.md describes, checked on the real import graph of src/ (unit specs left out):
+ * which folder may import which, features reach the LLM layer only through its public face, and no cycles.
+ */
+const SRC = resolve(__dirname);
+
+/** Folder → the folders it may import. The composition root (src/*.ts) may import anything. */
+const ALLOWED: Record<string, readonly string[]> = {
+  config: [],
+  common: ['config'],
+  openapi: ['common'],
+  metrics: ['common'],
+  database: ['common', 'config'],
+  simulator: ['common', 'lessons/lesson-spec'],
+  llm: ['common', 'config', 'metrics', 'openapi', 'simulator'],
+  courses: ['common', 'config', 'openapi'],
+  profiles: ['common', 'config', 'database', 'openapi', 'llm'],
+  lessons: ['common', 'config', 'database', 'openapi', 'llm', 'profiles', 'courses'],
+  'openai-compat': ['common', 'openapi', 'llm'],
+  health: ['common', 'config', 'database', 'openapi', 'llm'],
+};
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(folder).flatMap((name) => {
+    const path = join(folder, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+function resolveImport(from: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  const base = resolve(dirname(from), specifier);
+  for (const candidate of [`${base}.ts`, join(base, 'index.ts')]) {
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
+
+const files = sourceFiles(SRC);
+const graph = new Map<string, string[]>(
+  files.map((file) => [
+    file,
+    ts
+      .preProcessFile(readFileSync(file, 'utf8'), true, true)
+      .importedFiles.map((imported) => resolveImport(file, imported.fileName))
+      .filter((target): target is string => target !== undefined),
+  ]),
+);
+const rel = (file: string) => relative(SRC, file).replace(/\\/g, '/');
+const folderOf = (file: string) => (rel(file).includes('/') ? rel(file).split('/')[0] : undefined);
+
+describe('Architecture (the import graph of src/)', () => {
+  it('every folder imports only the folders it may', () => {
+    const violations: string[] = [];
+    for (const [file, targets] of graph) {
+      const from = folderOf(file);
+      if (from === undefined) continue; // the composition root
+      const allowed = ALLOWED[from];
+      if (!allowed) {
+        violations.push(`${rel(file)}: folder ${from} is not in the layering table`);
+        continue;
+      }
+      for (const target of targets) {
+        const to = folderOf(target);
+        if (to === from) continue;
+        const targetPath = rel(target).replace(/\.ts$/, '');
+        if (to === undefined || !(allowed.includes(to) || allowed.includes(targetPath)))
+          violations.push(`${rel(file)} → ${rel(target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('outside src/llm, the LLM layer is imported only through its public face (src/llm/index.ts)', () => {
+    const deep = [...graph].flatMap(([file, targets]) =>
+      folderOf(file) === 'llm'
+        ? []
+        : targets
+            .filter((target) => folderOf(target) === 'llm' && rel(target) !== 'llm/index.ts')
+            .map((target) => `${rel(file)} → ${rel(target)}`),
+    );
+    expect(deep).toEqual([]);
+  });
+
+  it('has no import cycles', () => {
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (file: string, path: string[]) => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(file)), file].map(rel).join(' → '));
+        return;
+      }
+      state.set(file, 'visiting');
+      for (const target of graph.get(file) ?? []) visit(target, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of graph.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+});
