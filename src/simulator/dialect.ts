@@ -15,11 +15,14 @@ export interface Answer {
   body: unknown;
 }
 
-/** How an answer ends: properly, or cut by the output-token limit. */
-export type Ending = 'complete' | 'truncated';
+/**
+ * How an answer ends: properly, cut by the output-token limit, or (Gemini) paused with a continuation token for the
+ * client to resume from; providers without continuation end that one as truncated.
+ */
+export type Ending = 'complete' | 'truncated' | 'continuation';
 
 /** How a simulated stream ends: properly, truncated by the token limit, refused, or without its end marker. */
-export type StreamEnding = 'complete' | 'truncated' | 'blocked' | 'no_end_marker';
+export type StreamEnding = Ending | 'blocked' | 'no_end_marker';
 
 export interface StreamPlan {
   call: ParsedCall;

@@ -12,6 +12,7 @@ export type Fault =
   | 'hang' // never answers
   | 'reset' // destroys the connection
   | 'truncated' // half a JSON document with the provider's length finish reason
+  | 'continuation' // Gemini: half the answer, finishReason CONTINUATION and a continuation token (others: truncated)
   | 'prose' // a friendly paragraph instead of JSON
   | 'schema_violation' // valid JSON that breaks the schema
   | 'blocked' // OpenAI content_filter, Anthropic refusal, Gemini 200 + promptFeedback.blockReason
@@ -39,6 +40,7 @@ export const STREAMED_FAULTS = new Set<Fault>([
   'ok',
   'slow',
   'truncated',
+  'continuation',
   'prose',
   'schema_violation',
   'blocked',

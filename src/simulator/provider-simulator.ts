@@ -197,14 +197,14 @@ export class ProviderSimulator {
     const text =
       fault === 'prose'
         ? PROSE
-        : fault === 'truncated'
+        : fault === 'truncated' || fault === 'continuation'
           ? document.slice(0, Math.ceil(document.length / 2))
           : document;
     const chunks = splitIntoChunks(text);
     const cut = fault === 'stream_cut' || fault === 'stream_reset';
     const ending: StreamEnding =
-      fault === 'truncated'
-        ? 'truncated'
+      fault === 'truncated' || fault === 'continuation'
+        ? fault
         : fault === 'blocked'
           ? 'blocked'
           : cut
@@ -338,10 +338,11 @@ function answerFor(
     case 'stream_stall':
       return dialect.answer(call, document, 'complete', promptTokens, value);
     case 'truncated':
+    case 'continuation':
       return dialect.answer(
         call,
         document.slice(0, Math.max(1, Math.floor(document.length / 2))),
-        'truncated',
+        behaviour.fault,
         promptTokens,
       );
     case 'prose':

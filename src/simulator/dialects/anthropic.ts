@@ -79,7 +79,7 @@ export const anthropicDialect: Dialect = {
     return message(
       call,
       [{ type: 'text', text }],
-      ending === 'truncated' ? 'max_tokens' : 'end_turn',
+      ending === 'complete' ? 'end_turn' : 'max_tokens',
       usage,
     );
   },
@@ -130,7 +130,7 @@ export const anthropicDialect: Dialect = {
     const stopReason =
       plan.ending === 'blocked'
         ? 'refusal'
-        : plan.ending === 'truncated'
+        : plan.ending === 'truncated' || plan.ending === 'continuation'
           ? 'max_tokens'
           : toolName
             ? 'tool_use'

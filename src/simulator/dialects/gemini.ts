@@ -9,6 +9,20 @@ const STATUSES: Record<number, string> = {
   503: 'UNAVAILABLE',
 };
 
+const FINISH_REASON = {
+  complete: 'STOP',
+  truncated: 'MAX_TOKENS',
+  continuation: 'CONTINUATION',
+} as const;
+
+/** A candidate's end: its finish reason, and the token to resume from when it paused for continuation. */
+function ending(kind: keyof typeof FINISH_REASON) {
+  return {
+    finishReason: FINISH_REASON[kind],
+    ...(kind === 'continuation' ? { continuationToken: 'c2ltdWxhdGVkLWNvbnRpbnVhdGlvbg==' } : {}),
+  };
+}
+
 const PATH = /^\/v1(?:beta)?\/models\/([^/]+):(generateContent|streamGenerateContent)$/;
 
 function usage(promptTokens: number, outputTokens: number) {
@@ -38,13 +52,13 @@ export const geminiDialect: Dialect = {
   wantsJsonObject: (body) =>
     dig(body, 'generationConfig', 'responseMimeType') === 'application/json',
 
-  answer: (call, text, ending, promptTokens) => ({
+  answer: (call, text, kind, promptTokens) => ({
     status: 200,
     body: {
       candidates: [
         {
           content: { role: 'model', parts: [{ text }] },
-          finishReason: ending === 'truncated' ? 'MAX_TOKENS' : 'STOP',
+          ...ending(kind),
           index: 0,
         },
       ],
@@ -82,7 +96,11 @@ export const geminiDialect: Dialect = {
         candidates: [
           {
             content: { role: 'model', parts: [{ text: '' }] },
-            finishReason: plan.ending === 'truncated' ? 'MAX_TOKENS' : 'STOP',
+            ...ending(
+              plan.ending === 'truncated' || plan.ending === 'continuation'
+                ? plan.ending
+                : 'complete',
+            ),
             index: 0,
           },
         ],

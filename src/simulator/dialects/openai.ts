@@ -22,7 +22,7 @@ export const openAiDialect: Dialect = {
     completion(
       call,
       { role: 'assistant', content: text, refusal: null },
-      ending === 'truncated' ? 'length' : 'stop',
+      ending === 'complete' ? 'stop' : 'length',
       {
         prompt_tokens: promptTokens,
         completion_tokens: Math.max(1, Math.ceil(text.length / 4)),
@@ -70,7 +70,7 @@ export const openAiDialect: Dialect = {
     }
     if (plan.ending === 'no_end_marker') return frames;
     if (plan.ending !== 'blocked')
-      frames.push(frame(chunk({}, plan.ending === 'truncated' ? 'length' : 'stop')));
+      frames.push(frame(chunk({}, plan.ending === 'complete' ? 'stop' : 'length')));
     if (dig(plan.call.body, 'stream_options', 'include_usage') === true) {
       const usage = {
         prompt_tokens: plan.promptTokens,
