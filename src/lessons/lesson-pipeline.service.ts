@@ -2,10 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import { LESSONS_CONFIG, LessonsConfig } from '../config/lessons.config';
 import { CourseDefinition, LessonDefinition } from '../courses/course.definition';
-import { AllRoutesFailedError, LlmCallMeta, LlmService } from '../llm';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { AllRoutesFailedError, GenerateObjectParams, LlmCallMeta, LlmResult, LlmService } from '../llm';
 import { LearnerProfile } from '../profiles/profiles.service';
 import { Adaptation } from './dto/create-lesson.dto';
-import { LessonContentDto, LessonReviewDto } from './dto/lesson-content.dto';
+import { LessonContentDto, LessonReviewDto, LessonSlideDto } from './dto/lesson-content.dto';
+import { LessonProgress, LessonStep } from './lesson-generation';
 import {
   checkLessonRules,
   Difficulty,
@@ -15,8 +18,9 @@ import {
 } from './lesson-rules';
 import { lessonSpecLine, LessonSpec } from './lesson-spec';
 import { PromptLibrary, PromptName } from './prompt-library';
+import { SlideExtractor } from './slide-extractor';
 
-export type LessonStep = 'generate' | 'review' | 'rewrite' | 'fallback_lesson';
+export type { LessonStep } from './lesson-generation';
 export type LessonCall = LlmCallMeta & { step: LessonStep };
 export type LessonPipelineName = 'primary' | 'fallback_lesson';
 
@@ -69,7 +73,8 @@ export class LessonPipeline {
     @Inject(LESSONS_CONFIG) private readonly config: LessonsConfig,
   ) {}
 
-  async run(request: LessonRequest): Promise<PipelineResult> {
+  /** `progress`, when given, hears each call's stage and route and each slide (as it is written, when streaming). */
+  async run(request: LessonRequest, progress?: LessonProgress): Promise<PipelineResult> {
     const calls: LessonCall[] = [];
     const rules: RuleContext = {
       difficulty: request.difficulty,
@@ -79,11 +84,21 @@ export class LessonPipeline {
     const values = this.commonValues(request);
     const tag = `[request ${request.requestId}]`;
 
-    let content = await this.write('generate', 'lesson-generate', values.generate, request, calls);
+    let content = await this.write(
+      'generate',
+      'lesson-generate',
+      values.generate,
+      request,
+      calls,
+      progress,
+    );
     let problems = checkLessonRules(content, rules);
 
     if (this.config.reviewEnabled) {
-      const fixes = [...problems, ...(await this.review(content, values.review, request, calls))];
+      const fixes = [
+        ...problems,
+        ...(await this.review(content, values.review, request, calls, progress)),
+      ];
       if (fixes.length > 0) {
         this.logger.log(`Rewriting lesson with ${fixes.length} fixes ${tag}`);
         try {
@@ -93,6 +108,7 @@ export class LessonPipeline {
             { ...values.rewrite, fixes: bulletList(fixes), lessonJson: JSON.stringify(content) },
             request,
             calls,
+            progress,
           );
           problems = checkLessonRules(content, rules);
         } catch (error) {
@@ -113,6 +129,7 @@ export class LessonPipeline {
       values.fallback,
       request,
       calls,
+      progress,
     );
     const fallbackProblems = checkLessonRules(fallback, rules);
     if (fallbackProblems.length > 0) {
@@ -127,20 +144,25 @@ export class LessonPipeline {
     values: Record<string, string | number>,
     request: LessonRequest,
     calls: LessonCall[],
+    progress: LessonProgress | undefined,
   ): Promise<string[]> {
     const prompt = this.prompts.render('lesson-review', {
       ...values,
       lessonJson: JSON.stringify(content),
     });
     try {
-      const result = await this.llm.generateObject({
-        schema: LessonReviewDto,
-        schemaName: 'lesson_review',
-        system: prompt.system,
-        prompt: prompt.user,
-        maxOutputTokens: 1024,
-        requestId: request.requestId,
-      });
+      const result = await this.call(
+        'review',
+        {
+          schema: LessonReviewDto,
+          schemaName: 'lesson_review',
+          system: prompt.system,
+          prompt: prompt.user,
+          maxOutputTokens: 1024,
+          requestId: request.requestId,
+        },
+        progress,
+      );
       calls.push({ step: 'review', ...result.meta });
       return result.value.approved ? [] : result.value.fixes;
     } catch (error) {
@@ -158,18 +180,55 @@ export class LessonPipeline {
     values: Record<string, string | number>,
     request: LessonRequest,
     calls: LessonCall[],
+    progress: LessonProgress | undefined,
   ): Promise<LessonContentDto> {
     const prompt = this.prompts.render(template, values);
-    const result = await this.llm.generateObject({
+    const params: GenerateObjectParams<LessonContentDto> = {
       schema: LessonContentDto,
       schemaName: 'lesson_content',
       system: prompt.system,
       prompt: prompt.user,
       maxOutputTokens: 4096,
       requestId: request.requestId,
-    });
+    };
+    const result = await this.call(step, params, progress);
     calls.push({ step, ...result.meta });
+    // The complete lesson's slides: all of them after a call that was not streamed; after a streamed one, those
+    // that differ from what the stream showed (a restarted stream, a slide that only validated whole).
+    if (progress) for (const slide of result.value.slides) progress.slide(slide, step);
     return result.value;
+  }
+
+  /**
+   * One LLM call of the pipeline: plain `generateObject` without progress (the JSON API), else reported: streamed
+   * (the stage once a route answers, each slide that passes the per-slide checks as soon as it is written), or,
+   * for a generation started by a JSON caller, the stage once the call is done.
+   */
+  private async call<T extends object>(
+    step: LessonStep,
+    params: GenerateObjectParams<T>,
+    progress: LessonProgress | undefined,
+  ): Promise<LlmResult<T>> {
+    if (!progress) return this.llm.generateObject(params);
+    if (!progress.streaming) {
+      const result = await this.llm.generateObject(params);
+      progress.stage(step, result.meta);
+      return result;
+    }
+    let slides = new SlideExtractor();
+    return this.llm.streamObject(params, {
+      onStart: (meta) => progress.stage(step, meta),
+      onText: (text) => {
+        if (params.schema !== LessonContentDto) return;
+        for (const raw of slides.push(text)) {
+          const slide = checkedSlide(raw, slides.count);
+          if (slide) progress.slide(slide, step);
+        }
+      },
+      onRestart: () => {
+        slides = new SlideExtractor();
+      },
+    });
   }
 
   private commonValues(request: LessonRequest) {
@@ -247,6 +306,17 @@ export class LessonPipeline {
       },
     };
   }
+}
+
+/**
+ * A streamed slide as shown before the lesson is complete: it must pass the slide's own schema and sit at its place
+ * in the deck. The whole lesson is still checked (schema and lesson rules) once it is complete.
+ */
+function checkedSlide(raw: unknown, position: number): LessonSlideDto | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const slide = plainToInstance(LessonSlideDto, raw);
+  const errors = validateSync(slide, { whitelist: true, forbidUnknownValues: true });
+  return errors.length === 0 && slide.slideNumber === position ? slide : undefined;
 }
 
 /** Even the fallback lesson broke the rules: no lesson that meets them could be produced. */

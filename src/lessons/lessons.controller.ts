@@ -21,23 +21,42 @@ import {
   Body,
   Controller,
   Get,
-  HttpCode,
   HttpStatus,
+  Logger,
   Param,
   ParseUUIDPipe,
   Post,
   Query,
+  Req,
+  Res,
+  UseFilters,
 } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { IsBoolean, IsOptional } from 'class-validator';
 import { RefreshQueryDto } from '../common/refresh-query.dto';
+import { QueryBoolean } from '../common/string-transforms';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
 import { CreateLessonDto } from './dto/create-lesson.dto';
+import { streamLesson, wantsEventStream } from './lesson-stream';
+import { LessonsExceptionFilter } from './lessons-exception.filter';
 import { LessonsService, LessonView } from './lessons.service';
+
+export class LessonQueryDto extends RefreshQueryDto {
+  /** Answer as server-sent events (the same as `Accept: text/event-stream`). */
+  @IsOptional()
+  @QueryBoolean()
+  @IsBoolean()
+  stream?: boolean;
+}
 
 @ApiTags('lessons')
 @ApiSecurity('apiKey')
 @ApiRequestId()
 @Controller('lessons')
+@UseFilters(LessonsExceptionFilter)
 export class LessonsController {
+  private readonly logger = new Logger(LessonsController.name);
+
   constructor(private readonly lessons: LessonsService) {}
 
   /** 201 with the lesson; `generation.cacheHit` says whether it came from storage (then no LLM call was made). */
@@ -64,6 +83,13 @@ export class LessonsController {
     type: Boolean,
     description: 'Generate again even if stored',
   })
+  @ApiQuery({
+    name: 'stream',
+    required: false,
+    type: Boolean,
+    description:
+      'Server-sent events (also `Accept: text/event-stream`): `stage` {stage, provider, model}; `slide` {slide, step, replaces} as soon as each slide is written; `done` with the lesson (the 201 body); or `error` with the error body (and retryAfterSeconds). A caller joining a generation in flight gets its events so far.',
+  })
   @ApiResponse({
     status: 201,
     description: 'The lesson; generation.cacheHit says whether it came from storage',
@@ -74,18 +100,29 @@ export class LessonsController {
     description: 'Unknown course, lesson or profile',
     schema: asSchema(errorSchema),
   })
+  @ApiResponse({
+    status: 200,
+    description:
+      'With stream=true or Accept: text/event-stream: the server-sent events described above',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
   @ApiGeneratingErrors(allRoutesFailedSchema)
   @RateLimited()
-  @HttpCode(HttpStatus.CREATED)
   async create(
     @Body() body: CreateLessonDto,
-    @Query() query: RefreshQueryDto,
+    @Query() query: LessonQueryDto,
     @RequestCtx() context: RequestContext,
-  ): Promise<LessonView> {
-    return this.lessons.create(body, {
-      refresh: query.refresh ?? false,
-      requestId: context.requestId,
-    });
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    const options = { refresh: query.refresh ?? false, requestId: context.requestId };
+    if (!wantsEventStream(request)) {
+      const lesson: LessonView = await this.lessons.create(body, options);
+      response.status(HttpStatus.CREATED).json(lesson);
+      return;
+    }
+    const progress = await this.lessons.open(body, options);
+    await streamLesson(request, response, progress, context.requestId, this.logger);
   }
 
   @Get(':id')

@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { NotFoundError } from '../common/domain-error';
-import { SingleFlight } from '../common/single-flight';
 import { CoursesService } from '../courses/courses.service';
 import { LessonRow } from '../database/schema';
 import { ProfilesService } from '../profiles/profiles.service';
 import { Adaptation, CreateLessonDto } from './dto/create-lesson.dto';
 import { LessonContentDto } from './dto/lesson-content.dto';
+import { LessonGeneration } from './lesson-generation';
 import { LessonCall, LessonPipeline, LessonPipelineName } from './lesson-pipeline.service';
 import { Difficulty } from './lesson-rules';
 import { LessonsRepository } from './lessons.repository';
@@ -30,10 +30,17 @@ export interface LessonView {
   createdAt: string;
 }
 
+/** A lesson request under way: the generation to watch (none for a stored lesson) and the lesson it ends in. */
+export interface LessonInProgress {
+  generation: LessonGeneration | undefined;
+  done: Promise<LessonView>;
+}
+
 @Injectable()
 export class LessonsService {
   private readonly logger = new Logger(LessonsService.name);
-  private readonly generations = new SingleFlight<LessonRow>();
+  /** Generations in flight by cache key (and refresh): concurrent identical requests share one. */
+  private readonly generations = new Map<string, LessonGeneration>();
 
   constructor(
     private readonly courses: CoursesService,
@@ -51,6 +58,24 @@ export class LessonsService {
     input: CreateLessonDto,
     options: { refresh: boolean; requestId: string },
   ): Promise<LessonView> {
+    return (await this.start(input, { ...options, streaming: false })).done;
+  }
+
+  /**
+   * The same request, watched while it happens: a stored lesson is done at once; otherwise the generation in flight
+   * for it (joined, or started streaming) reports its stages and slides.
+   */
+  async open(
+    input: CreateLessonDto,
+    options: { refresh: boolean; requestId: string },
+  ): Promise<LessonInProgress> {
+    return this.start(input, { ...options, streaming: true });
+  }
+
+  private async start(
+    input: CreateLessonDto,
+    options: { refresh: boolean; requestId: string; streaming: boolean },
+  ): Promise<LessonInProgress> {
     const { course, lesson } = this.courses.findLesson(input.courseId, input.lessonId);
     const profile = await this.profiles.requireProfile(input.profileId);
     const profileVersion = createHash('sha256')
@@ -68,18 +93,26 @@ export class LessonsService {
 
     if (!options.refresh) {
       const stored = await this.repository.findByCacheKey(cacheKey);
-      if (stored) return toView(stored, true);
+      if (stored) return { generation: undefined, done: Promise.resolve(toView(stored, true)) };
     }
-    const { promise } = this.generations.run(`${cacheKey}|${options.refresh}`, async () => {
+    const key = `${cacheKey}|${options.refresh}`;
+    const joined = this.generations.get(key);
+    if (joined) return { generation: joined, done: joined.row.then((row) => toView(row, false)) };
+
+    const inFlight = new LessonGeneration(options.streaming);
+    inFlight.row = (async () => {
       const started = performance.now();
-      const result = await this.pipeline.run({
-        course,
-        lesson,
-        profile,
-        difficulty: input.difficulty as Difficulty,
-        adaptation: input.adaptation,
-        requestId: options.requestId,
-      });
+      const result = await this.pipeline.run(
+        {
+          course,
+          lesson,
+          profile,
+          difficulty: input.difficulty as Difficulty,
+          adaptation: input.adaptation,
+          requestId: options.requestId,
+        },
+        inFlight,
+      );
       const generation: StoredGeneration = {
         pipeline: result.pipeline,
         durationMs: Math.round(performance.now() - started),
@@ -101,8 +134,15 @@ export class LessonsService {
         `Stored lesson ${row.id} (${lesson.id}, difficulty ${input.difficulty}, ${result.pipeline}, ${result.calls.length} calls) [request ${options.requestId}]`,
       );
       return row;
-    });
-    return toView(await promise, false);
+    })().finally(() => this.generations.delete(key));
+    // Watchers may all have left: a failure is logged here, never left unhandled.
+    inFlight.row.catch((error: unknown) =>
+      this.logger.warn(
+        `Lesson generation failed: ${error instanceof Error ? error.name : 'error'} [request ${options.requestId}]`,
+      ),
+    );
+    this.generations.set(key, inFlight);
+    return { generation: inFlight, done: inFlight.row.then((row) => toView(row, false)) };
   }
 
   async findById(id: string): Promise<LessonView> {

@@ -4,7 +4,7 @@
  */
 export { LlmModule } from './llm.module';
 export { LlmService } from './llm.service';
-export type { CallOptions, GenerateObjectParams } from './llm.service';
+export type { CallOptions, GenerateObjectParams, StreamObjectHandlers } from './llm.service';
 export type { StreamSession } from './stream-session';
 export { LlmStatusService } from './llm-status.service';
 export type { LlmStatus, RouteStatus } from './llm-status.service';

@@ -283,6 +283,37 @@ describe(LlmService.name, () => {
     });
   });
 
+  describe('streamObject', () => {
+    it('streams the text, validates the object at the end', async () => {
+      const { service, gemini } = setup();
+      gemini.script('primary', { text: '{"text":"hello"}' });
+      const seen: string[] = [];
+      const result = await service.streamObject(
+        { schema: Greeting, schemaName: 'greeting', system: 's', prompt: 'p' },
+        { onText: (text) => seen.push(text) },
+      );
+      expect(result.value).toBeInstanceOf(Greeting);
+      expect(seen).toEqual(['{"t', '{"text":"hello"}']);
+    });
+
+    it('a stream cut after its first content restarts on the next route (the cut one last), and sticks there', async () => {
+      const { service, gemini, state, seen } = setup();
+      gemini.script('primary', 'cut');
+      const restarts: string[] = [];
+      const result = await service.streamObject(
+        { schema: Greeting, schemaName: 'greeting', system: 's', prompt: 'p' },
+        { onRestart: (kind) => restarts.push(kind) },
+      );
+      expect(restarts).toEqual(['network']);
+      expect(result.meta.attempts.map((attempt) => `${attempt.model}:${attempt.outcome}`)).toEqual([
+        'primary:network',
+        'second:success',
+      ]);
+      expect(seen()).toEqual(['gemini:primary', 'gemini:second']);
+      expect(state.sticky()).toMatchObject({ index: 1, reason: 'network' });
+    });
+  });
+
   it('sheds a provider at its concurrency limit to the next provider, without opening its circuit', async () => {
     const { generate, gemini, state } = setup({
       maxConcurrency: 1,

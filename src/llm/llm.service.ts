@@ -6,7 +6,7 @@ import { AttemptLedger } from './attempt-ledger';
 import { decideAfterFailure } from './failure-policy';
 import { LLM_CONFIG, LlmConfig } from './llm.config';
 import { LlmMetrics } from './llm-metrics.service';
-import { ProviderError, RequestAbortedError } from './llm.errors';
+import { FailureKind, ProviderError, RequestAbortedError } from './llm.errors';
 import { LLM_PROVIDERS } from './llm.tokens';
 import {
   LlmCallMeta,
@@ -19,7 +19,7 @@ import {
 import { ProviderSlots, Release } from './provider-slots';
 import { ChainState } from './route-state/chain-state';
 import { RouteStateRegistry } from './route-state/route-state.registry';
-import { ProviderName, Route } from './routes';
+import { ProviderName, Route, sameRoute } from './routes';
 import { continueStream, openStream, OpenedStream, StreamSession } from './stream-session';
 
 /** The least time worth starting an attempt with (capped by the attempt timeout). */
@@ -32,6 +32,11 @@ export interface CallOptions {
   requestId?: string;
   /** A per-request chain instead of the configured one; stickiness is kept per distinct chain. */
   chain?: readonly Route[];
+  /**
+   * A route that already failed this request outside the loop (a stream cut after its first content): it is tried
+   * last, and moving away from it is sticky, as for a failure inside the loop.
+   */
+  failed?: { route: Route; kind: FailureKind };
 }
 
 export interface GenerateObjectParams<T extends object> extends CallOptions {
@@ -43,6 +48,19 @@ export interface GenerateObjectParams<T extends object> extends CallOptions {
   prompt: string;
   maxOutputTokens?: number;
   temperature?: number;
+}
+
+/** Progress of a streamed object (`streamObject`). */
+export interface StreamObjectHandlers {
+  /** The stream committed to a route: its first content arrived. */
+  onStart?(meta: Omit<LlmCallMeta, 'usage'>): void;
+  /** The answer's text so far (partial JSON), after each delta. */
+  onText?(text: string): void;
+  /**
+   * The streamed answer failed after its first content, or did not validate at its end; the chain then serves the
+   * request without streaming, and whatever was shown from the stream is to be replaced.
+   */
+  onRestart?(reason: FailureKind): void;
 }
 
 /** What one successful attempt hands back to the loop. */
@@ -106,23 +124,49 @@ export class LlmService {
 
   /** Generates an object validated against `params.schema`, falling back across routes. */
   async generateObject<T extends object>(params: GenerateObjectParams<T>): Promise<LlmResult<T>> {
-    return this.run(
-      {
-        messages: [
-          { role: 'system', content: params.system },
-          { role: 'user', content: params.prompt },
-        ],
-        responseFormat: {
-          type: 'json_schema',
-          name: params.schemaName,
-          schema: jsonSchemaFor(params.schema),
-        },
-        maxOutputTokens: params.maxOutputTokens,
-        temperature: params.temperature,
-      },
-      interpretAs(params.schema),
-      params,
-    );
+    return this.run(objectRequest(params), interpretAs(params.schema), params);
+  }
+
+  /**
+   * `generateObject`, streamed: the handlers see the route once it answers and the text as it arrives (for
+   * progressive display); the object is validated at the end as `generateObject` validates it. A stream that fails
+   * after its first content, or whose answer does not validate, is served by `generateObject` over the chain
+   * (`onRestart` first), and its attempt is listed with the failure.
+   */
+  async streamObject<T extends object>(
+    params: GenerateObjectParams<T>,
+    handlers: StreamObjectHandlers = {},
+  ): Promise<LlmResult<T>> {
+    const session = await this.stream(objectRequest(params), params);
+    handlers.onStart?.(session.meta);
+    let text = '';
+    let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+    try {
+      for await (const event of session.events) {
+        if (event.type === 'end') {
+          usage = event.usage;
+          continue;
+        }
+        text += event.text;
+        handlers.onText?.(text);
+      }
+      const value = await interpretAs(params.schema)({ text, usage, finish: 'stop' }, session.meta);
+      return { value, meta: { ...session.meta, usage } };
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      handlers.onRestart?.(error.kind);
+      const streamed = session.meta.attempts.map((attempt, index, all) =>
+        index === all.length - 1 ? { ...attempt, outcome: error.kind } : attempt,
+      );
+      const result = await this.generateObject({
+        ...params,
+        failed: { route: session.meta, kind: error.kind },
+      });
+      return {
+        value: result.value,
+        meta: { ...result.meta, attempts: [...streamed, ...result.meta.attempts] },
+      };
+    }
   }
 
   /** Runs one request through the chain. `interpret` decides whether an answer is usable. */
@@ -194,12 +238,13 @@ export class LlmService {
     const state = this.routeStates.forChain(options.chain);
     const plan = state.plan();
     const ledger = new AttemptLedger(state, this.metrics, this.logger, tagOf(options));
+    ledger.firstFailure = options.failed?.kind;
     const fail = (reason: 'deadline' | 'exhausted' | 'no_route'): never => {
       this.metrics.request('failed', clock.now() - started);
       throw ledger.allFailed(reason);
     };
 
-    for (const { route, index } of plan.routes) {
+    for (const { route, index } of lastIfFailed(plan.routes, options.failed?.route)) {
       const provider = this.providers.get(route.provider);
       if (!provider?.configured || state.isDisabled(route)) continue;
       ledger.startRoute(route);
@@ -263,6 +308,31 @@ export class LlmService {
       throw new RequestAbortedError();
     }
   }
+}
+
+function objectRequest<T extends object>(
+  params: GenerateObjectParams<T>,
+): Omit<ProviderRequest, 'model'> {
+  return {
+    messages: [
+      { role: 'system', content: params.system },
+      { role: 'user', content: params.prompt },
+    ],
+    responseFormat: {
+      type: 'json_schema',
+      name: params.schemaName,
+      schema: jsonSchemaFor(params.schema),
+    },
+    maxOutputTokens: params.maxOutputTokens,
+    temperature: params.temperature,
+  };
+}
+
+/** The plan with a route that already failed this request moved to its end. */
+function lastIfFailed<T extends { route: Route }>(planned: T[], failed: Route | undefined): T[] {
+  if (!failed) return planned;
+  const isFailed = (entry: T) => sameRoute(entry.route, failed);
+  return [...planned.filter((entry) => !isFailed(entry)), ...planned.filter(isFailed)];
 }
 
 function describeFailure(error: ProviderError): string {
