@@ -16,8 +16,11 @@ const MAX_RETRY_AFTER_SECONDS = 60;
  */
 export class AttemptLedger {
   readonly attempts: AttemptRecord[] = [];
-  /** The first failure of the request: the reason given when the sticky route moves. */
-  firstFailure: FailureKind | undefined;
+  /**
+   * The first failure of this request that says a route is unavailable (see `ChainState.isUnavailabilitySignal`):
+   * the sticky route moves only when there is one, and this is the reason it gives.
+   */
+  unavailable: FailureKind | undefined;
   private readonly retryHintsMs: number[] = [];
   private lastFailed: { route: Route; kind: FailureKind } | undefined;
 
@@ -51,9 +54,9 @@ export class AttemptLedger {
 
   failure(route: Route, index: number, error: ProviderError, durationMs: number): void {
     this.add(route, error.kind, durationMs, error.status);
-    this.firstFailure ??= error.kind;
     this.lastFailed = { route, kind: error.kind };
     this.state.recordAttempt(index, error.kind);
+    if (this.state.isUnavailabilitySignal(index, error.kind)) this.unavailable ??= error.kind;
     if (error.retryAfterMs !== undefined) this.retryHintsMs.push(error.retryAfterMs);
     this.logger.debug(`${error.message}${this.tag}`);
   }

@@ -2,9 +2,10 @@ import {
   BACKOFF_MAX_MS,
   BACKOFF_MIN_MS,
   decideAfterFailure,
+  failureEffects,
   PolicyContext,
 } from './failure-policy';
-import { FailureKind } from './llm.errors';
+import { FAILURE_KINDS, FailureKind } from './llm.errors';
 
 const fresh: PolicyContext = {
   retriesOnRoute: 0,
@@ -92,3 +93,35 @@ describe(decideAfterFailure.name, () => {
     });
   });
 });
+
+describe(failureEffects.name, () => {
+  /** kind → moves the sticky route / counts against the circuit / disables the route / falls over (next route). */
+  const table: Record<FailureKind, [FailureEffectsRow['movesSticky'], boolean, boolean, boolean]> =
+    {
+      overloaded: ['yes', true, false, true],
+      server_error: ['yes', true, false, true],
+      timeout: ['yes', true, false, true],
+      network: ['yes', true, false, true],
+      rate_limited: ['yes', true, false, true],
+      truncated: ['after_repeats', false, false, true],
+      invalid_output: ['after_repeats', false, false, true],
+      bad_request: ['no', false, false, true],
+      context_length: ['no', false, false, true],
+      content_blocked: ['no', false, false, true],
+      auth: ['no', false, true, true],
+    };
+
+  it.each(FAILURE_KINDS.map((kind) => [kind, ...table[kind]] as const))(
+    '%s: moves sticky %s, circuit %s, disables %s, falls over %s',
+    (kind, movesSticky, countsForCircuit, disablesRoute, fallsOver) => {
+      expect(failureEffects(kind)).toEqual({ movesSticky, countsForCircuit, disablesRoute });
+      // Every kind falls over to the next route once the same-route retries the policy allows are spent.
+      const spent = { ...fresh, retriesOnRoute: 1 };
+      expect(decideAfterFailure({ kind, retryAfterMs: 1_000 }, spent).action === 'next_route').toBe(
+        fallsOver,
+      );
+    },
+  );
+});
+
+type FailureEffectsRow = ReturnType<typeof failureEffects>;

@@ -1,10 +1,58 @@
-import { FailureDetails } from './llm.errors';
+import { FailureDetails, FailureKind } from './llm.errors';
 
 /** The longest Retry-After the loop waits out on the same route; longer ones move on to the next route. */
 export const MAX_RATE_LIMIT_WAIT_MS = 10_000;
 /** Full-jitter backoff bounds before the one same-route retry after a 5xx or a dropped connection. */
 export const BACKOFF_MIN_MS = 50;
 export const BACKOFF_MAX_MS = 500;
+
+/**
+ * What a failure says about a route, beyond the request that saw it:
+ * - availability: the route did not answer (overload, 5xx, timeout or hang, network, rate limit). It moves the
+ *   sticky route and counts against the route's circuit.
+ * - output: the route answered, but unusably (truncated, not JSON, schema mismatch, empty). It falls over for this
+ *   request; the sticky route moves only after LLM_OUTPUT_FAILURES_TO_SWITCH of them in a row on the same route.
+ * - request: the request itself (invalid, too long for the context, refused by a content policy). It falls over for
+ *   this request only: a caller cannot move everyone's traffic with a bad request.
+ * - auth: the key was rejected. The route is disabled until a reprobe succeeds.
+ */
+export type FailureFamily = 'availability' | 'output' | 'request' | 'auth';
+
+export function failureFamily(kind: FailureKind): FailureFamily {
+  switch (kind) {
+    case 'overloaded':
+    case 'server_error':
+    case 'timeout':
+    case 'network':
+    case 'rate_limited':
+      return 'availability';
+    case 'truncated':
+    case 'invalid_output':
+      return 'output';
+    case 'bad_request':
+    case 'context_length':
+    case 'content_blocked':
+      return 'request';
+    case 'auth':
+      return 'auth';
+  }
+}
+
+/** The policy table: whether a failure moves the sticky route, counts against the circuit, disables the route. */
+export interface FailureEffects {
+  movesSticky: 'yes' | 'after_repeats' | 'no';
+  countsForCircuit: boolean;
+  disablesRoute: boolean;
+}
+
+export function failureEffects(kind: FailureKind): FailureEffects {
+  const family = failureFamily(kind);
+  return {
+    movesSticky: family === 'availability' ? 'yes' : family === 'output' ? 'after_repeats' : 'no',
+    countsForCircuit: family === 'availability',
+    disablesRoute: family === 'auth',
+  };
+}
 
 export interface PolicyContext {
   /** Same-route retries already spent on this route in this request (at most one is allowed). */

@@ -12,6 +12,7 @@ import {
   buildChain,
   defaultFallbacks,
   isValidModelName,
+  parseRoute,
   parseRouteList,
   PROVIDER_NAMES,
   ProviderName,
@@ -25,6 +26,7 @@ import {
 } from '../config/validate-environment';
 import { Clock, SYSTEM_CLOCK } from '../common/clock';
 import { DEFAULT_PRICES, parsePrices, PriceTable } from './prices';
+import { DEFAULT_THINKING, parseThinking, ThinkingSettings } from './thinking';
 
 const URL_RULE = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -50,6 +52,17 @@ class LlmEnvironment {
   @IsOptional() @IsUrl(URL_RULE) ANTHROPIC_BASE_URL?: string;
   @IsOptional() @IsUrl(URL_RULE) GEMINI_BASE_URL?: string;
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000) LLM_OUTPUT_FAILURES_TO_SWITCH?: number;
+  @IsOptional() @IsInt() @Min(1_000) @Max(86_400_000) LLM_DISABLED_REPROBE_MS?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(120_000) LLM_PROBE_TIMEOUT_MS?: number;
+  @IsOptional() @IsString() LLM_THINKING?: string;
+  @IsOptional() @IsBooleanString() LLM_FALLBACK_ON_CONTENT_FILTER?: string;
+  @IsOptional() @IsBooleanString() LLM_FALLBACK_ON_CONTENT_FILTER_OWN_PROMPTS?: string;
+  @IsOptional() @IsInt() @Min(1_000) @Max(3_600_000) LLM_STREAM_MAX_DURATION_MS?: number;
+  @IsOptional() @IsString() LLM_ALLOWED_ROUTES?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(10) LLM_MAX_REQUEST_FALLBACKS?: number;
+  @IsOptional() @IsInt() @Min(16) @Max(1_000_000) LLM_MAX_OUTPUT_TOKENS?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(10_000_000) LLM_MAX_INPUT_TOKENS?: number;
 }
 
 export interface ProviderSettings {
@@ -82,6 +95,29 @@ export interface LlmConfig {
   circuitFailureThreshold: number;
   /** USD per million tokens by `provider:model`. */
   prices: PriceTable;
+  /** Output failures in a row on one route that move the sticky route (a model that keeps breaking its output). */
+  outputFailuresToSwitch: number;
+  /** A route with a rejected key is probed again after this long. */
+  disabledReprobeMs: number;
+  /** One recovery probe. */
+  probeTimeoutMs: number;
+  /** Thinking per route (`LLM_THINKING`). */
+  thinking: ThinkingSettings;
+  /**
+   * Whether a content-policy refusal falls over to the next vendor: for content the caller wrote (`/v1`; default
+   * no: the caller gets 400 content_filter) and for the service's own prompts (profiles, lessons; default yes).
+   */
+  fallbackOnContentFilter: { callerContent: boolean; ownPrompts: boolean };
+  /** The longest a committed stream may run, whatever its pace. */
+  streamMaxDurationMs: number;
+  /** Routes a caller may name besides the configured chain (`provider:model` or `provider:*`). */
+  allowedRoutes: string[];
+  /** Fallbacks a caller may add to one request. */
+  maxRequestFallbacks: number;
+  /** The largest output limit a caller may ask for. */
+  maxOutputTokens: number;
+  /** The largest estimated input a caller may send. */
+  maxInputTokens: number;
   /** Log prompts (at debug level). Off by default: prompts may hold personal data. */
   logPrompts: boolean;
   /** Time, sleep and randomness (jitter); tests hand in a fake one. */
@@ -107,6 +143,16 @@ export const LLM_DEFAULTS = {
   healthcheckSuccesses: 2,
   circuitFailureThreshold: 3,
   prices: DEFAULT_PRICES,
+  outputFailuresToSwitch: 3,
+  disabledReprobeMs: 600_000,
+  probeTimeoutMs: 10_000,
+  thinking: DEFAULT_THINKING,
+  fallbackOnContentFilter: { callerContent: false, ownPrompts: true },
+  streamMaxDurationMs: 120_000,
+  allowedRoutes: [],
+  maxRequestFallbacks: 3,
+  maxOutputTokens: 8_192,
+  maxInputTokens: 200_000,
   logPrompts: false,
   clock: SYSTEM_CLOCK,
 } satisfies Omit<LlmConfig, 'chain' | 'providers' | 'simulatorReason'>;
@@ -116,8 +162,8 @@ export function resolveLlmConfig(options: LlmModuleOptions): LlmConfig {
   if (options.chain.length === 0) throw new ConfigValidationError(['chain: at least one route']);
   const defined = Object.fromEntries(
     Object.entries(options).filter(([, value]) => value !== undefined),
-  );
-  return { ...LLM_DEFAULTS, ...defined } as LlmConfig;
+  ) as LlmModuleOptions;
+  return { ...LLM_DEFAULTS, ...defined };
 }
 
 /** Injection token of the resolved configuration inside LlmModule. */
@@ -177,6 +223,28 @@ export function loadLlmConfig(env: Environment): LlmConfig {
   }
 
   const prices = parsePrices(parsed.LLM_PRICES, problems);
+  let thinking: ThinkingSettings | undefined;
+  try {
+    thinking = parsed.LLM_THINKING === undefined ? undefined : parseThinking(parsed.LLM_THINKING);
+  } catch (error) {
+    if (!(error instanceof RouteParseError)) throw error;
+    problems.push(`LLM_THINKING: ${error.message}`);
+  }
+  const allowedRoutes = (parsed.LLM_ALLOWED_ROUTES ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  for (const [position, item] of allowedRoutes.entries()) {
+    const wildcard = /^([a-z]+):\*$/.exec(item);
+    try {
+      if (wildcard) parseRoute(`${wildcard[1]}:x`);
+      else parseRoute(item);
+    } catch (error) {
+      if (!(error instanceof RouteParseError)) throw error;
+      problems.push(`LLM_ALLOWED_ROUTES: item ${position + 1} ${error.message} (or provider:*)`);
+    }
+  }
+  const flag = (value: string | undefined) => (value === undefined ? undefined : value === 'true');
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return resolveLlmConfig({
     chain: buildChain({ provider: primaryProvider, model: primaryModel }, fallbacks),
@@ -193,5 +261,22 @@ export function loadLlmConfig(env: Environment): LlmConfig {
     healthcheckSuccesses: parsed.LLM_HEALTHCHECK_SUCCESSES,
     circuitFailureThreshold: parsed.LLM_CIRCUIT_FAILURE_THRESHOLD,
     prices,
+    outputFailuresToSwitch: parsed.LLM_OUTPUT_FAILURES_TO_SWITCH,
+    disabledReprobeMs: parsed.LLM_DISABLED_REPROBE_MS,
+    probeTimeoutMs: parsed.LLM_PROBE_TIMEOUT_MS,
+    thinking,
+    fallbackOnContentFilter: {
+      callerContent:
+        flag(parsed.LLM_FALLBACK_ON_CONTENT_FILTER) ??
+        LLM_DEFAULTS.fallbackOnContentFilter.callerContent,
+      ownPrompts:
+        flag(parsed.LLM_FALLBACK_ON_CONTENT_FILTER_OWN_PROMPTS) ??
+        LLM_DEFAULTS.fallbackOnContentFilter.ownPrompts,
+    },
+    streamMaxDurationMs: parsed.LLM_STREAM_MAX_DURATION_MS,
+    allowedRoutes,
+    maxRequestFallbacks: parsed.LLM_MAX_REQUEST_FALLBACKS,
+    maxOutputTokens: parsed.LLM_MAX_OUTPUT_TOKENS,
+    maxInputTokens: parsed.LLM_MAX_INPUT_TOKENS,
   });
 }

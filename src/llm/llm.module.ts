@@ -29,20 +29,24 @@ async function clientSettings(
   config: LlmConfig,
   simulator: EmbeddedSimulatorService,
 ): Promise<ProviderClientSettingsMap> {
-  const attemptTimeoutMs = config.attemptTimeoutMs;
+  const common = {
+    attemptTimeoutMs: config.attemptTimeoutMs,
+    streamMaxDurationMs: config.streamMaxDurationMs,
+    thinking: config.thinking,
+  };
   if (config.simulator === 'on') {
     const running = await simulator.start(config.simulatorReason ?? 'simulator enabled');
     const baseUrls = running.baseUrls;
     return {
-      openai: { apiKey: 'simulated', baseUrl: baseUrls.openai, attemptTimeoutMs },
-      anthropic: { apiKey: 'simulated', baseUrl: baseUrls.anthropic, attemptTimeoutMs },
-      gemini: { apiKey: 'simulated', baseUrl: baseUrls.gemini, attemptTimeoutMs },
+      openai: { apiKey: 'simulated', baseUrl: baseUrls.openai, ...common },
+      anthropic: { apiKey: 'simulated', baseUrl: baseUrls.anthropic, ...common },
+      gemini: { apiKey: 'simulated', baseUrl: baseUrls.gemini, ...common },
     };
   }
   const settings = {} as ProviderClientSettingsMap;
   for (const name of PROVIDER_NAMES) {
     const provider = config.providers[name];
-    settings[name] = { apiKey: provider?.apiKey, baseUrl: provider?.baseUrl, attemptTimeoutMs };
+    settings[name] = { apiKey: provider?.apiKey, baseUrl: provider?.baseUrl, ...common };
   }
   return settings;
 }

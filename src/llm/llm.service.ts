@@ -3,7 +3,7 @@ import { ClassConstructor } from 'class-transformer';
 import { jsonSchemaFor } from '../common/json-schema';
 import { attemptRoute, Interpret, interpretAs } from './attempt';
 import { AttemptLedger } from './attempt-ledger';
-import { decideAfterFailure } from './failure-policy';
+import { decideAfterFailure, failureEffects } from './failure-policy';
 import { LLM_CONFIG, LlmConfig } from './llm.config';
 import { LlmMetrics } from './llm-metrics.service';
 import { FailureKind, ProviderError, RequestAbortedError } from './llm.errors';
@@ -238,7 +238,9 @@ export class LlmService {
     const state = this.routeStates.forChain(options.chain);
     const plan = state.plan();
     const ledger = new AttemptLedger(state, this.metrics, this.logger, tagOf(options));
-    ledger.firstFailure = options.failed?.kind;
+    const failedKind = options.failed?.kind;
+    if (failedKind && failureEffects(failedKind).movesSticky === 'yes')
+      ledger.unavailable = failedKind;
     const fail = (reason: 'deadline' | 'exhausted' | 'no_route'): never => {
       this.metrics.request('failed', clock.now() - started);
       throw ledger.allFailed(reason);
@@ -269,7 +271,7 @@ export class LlmService {
           const value = await attemptOnRoute(route, provider, timeoutMs);
           if (!keepSlot) release();
           ledger.success(route, index, clock.now() - attemptStarted);
-          state.recordSuccess(plan, index, ledger.firstFailure);
+          state.recordSuccess(plan, index, ledger.unavailable);
           return {
             value,
             meta: ledger.meta(route, index, clock.now() - started),

@@ -1,4 +1,5 @@
 import { FailureKind } from './failure-kind';
+import type { ThinkingLevel } from './thinking';
 import { ProviderName } from './routes';
 
 import type { JsonSchema } from '../common/json-schema';
@@ -33,6 +34,8 @@ export interface ProviderRequest {
    * truncated answer is a `truncated` failure (next route).
    */
   allowTruncation?: boolean;
+  /** Thinking for this call; when unset, the route's level from LLM_THINKING. */
+  thinking?: ThinkingLevel;
 }
 
 /** Sampling parameters each provider can honour; the others are dropped (and reported by the chat endpoint). */

@@ -23,15 +23,23 @@ class SwitchableProvider implements LlmProvider {
   readonly configured = true;
   readonly supports = new Set<SamplingParameter>();
   readonly down = new Set<string>();
+  readonly silent = new Set<string>();
+  readonly requests: ProviderRequest[] = [];
   readonly calls: string[] = [];
   inFlight = 0;
   maxInFlight = 0;
 
   async generate(
     request: ProviderRequest,
-    _options: ProviderCallOptions,
+    options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     this.calls.push(request.model);
+    this.requests.push(request);
+    if (this.silent.has(request.model)) {
+      await new Promise((_resolve, reject) =>
+        options.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+      );
+    }
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     await Promise.resolve();
@@ -42,7 +50,7 @@ class SwitchableProvider implements LlmProvider {
         { kind: 'overloaded', status: 503 },
       );
     }
-    return { text: '{"status":"ok"}', usage: { inputTokens: 1, outputTokens: 1 }, finish: 'stop' };
+    return { text: 'OK', usage: { inputTokens: 1, outputTokens: 1 }, finish: 'stop' };
   }
 
   // Probes never stream.
@@ -59,6 +67,7 @@ function setup() {
     chain,
     providers: {},
     attemptTimeoutMs: 1_000,
+    probeTimeoutMs: 1_000,
     healthcheckIntervalMs: 30_000,
     healthcheckSuccesses: 2,
     circuitFailureThreshold: 3,
@@ -105,12 +114,39 @@ describe(RouteHealthChecker.name, () => {
     expect(provider.calls).toHaveLength(6);
   });
 
-  it('never overlaps rounds', async () => {
+  it('never overlaps rounds, and probes the routes of a round at the same time', async () => {
     const { provider, state, checker } = setup();
     state.recordSuccess(state.plan(), 2, 'overloaded');
     await Promise.all([checker.runProbes(), checker.runProbes(), checker.runProbes()]);
     expect(provider.calls).toEqual(['primary', 'second']);
-    expect(provider.maxInFlight).toBe(1);
+    expect(provider.maxInFlight).toBe(2);
+  });
+
+  it('probes with a minimal plain-text request, thinking off, under LLM_PROBE_TIMEOUT_MS', async () => {
+    const { provider, state, checker } = setup();
+    state.recordSuccess(state.plan(), 1, 'overloaded');
+    await checker.runProbes();
+    expect(provider.requests[0]).toMatchObject({
+      responseFormat: { type: 'text' },
+      thinking: 'off',
+      allowTruncation: true,
+    });
+    expect(provider.requests[0].maxOutputTokens).toBeLessThanOrEqual(16);
+  });
+
+  it('a silent route does not hold up the others: both are asked at once, each bounded by the probe timeout', async () => {
+    jest.useFakeTimers();
+    const { provider, state, checker } = setup();
+    provider.silent.add('primary');
+    state.recordSuccess(state.plan(), 2, 'overloaded');
+    const round = checker.runProbes();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(provider.calls).toEqual(['primary', 'second']); // the second did not wait for the silent primary
+    await jest.advanceTimersByTimeAsync(2_000); // the probe timeout (1 s here)
+    await round;
+    const [primary, second] = state.snapshot();
+    expect(primary.lastProbe?.outcome).toBe('timeout');
+    expect(second.lastProbe?.outcome).toBe('success');
   });
 
   it('runs on its interval with jitter, and stops at shutdown', async () => {

@@ -6,31 +6,33 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { IsIn } from 'class-validator';
 import { LLM_CONFIG, LlmConfig } from './llm.config';
-import { attemptRoute, interpretAs } from './attempt';
+import { attemptRoute, Interpret } from './attempt';
 import { LlmMetrics } from './llm-metrics.service';
 import { ProviderError, RequestAbortedError } from './llm.errors';
 import { LLM_PROVIDERS } from './llm.tokens';
 import { AttemptOutcome, LlmProvider, ProviderRequest } from './llm.types';
 import { RouteStateRegistry } from './route-state/route-state.registry';
-import { jsonSchemaFor } from '../common/json-schema';
 import { Route, routeId, routeLabel } from './routes';
 
-/** What a probe asks for: a tiny structured answer, so it exercises generation and structured output. */
-export class HealthProbeReply {
-  @IsIn(['ok'])
-  status: 'ok';
-}
+/**
+ * A probe's answer is healthy when it is any well-formed answer with content: a route that answers plain text is
+ * up, whatever it says and however it formats it (structured-output problems are output failures, not outages).
+ */
+const anyContent: Interpret<string> = async (response, route) => {
+  if (response.text.trim().length === 0)
+    throw new ProviderError(route, { kind: 'invalid_output' }, { detail: 'empty probe answer' });
+  return response.text;
+};
 
 const TIMER_NAME = 'llm-route-health-check';
 const JITTER = 0.1;
 
 /**
- * Scheduled recovery: while traffic is away from the primary or a route's circuit is not closed, probes each route
- * ahead of the sticky one (and every open route) with a tiny structured request, and moves traffic back to the
- * earliest route that succeeded LLM_HEALTHCHECK_SUCCESSES times in a row. Probes never overlap, never use a user's
- * deadline, and stop at shutdown.
+ * Scheduled recovery: while traffic is away from the primary, a route's circuit is not closed, or a rejected key is
+ * due for another try, probes each such route with a minimal plain-text request (thinking off, a few output tokens,
+ * LLM_PROBE_TIMEOUT_MS), all routes at once, and moves traffic back to the earliest route that succeeded
+ * LLM_HEALTHCHECK_SUCCESSES times in a row. Rounds never overlap, never use a user's deadline, and stop at shutdown.
  */
 @Injectable()
 export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -39,19 +41,13 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
   private readonly stopSignal = new AbortController();
   private running: Promise<void> | undefined;
   private readonly probeRequest: Omit<ProviderRequest, 'model'> = {
-    messages: [
-      {
-        role: 'system',
-        content: 'You are a health check. Answer with the JSON object requested and nothing else.',
-      },
-      { role: 'user', content: 'Reply with {"status":"ok"}.' },
-    ],
-    responseFormat: {
-      type: 'json_schema',
-      name: 'health_probe',
-      schema: jsonSchemaFor(HealthProbeReply),
-    },
-    maxOutputTokens: 256,
+    messages: [{ role: 'user', content: 'Health check: reply with the single word OK.' }],
+    responseFormat: { type: 'text' },
+    // Small, but thinking-safe: every strategy turns thinking off for probes and sizes the limit above it.
+    maxOutputTokens: 16,
+    thinking: 'off',
+    // A length finish with content is still a healthy route.
+    allowTruncation: true,
   };
 
   constructor(
@@ -99,24 +95,31 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
     this.scheduler.addTimeout(TIMER_NAME, handle);
   }
 
-  /** Probes each route that any chain wants probed, once, and hands the result to every chain that holds it. */
+  /**
+   * Probes each route that any chain wants probed, once and all at the same time (one silent route never delays
+   * another's recovery), and hands each result to every chain that asked for it.
+   */
   private async probeRound(): Promise<void> {
     const states = this.routeStates.all();
+    const asked = states.map((state) => ({ state, targets: state.probeTargets() }));
     const wanted = new Map<string, Route>();
-    for (const state of states)
-      for (const { route } of state.probeTargets()) wanted.set(routeId(route), route);
-    for (const route of wanted.values()) {
-      if (this.stopSignal.signal.aborted) return;
-      const outcome = await this.probe(route);
-      if (outcome === undefined) return; // stopped mid-probe
-      this.metrics.probe(route, outcome);
-      this.logger.debug(`Probe of ${routeLabel(route)}: ${outcome}`);
-      for (const state of states) {
-        for (const target of state.probeTargets()) {
-          if (routeId(target.route) === routeId(route)) {
-            state.recordProbe(target.index, outcome);
-          }
-        }
+    for (const { targets } of asked)
+      for (const { route } of targets) wanted.set(routeId(route), route);
+    const outcomes = new Map<string, AttemptOutcome>();
+    await Promise.all(
+      [...wanted.values()].map(async (route) => {
+        const outcome = await this.probe(route);
+        if (outcome === undefined) return; // stopped mid-probe
+        outcomes.set(routeId(route), outcome);
+        this.metrics.probe(route, outcome);
+        this.logger.debug(`Probe of ${routeLabel(route)}: ${outcome}`);
+      }),
+    );
+    if (this.stopSignal.signal.aborted) return;
+    for (const { state, targets } of asked) {
+      for (const target of targets) {
+        const outcome = outcomes.get(routeId(target.route));
+        if (outcome !== undefined) state.recordProbe(target.index, outcome);
       }
     }
     for (const state of states) state.recoverIfHealthy();
@@ -130,8 +133,8 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
         provider,
         route,
         this.probeRequest,
-        interpretAs(HealthProbeReply),
-        this.config.attemptTimeoutMs,
+        anyContent,
+        this.config.probeTimeoutMs,
         this.stopSignal.signal,
       );
       return 'success';

@@ -55,9 +55,19 @@ export interface Dialect {
     ending: Ending,
     promptTokens: number,
     toolInput?: unknown,
+    thoughtTokens?: number,
   ): Answer;
+  /**
+   * How a thinking model spends this request's output budget: the thought tokens it uses before answering (counted
+   * against the output limit, as Gemini 2.5/3 and OpenAI reasoning models do) and that limit, if the request set one.
+   */
+  thinking(call: ParsedCall): { thoughts: number; limit: number | undefined };
   blocked(call: ParsedCall, promptTokens: number): Answer;
   failure(status: number, code?: string): Answer;
+  /** The provider's answer to a rejected key. */
+  invalidKey(): Answer;
+  /** The provider's content-policy refusal of the request. */
+  contentPolicy(call: ParsedCall, promptTokens: number): Answer;
   streamFrames(plan: StreamPlan): string[];
 }
 
@@ -78,5 +88,10 @@ export function asObject(value: unknown): JsonObject | undefined {
 /** One server-sent event. */
 export const frame = (data: unknown, event?: string) =>
   `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+
+export const numberAt = (value: unknown, ...path: string[]): number | undefined => {
+  const found = dig(value, ...path);
+  return typeof found === 'number' ? found : undefined;
+};
 
 export const errorMessage = (status: number) => `simulated ${status}`;

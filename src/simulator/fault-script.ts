@@ -7,6 +7,8 @@ export type Fault =
   | 'bad_gateway' // 502
   | 'rate_limited' // 429, with retryAfterSeconds / retryAfterMs when given
   | 'unauthorized' // 401
+  | 'invalid_key' // the provider's rejected-key answer: 401, or Gemini's 400 INVALID_ARGUMENT + API_KEY_INVALID
+  | 'content_policy' // OpenAI 400 content_policy_violation; Anthropic 200 stop_reason refusal; Gemini 200 blockReason
   | 'bad_request' // 400
   | 'context_length' // 400 with the provider's context-length signal
   | 'hang' // never answers

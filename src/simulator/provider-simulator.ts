@@ -194,28 +194,31 @@ export class ProviderSimulator {
         ? SCHEMA_VIOLATION
         : answerValue(dialect, call, behaviour, schema);
     const document = value === undefined ? plainAnswer(call) : JSON.stringify(value);
+    const spent = afterThinking(dialect, call, document);
     const text =
       fault === 'prose'
         ? PROSE
         : fault === 'truncated' || fault === 'continuation'
           ? document.slice(0, Math.ceil(document.length / 2))
-          : document;
+          : spent.text;
     const chunks = splitIntoChunks(text);
     const cut = fault === 'stream_cut' || fault === 'stream_reset';
     const ending: StreamEnding =
       fault === 'truncated' || fault === 'continuation'
         ? fault
-        : fault === 'blocked'
-          ? 'blocked'
-          : cut
-            ? 'no_end_marker'
-            : 'complete';
+        : spent.ending === 'truncated' && fault !== 'prose' && fault !== 'blocked'
+          ? 'truncated'
+          : fault === 'blocked'
+            ? 'blocked'
+            : cut
+              ? 'no_end_marker'
+              : 'complete';
     const frames = dialect.streamFrames({
       call,
       chunks: cut ? chunks.slice(0, Math.ceil(chunks.length / 2)) : chunks,
       ending,
       promptTokens: estimateTokens(JSON.stringify(call.body)),
-      outputTokens: estimateTokens(text),
+      outputTokens: estimateTokens(text) + spent.thoughts,
       asTool: schema !== undefined && fault !== 'prose',
     });
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -320,6 +323,24 @@ function answerValue(
   return dialect.wantsJsonObject(call.body) ? { answer: plainAnswer(call) } : undefined;
 }
 
+/**
+ * A thinking model spends its thought tokens out of the output limit before it answers: with too small a limit the
+ * answer is cut (a length finish), or never starts (an empty one), as Gemini 2.5/3 and reasoning models do.
+ */
+function afterThinking(
+  dialect: Dialect,
+  call: ParsedCall,
+  text: string,
+): { text: string; ending: 'complete' | 'truncated'; thoughts: number } {
+  const { thoughts, limit } = dialect.thinking(call);
+  if (limit === undefined) return { text, ending: 'complete', thoughts };
+  const room = limit - thoughts;
+  if (room <= 0) return { text: '', ending: 'truncated', thoughts: limit };
+  if (estimateTokens(text) > room)
+    return { text: text.slice(0, room * 4), ending: 'truncated', thoughts };
+  return { text, ending: 'complete', thoughts };
+}
+
 function answerFor(
   dialect: Dialect,
   call: ParsedCall,
@@ -335,8 +356,12 @@ function answerFor(
     case 'slow':
     case 'stream_cut':
     case 'stream_reset':
-    case 'stream_stall':
-      return dialect.answer(call, document, 'complete', promptTokens, value);
+    case 'stream_stall': {
+      const spent = afterThinking(dialect, call, document);
+      return spent.ending === 'complete'
+        ? dialect.answer(call, document, 'complete', promptTokens, value, spent.thoughts)
+        : dialect.answer(call, spent.text, 'truncated', promptTokens, undefined, spent.thoughts);
+    }
     case 'truncated':
     case 'continuation':
       return dialect.answer(
@@ -367,6 +392,10 @@ function answerFor(
       return dialect.failure(502);
     case 'unauthorized':
       return dialect.failure(401);
+    case 'invalid_key':
+      return dialect.invalidKey();
+    case 'content_policy':
+      return dialect.contentPolicy(call, promptTokens);
     case 'bad_request':
       return dialect.failure(400);
     case 'context_length':

@@ -12,7 +12,8 @@ import {
 } from '../llm.types';
 import { mapAnthropicError, mapAnthropicStopReason } from './anthropic.mapping';
 import { incompleteStream, requireClient, settleFinish } from './finish';
-import { ProviderClientSettings } from './provider-settings';
+import { ProviderClientSettings, thinkingOf } from './provider-settings';
+import type { ThinkingLevel } from '../thinking';
 import { realmSafeFetch } from './realm-safe-fetch';
 
 /** Anthropic needs max_tokens on every call; used when the caller sets none. */
@@ -20,7 +21,13 @@ const DEFAULT_MAX_TOKENS = 4096;
 /** Messages has no JSON mode; a json_object request gets this instruction and is validated like any other. */
 const JSON_OBJECT_INSTRUCTION = 'Respond with a single JSON object and nothing else.';
 
-function toAnthropicParams(request: ProviderRequest): MessageCreateParamsNonStreaming {
+/** The thinking budget of `low` on Anthropic (thinking is off unless asked for). */
+const LOW_THINKING_BUDGET = 1_024;
+
+function toAnthropicParams(
+  request: ProviderRequest,
+  thinking: ThinkingLevel,
+): MessageCreateParamsNonStreaming {
   const system = request.messages
     .filter((message) => message.role === 'system')
     .map((message) => message.content);
@@ -40,9 +47,15 @@ function toAnthropicParams(request: ProviderRequest): MessageCreateParamsNonStre
           input_schema: format.schema as Anthropic.Tool.InputSchema,
         }
       : undefined;
+  // Thinking stays off unless a route asks for `low`; a forced tool (structured output) cannot think at all.
+  const think = thinking === 'low' && !tool;
+  const maxTokens = request.maxOutputTokens ?? DEFAULT_MAX_TOKENS;
   return {
     model: request.model,
-    max_tokens: request.maxOutputTokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens: think ? maxTokens + LOW_THINKING_BUDGET : maxTokens,
+    ...(think
+      ? { thinking: { type: 'enabled' as const, budget_tokens: LOW_THINKING_BUDGET } }
+      : {}),
     system: system.length > 0 ? system.join('\n\n') : undefined,
     messages: turns,
     stop_sequences: request.stop,
@@ -60,7 +73,7 @@ export class AnthropicProvider implements LlmProvider {
   readonly supports: ReadonlySet<SamplingParameter> = new Set<SamplingParameter>(['stop']);
   private readonly client: Anthropic | undefined;
 
-  constructor(settings: ProviderClientSettings) {
+  constructor(private readonly settings: ProviderClientSettings) {
     this.configured = settings.apiKey !== undefined;
     this.client = settings.apiKey
       ? new Anthropic({
@@ -81,11 +94,14 @@ export class AnthropicProvider implements LlmProvider {
     const client = requireClient(this.client, route);
     let message: Anthropic.Message;
     try {
-      message = await client.messages.create(toAnthropicParams(request), {
-        signal: options.signal,
-        timeout: options.timeoutMs,
-        maxRetries: 0,
-      });
+      message = await client.messages.create(
+        toAnthropicParams(request, thinkingOf(this.settings, this.name, request)),
+        {
+          signal: options.signal,
+          timeout: options.timeoutMs,
+          maxRetries: 0,
+        },
+      );
     } catch (error) {
       throw new ProviderError(route, mapAnthropicError(error), { cause: error });
     }
@@ -117,7 +133,10 @@ export class AnthropicProvider implements LlmProvider {
     const usage = { inputTokens: 0, outputTokens: 0 };
     try {
       const stream = await client.messages.create(
-        { ...toAnthropicParams(request), stream: true },
+        {
+          ...toAnthropicParams(request, thinkingOf(this.settings, this.name, request)),
+          stream: true,
+        },
         { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
       );
       for await (const event of stream) {

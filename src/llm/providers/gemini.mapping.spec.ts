@@ -33,7 +33,9 @@ describe(mapGeminiError.name, () => {
       kind: 'auth',
       status: 403,
     });
-    expect(mapGeminiError(new ApiError({ message: 'm', status: 429 }), 4000)).toEqual({
+    expect(
+      mapGeminiError(new ApiError({ message: 'm', status: 429 }), { retryAfterMs: 4000 }),
+    ).toEqual({
       kind: 'rate_limited',
       status: 429,
       retryAfterMs: 4000,
@@ -44,6 +46,16 @@ describe(mapGeminiError.name, () => {
     const abort = new Error('aborted');
     abort.name = 'AbortError';
     expect(mapGeminiError(abort)).toEqual({ kind: 'timeout' });
+    expect(
+      mapGeminiError(new ApiError({ message: 'm', status: 400 }), { keyRejected: true }),
+    ).toEqual({
+      kind: 'auth',
+      status: 400,
+    });
+    expect(mapGeminiError(new ApiError({ message: 'm', status: 400 }))).toEqual({
+      kind: 'bad_request',
+      status: 400,
+    });
     expect(mapGeminiError(new TypeError('fetch failed'))).toEqual({ kind: 'network' });
   });
 });

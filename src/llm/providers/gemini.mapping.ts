@@ -1,4 +1,5 @@
-import { ApiError } from '@google/genai';
+import { ApiError, ThinkingConfig, ThinkingLevel as GeminiThinkingLevel } from '@google/genai';
+import type { ThinkingLevel } from '../thinking';
 import { FailureDetails, FailureKind } from '../llm.errors';
 import { classifyHttpStatus } from './http-failure';
 
@@ -33,18 +34,57 @@ export function mapGeminiFinishReason(reason: string | null | undefined): Failur
 }
 
 /**
- * An error thrown by @google/genai. Its `ApiError` carries only the status (no headers), so the strategy reads
- * `Retry-After` through its fetch wrapper and passes it in.
+ * An error thrown by @google/genai. Its `ApiError` carries only the status (no headers, no details), so the strategy
+ * reads Retry-After and the key-rejection detail through its fetch wrapper and passes them in.
  */
-export function mapGeminiError(error: unknown, retryAfterMs?: number): FailureDetails {
+export function mapGeminiError(
+  error: unknown,
+  notes: { retryAfterMs?: number; keyRejected?: boolean } = {},
+): FailureDetails {
   if (error instanceof ApiError) {
+    if (error.status === 400 && notes.keyRejected) return { kind: 'auth', status: error.status };
     const kind = classifyHttpStatus(error.status);
     return kind === 'rate_limited'
-      ? { kind, status: error.status, retryAfterMs }
+      ? { kind, status: error.status, retryAfterMs: notes.retryAfterMs }
       : { kind, status: error.status };
   }
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
     return { kind: 'timeout' };
   }
   return { kind: 'network' };
+}
+
+/** Gemini's thinking controls for a level, and the output headroom that keeps thoughts from starving the answer. */
+export function geminiThinking(
+  model: string,
+  level: ThinkingLevel,
+): { thinkingConfig?: ThinkingConfig; headroom: number } {
+  const generation = /gemini-(2\.5|3)/.exec(model)?.[1];
+  if (!generation) return { headroom: 0 }; // no thinking model: nothing to control
+  const pro = model.includes('-pro');
+  if (generation === '3') {
+    switch (level) {
+      // 3 Pro cannot go below LOW.
+      case 'off':
+        return {
+          thinkingConfig: {
+            thinkingLevel: pro ? GeminiThinkingLevel.LOW : GeminiThinkingLevel.MINIMAL,
+          },
+          headroom: pro ? 2_048 : 512,
+        };
+      case 'low':
+        return { thinkingConfig: { thinkingLevel: GeminiThinkingLevel.LOW }, headroom: 2_048 };
+      case 'default':
+        return { headroom: 8_192 };
+    }
+  }
+  switch (level) {
+    // 2.5 Pro cannot turn thinking off; its smallest budget is 128.
+    case 'off':
+      return { thinkingConfig: { thinkingBudget: pro ? 128 : 0 }, headroom: pro ? 128 : 0 };
+    case 'low':
+      return { thinkingConfig: { thinkingBudget: 1_024 }, headroom: 1_024 };
+    case 'default':
+      return { headroom: 8_192 };
+  }
 }

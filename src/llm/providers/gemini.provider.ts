@@ -19,33 +19,56 @@ import {
 import { Route } from '../routes';
 import { incompleteStream, requireClient, settleFinish } from './finish';
 import { parseRetryAfter } from './http-failure';
-import { mapGeminiError, mapGeminiFinishReason } from './gemini.mapping';
-import { ProviderClientSettings } from './provider-settings';
+import { geminiThinking, mapGeminiError, mapGeminiFinishReason } from './gemini.mapping';
+import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
+import type { ThinkingLevel } from '../thinking';
 import { realmSafeFetch } from './realm-safe-fetch';
 
-/** Per-call notes the fetch wrapper fills in: the SDK's ApiError drops the response headers. */
+/** Per-call notes the fetch wrapper fills in: the SDK's ApiError drops the headers and the structured details. */
 interface CallNotes {
   retryAfterMs?: number;
+  /** The 400 carried `google.rpc.ErrorInfo` reason API_KEY_INVALID: the key was rejected. */
+  keyRejected?: boolean;
+}
+
+interface GoogleErrorBody {
+  error?: { details?: Array<Record<string, unknown>> };
+}
+
+async function errorDetails(response: Response): Promise<Array<Record<string, unknown>>> {
+  try {
+    const body = (await response.clone().json()) as GoogleErrorBody;
+    return body.error?.details ?? [];
+  } catch {
+    return [];
+  }
 }
 
 /** `google.rpc.RetryInfo.retryDelay` ("30s") from an error body, for servers that send no Retry-After header. */
 async function retryDelayFromBody(response: Response): Promise<number | undefined> {
-  try {
-    const body = (await response.clone().json()) as {
-      error?: { details?: Array<Record<string, unknown>> };
-    };
-    const info = body.error?.details?.find((detail) =>
-      String(detail['@type']).endsWith('google.rpc.RetryInfo'),
-    );
-    const delay =
-      typeof info?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(info.retryDelay) : null;
-    return delay ? Math.round(Number(delay[1]) * 1000) : undefined;
-  } catch {
-    return undefined;
-  }
+  const info = (await errorDetails(response)).find((detail) =>
+    String(detail['@type']).endsWith('google.rpc.RetryInfo'),
+  );
+  const delay =
+    typeof info?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(info.retryDelay) : null;
+  return delay ? Math.round(Number(delay[1]) * 1000) : undefined;
 }
 
-function toGeminiParams(request: ProviderRequest, signal: AbortSignal): GenerateContentParameters {
+/** Gemini rejects a bad key with 400 INVALID_ARGUMENT and ErrorInfo reason API_KEY_INVALID, not with a 401. */
+async function keyRejected(response: Response): Promise<boolean> {
+  return (await errorDetails(response)).some(
+    (detail) =>
+      String(detail['@type']).endsWith('google.rpc.ErrorInfo') &&
+      detail.reason === 'API_KEY_INVALID',
+  );
+}
+
+function toGeminiParams(
+  request: ProviderRequest,
+  signal: AbortSignal,
+  thinking: ThinkingLevel,
+): GenerateContentParameters {
+  const control = geminiThinking(request.model, thinking);
   const system = request.messages
     .filter((message) => message.role === 'system')
     .map((message) => message.content);
@@ -57,7 +80,8 @@ function toGeminiParams(request: ProviderRequest, signal: AbortSignal): Generate
     }));
   const config: GenerateContentConfig = {
     systemInstruction: system.length > 0 ? system.join('\n\n') : undefined,
-    maxOutputTokens: request.maxOutputTokens,
+    maxOutputTokens: withHeadroom(request.maxOutputTokens, control.headroom),
+    ...(control.thinkingConfig ? { thinkingConfig: control.thinkingConfig } : {}),
     temperature: request.temperature,
     topP: request.topP,
     stopSequences: request.stop,
@@ -110,7 +134,7 @@ export class GeminiProvider implements LlmProvider {
   private readonly client: GoogleGenAI | undefined;
   private readonly callNotes = new AsyncLocalStorage<CallNotes>();
 
-  constructor(settings: ProviderClientSettings) {
+  constructor(private readonly settings: ProviderClientSettings) {
     this.configured = settings.apiKey !== undefined;
     this.client = settings.apiKey
       ? new GoogleGenAI({
@@ -134,10 +158,12 @@ export class GeminiProvider implements LlmProvider {
     let response: GenerateContentResponse;
     try {
       response = await this.callNotes.run(notes, () =>
-        client.models.generateContent(toGeminiParams(request, options.signal)),
+        client.models.generateContent(
+          toGeminiParams(request, options.signal, thinkingOf(this.settings, this.name, request)),
+        ),
       );
     } catch (error) {
-      throw new ProviderError(route, mapGeminiError(error, notes.retryAfterMs), { cause: error });
+      throw new ProviderError(route, mapGeminiError(error, notes), { cause: error });
     }
     throwIfBlocked(route, response);
     const candidate = response.candidates?.[0];
@@ -163,7 +189,7 @@ export class GeminiProvider implements LlmProvider {
     let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
     try {
       const chunks = await this.callNotes.run(notes, () =>
-        client.models.generateContentStream(toGeminiParams(request, options.signal)),
+        client.models.generateContentStream(this.streamParams(request, options.signal)),
       );
       for await (const chunk of chunks) {
         throwIfBlocked(route, chunk);
@@ -174,7 +200,7 @@ export class GeminiProvider implements LlmProvider {
       }
     } catch (error) {
       if (error instanceof ProviderError) throw error;
-      throw new ProviderError(route, mapGeminiError(error, notes.retryAfterMs), { cause: error });
+      throw new ProviderError(route, mapGeminiError(error, notes), { cause: error });
     }
     if (finishReason === undefined) throw incompleteStream(route);
     const finish = settleFinish(
@@ -186,6 +212,19 @@ export class GeminiProvider implements LlmProvider {
     yield { type: 'end', finish, usage };
   }
 
+  /**
+   * A stream's parameters: the client's timeout (the attempt timeout) would cover the whole body in this SDK and
+   * cut a healthy long stream, so a stream gets LLM_STREAM_MAX_DURATION_MS instead; the fallback service's own
+   * timers bound the first content, each silence, and the whole stream.
+   */
+  private streamParams(request: ProviderRequest, signal: AbortSignal): GenerateContentParameters {
+    const params = toGeminiParams(request, signal, thinkingOf(this.settings, this.name, request));
+    return {
+      ...params,
+      config: { ...params.config, httpOptions: { timeout: this.settings.streamMaxDurationMs } },
+    };
+  }
+
   private noteRetryAfter(baseFetch: typeof fetch): typeof fetch {
     return async (input, init) => {
       const response = await baseFetch(input, init);
@@ -194,6 +233,7 @@ export class GeminiProvider implements LlmProvider {
         notes.retryAfterMs =
           parseRetryAfter(response.headers) ?? (await retryDelayFromBody(response));
       }
+      if (notes && response.status === 400) notes.keyRejected = await keyRejected(response);
       return response;
     };
   }

@@ -40,6 +40,14 @@ describe(mapOpenAiError.name, () => {
     });
   });
 
+  it('uses the structured code for a content-policy refusal (OpenAI and Azure OpenAI)', () => {
+    for (const code of ['content_policy_violation', 'content_filter'])
+      expect(mapOpenAiError(apiError(400, { code }))).toEqual({
+        kind: 'content_blocked',
+        status: 400,
+      });
+  });
+
   it('timeouts and connection errors', () => {
     expect(mapOpenAiError(new OpenAI.APIConnectionTimeoutError())).toEqual({ kind: 'timeout' });
     expect(mapOpenAiError(new OpenAI.APIConnectionError({ message: 'x' }))).toEqual({

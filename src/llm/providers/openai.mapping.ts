@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { FailureDetails, FailureKind } from '../llm.errors';
 import { classifyHttpStatus, parseRetryAfter } from './http-failure';
+import type { ThinkingLevel } from '../thinking';
 
 /** OpenAI `finish_reason` to a failure kind; `undefined` means the answer is complete. */
 export function mapOpenAiFinishReason(reason: string | null | undefined): FailureKind | undefined {
@@ -28,6 +29,9 @@ export function mapOpenAiError(error: unknown): FailureDetails {
   if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
     const status = error.status;
     if (error.code === 'context_length_exceeded') return { kind: 'context_length', status };
+    // OpenAI's refusal of the content (Azure OpenAI says `content_filter`).
+    if (error.code === 'content_policy_violation' || error.code === 'content_filter')
+      return { kind: 'content_blocked', status };
     const kind = classifyHttpStatus(status);
     return kind === 'rate_limited'
       ? { kind, status, retryAfterMs: parseRetryAfter(error.headers as Headers | undefined) }
@@ -51,4 +55,24 @@ export function toOpenAiStrictSchema(schema: unknown): unknown {
         key === 'enum' || key === 'required' ? value : toOpenAiStrictSchema(value),
       ]),
   );
+}
+
+/**
+ * `reasoning_effort` for a reasoning model (o-series, gpt-5) at a thinking level, and the headroom added to
+ * `max_completion_tokens`, which counts reasoning tokens too. Other models take neither.
+ */
+export function openAiReasoning(
+  model: string,
+  level: ThinkingLevel,
+): { effort?: 'minimal' | 'low'; headroom: number } {
+  const family = /^(?:[\w-]+\/)?(o\d|gpt-5)/.exec(model)?.[1];
+  if (!family) return { headroom: 0 };
+  switch (level) {
+    case 'off':
+      return { effort: family === 'gpt-5' ? 'minimal' : 'low', headroom: 1_024 };
+    case 'low':
+      return { effort: 'low', headroom: 2_048 };
+    case 'default':
+      return { headroom: 8_192 };
+  }
 }

@@ -11,8 +11,14 @@ import {
   StreamEvent,
 } from '../llm.types';
 import { incompleteStream, requireClient, settleFinish } from './finish';
-import { mapOpenAiError, mapOpenAiFinishReason, toOpenAiStrictSchema } from './openai.mapping';
-import { ProviderClientSettings } from './provider-settings';
+import {
+  mapOpenAiError,
+  mapOpenAiFinishReason,
+  openAiReasoning,
+  toOpenAiStrictSchema,
+} from './openai.mapping';
+import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
+import type { ThinkingLevel } from '../thinking';
 import { realmSafeFetch } from './realm-safe-fetch';
 
 function toOpenAiResponseFormat(
@@ -35,12 +41,17 @@ function toOpenAiResponseFormat(
   }
 }
 
-function toOpenAiParams(request: ProviderRequest): ChatCompletionCreateParamsNonStreaming {
+function toOpenAiParams(
+  request: ProviderRequest,
+  thinking: ThinkingLevel,
+): ChatCompletionCreateParamsNonStreaming {
+  const reasoning = openAiReasoning(request.model, thinking);
   return {
     model: request.model,
     messages: request.messages,
     response_format: toOpenAiResponseFormat(request.responseFormat),
-    max_completion_tokens: request.maxOutputTokens,
+    max_completion_tokens: withHeadroom(request.maxOutputTokens, reasoning.headroom),
+    ...(reasoning.effort ? { reasoning_effort: reasoning.effort } : {}),
     temperature: request.temperature,
     top_p: request.topP,
     stop: request.stop,
@@ -64,7 +75,7 @@ export class OpenAiProvider implements LlmProvider {
   ]);
   private readonly client: OpenAI | undefined;
 
-  constructor(settings: ProviderClientSettings) {
+  constructor(private readonly settings: ProviderClientSettings) {
     this.configured = settings.apiKey !== undefined;
     this.client = settings.apiKey
       ? new OpenAI({
@@ -85,11 +96,14 @@ export class OpenAiProvider implements LlmProvider {
     const client = requireClient(this.client, route);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      completion = await client.chat.completions.create(toOpenAiParams(request), {
-        signal: options.signal,
-        timeout: options.timeoutMs,
-        maxRetries: 0,
-      });
+      completion = await client.chat.completions.create(
+        toOpenAiParams(request, thinkingOf(this.settings, this.name, request)),
+        {
+          signal: options.signal,
+          timeout: options.timeoutMs,
+          maxRetries: 0,
+        },
+      );
     } catch (error) {
       throw new ProviderError(route, mapOpenAiError(error), { cause: error });
     }
@@ -124,7 +138,11 @@ export class OpenAiProvider implements LlmProvider {
     const usage = { inputTokens: 0, outputTokens: 0 };
     try {
       const stream = await client.chat.completions.create(
-        { ...toOpenAiParams(request), stream: true, stream_options: { include_usage: true } },
+        {
+          ...toOpenAiParams(request, thinkingOf(this.settings, this.name, request)),
+          stream: true,
+          stream_options: { include_usage: true },
+        },
         { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },
       );
       for await (const chunk of stream) {

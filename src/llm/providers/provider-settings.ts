@@ -1,4 +1,6 @@
+import { ProviderRequest } from '../llm.types';
 import { ProviderName } from '../routes';
+import { ThinkingLevel, thinkingFor, ThinkingSettings } from '../thinking';
 
 /** What a strategy needs to build its SDK client. The key is handed to the SDK and nowhere else. */
 export interface ProviderClientSettings {
@@ -6,6 +8,27 @@ export interface ProviderClientSettings {
   baseUrl: string | undefined;
   /** Upper bound for one attempt; each call also gets its own (possibly shorter) timeout and signal. */
   attemptTimeoutMs: number;
+  /** Streams are bounded by this, not by the attempt timeout (which only covers the wait for the first content). */
+  streamMaxDurationMs: number;
+  /** Thinking per route (LLM_THINKING), for calls that do not set their own. */
+  thinking: ThinkingSettings;
 }
 
 export type ProviderClientSettingsMap = Record<ProviderName, ProviderClientSettings>;
+
+/** The thinking level of one call: its own, else the route's. */
+export function thinkingOf(
+  settings: Pick<ProviderClientSettings, 'thinking'>,
+  provider: ProviderName,
+  request: ProviderRequest,
+): ThinkingLevel {
+  return request.thinking ?? thinkingFor(settings.thinking, { provider, model: request.model });
+}
+
+/** The output limit with the thinking headroom added (no limit stays no limit). */
+export function withHeadroom(
+  maxOutputTokens: number | undefined,
+  headroom: number,
+): number | undefined {
+  return maxOutputTokens === undefined ? undefined : maxOutputTokens + headroom;
+}

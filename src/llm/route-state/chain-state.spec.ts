@@ -1,3 +1,4 @@
+import { FakeClock } from '../../../test/support/fake-clock';
 import { SYSTEM_CLOCK } from '../../common/clock';
 import { parseRouteList, routeId } from '../routes';
 import { ChainState } from './chain-state';
@@ -10,7 +11,12 @@ describe(ChainState.name, () => {
   beforeEach(() => {
     state = new ChainState(
       chain,
-      { failureThreshold: 3, successesToClose: 2 },
+      {
+        failureThreshold: 3,
+        successesToClose: 2,
+        outputFailuresToSwitch: 3,
+        disabledReprobeMs: 600_000,
+      },
       new InMemoryRouteStateStore(),
       SYSTEM_CLOCK,
     );
@@ -75,7 +81,12 @@ describe(`${ChainState.name} circuits`, () => {
   beforeEach(() => {
     state = new ChainState(
       chain,
-      { failureThreshold: 3, successesToClose: 2 },
+      {
+        failureThreshold: 3,
+        successesToClose: 2,
+        outputFailuresToSwitch: 3,
+        disabledReprobeMs: 600_000,
+      },
       new InMemoryRouteStateStore(),
       SYSTEM_CLOCK,
     );
@@ -99,13 +110,25 @@ describe(`${ChainState.name} circuits`, () => {
     expect(circuit(0)).toBe('closed');
   });
 
-  it('rate limits and bad output count apart and never open the circuit', () => {
-    for (let i = 0; i < 5; i += 1) state.recordAttempt(0, 'rate_limited');
-    for (let i = 0; i < 5; i += 1) state.recordAttempt(0, 'invalid_output');
+  it('rate limits count apart but open the circuit like any availability failure', () => {
+    for (let i = 0; i < 3; i += 1) state.recordAttempt(0, 'rate_limited');
+    expect(circuit(0)).toBe('open');
+    expect(state.snapshot()[0].counts).toMatchObject({ rateLimits: 3, availabilityFailures: 0 });
+  });
+
+  it('bad output and request failures are counted and never open the circuit', () => {
+    for (const kind of [
+      'invalid_output',
+      'truncated',
+      'bad_request',
+      'context_length',
+      'content_blocked',
+    ] as const)
+      for (let i = 0; i < 5; i += 1) state.recordAttempt(0, kind);
     expect(circuit(0)).toBe('closed');
     expect(state.snapshot()[0].counts).toMatchObject({
-      rateLimits: 5,
-      badOutputs: 5,
+      badOutputs: 10,
+      otherFailures: 15,
       availabilityFailures: 0,
     });
   });
@@ -149,5 +172,73 @@ describe(`${ChainState.name} circuits`, () => {
       expect(state.recoverIfHealthy()).toBeUndefined();
     }
     expect(state.sticky().index).toBe(1);
+  });
+});
+
+describe(`${ChainState.name} stickiness moves only on availability`, () => {
+  let state: ChainState;
+  beforeEach(() => {
+    state = new ChainState(
+      chain,
+      {
+        failureThreshold: 3,
+        successesToClose: 2,
+        outputFailuresToSwitch: 3,
+        disabledReprobeMs: 600_000,
+      },
+      new InMemoryRouteStateStore(),
+      SYSTEM_CLOCK,
+    );
+  });
+
+  it('a request-specific failure (context length, refusal, bad request) never moves the sticky route', () => {
+    for (const kind of ['context_length', 'content_blocked', 'bad_request'] as const) {
+      state.recordAttempt(0, kind);
+      expect(state.isUnavailabilitySignal(0, kind)).toBe(false);
+      state.recordSuccess(state.plan(), 1, undefined);
+      expect(state.sticky().index).toBe(0);
+    }
+  });
+
+  it('output failures move it only after LLM_OUTPUT_FAILURES_TO_SWITCH in a row on the same route', () => {
+    for (const expected of [false, false, true]) {
+      state.recordAttempt(0, 'invalid_output');
+      expect(state.isUnavailabilitySignal(0, 'invalid_output')).toBe(expected);
+    }
+    state.recordAttempt(0, 'success');
+    state.recordAttempt(0, 'truncated');
+    expect(state.isUnavailabilitySignal(0, 'truncated')).toBe(false); // a success started the count again
+  });
+
+  it('an availability failure moves it, with its kind as the reason', () => {
+    state.recordAttempt(0, 'rate_limited');
+    expect(state.isUnavailabilitySignal(0, 'rate_limited')).toBe(true);
+    state.recordSuccess(state.plan(), 1, 'rate_limited');
+    expect(state.sticky()).toMatchObject({ index: 1, reason: 'rate_limited' });
+  });
+
+  it('a disabled route is probed again after LLM_DISABLED_REPROBE_MS and comes back when its key works', () => {
+    const clock = new FakeClock();
+    const withClock = new ChainState(
+      chain,
+      {
+        failureThreshold: 3,
+        successesToClose: 2,
+        outputFailuresToSwitch: 3,
+        disabledReprobeMs: 600_000,
+      },
+      new InMemoryRouteStateStore(),
+      clock,
+    );
+    withClock.disable(chain[1], 'auth (401)');
+    expect(withClock.probeTargets()).toEqual([]);
+    clock.advance(600_000);
+    expect(withClock.probeTargets().map(({ index }) => index)).toEqual([1]);
+    withClock.recordProbe(1, 'auth');
+    expect(withClock.probeTargets()).toEqual([]); // the next try waits another interval
+    clock.advance(600_000);
+    withClock.recordProbe(1, 'success');
+    expect(withClock.isDisabled(chain[1])).toBe(false);
+    expect(withClock.plan().routes.map(({ index }) => index)).toEqual([0, 1, 2]);
   });
 });

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { FailureKind } from '../llm.errors';
+import { failureEffects, failureFamily } from '../failure-policy';
 import { AttemptOutcome } from '../llm.types';
 import { Route, routeId, routeLabel } from '../routes';
 import {
@@ -9,8 +10,6 @@ import {
   CircuitPolicy,
   CircuitState,
   CLOSED_CIRCUIT,
-  failureFamily,
-  FailureFamily,
   nextCircuit,
 } from './circuit';
 import {
@@ -53,12 +52,26 @@ export interface RouteHealth {
   counts: RouteCounts;
 }
 
-const COUNT_FIELD: Record<FailureFamily, keyof RouteCounts> = {
-  availability: 'availabilityFailures',
-  rate_limit: 'rateLimits',
-  bad_output: 'badOutputs',
-  other: 'otherFailures',
-};
+function countField(kind: FailureKind): keyof RouteCounts {
+  if (kind === 'rate_limited') return 'rateLimits';
+  switch (failureFamily(kind)) {
+    case 'availability':
+      return 'availabilityFailures';
+    case 'output':
+      return 'badOutputs';
+    case 'request':
+    case 'auth':
+      return 'otherFailures';
+  }
+}
+
+/** What moves a chain's routing state besides the circuit policy. */
+export interface ChainPolicy extends CircuitPolicy {
+  /** Output failures in a row on one route that make it count as unavailable (the sticky route moves). */
+  outputFailuresToSwitch: number;
+  /** How long a route with a rejected key waits before a probe tries its key again. */
+  disabledReprobeMs: number;
+}
 
 const TRANSITION_LOG: Record<string, (label: string, circuit: Circuit) => string> = {
   opened: (label, circuit) =>
@@ -104,7 +117,7 @@ export class ChainState {
 
   constructor(
     readonly routes: readonly Route[],
-    private readonly policy: CircuitPolicy,
+    private readonly policy: ChainPolicy,
     private readonly store: RouteStateStore,
     private readonly clock: Pick<Clock, 'date'>,
   ) {
@@ -137,13 +150,19 @@ export class ChainState {
     return this.recordOf(route)?.disabledReason;
   }
 
-  /** Disables a route for the life of the process (a rejected key does not fix itself). Logged once. */
+  /**
+   * Disables a route whose key was rejected: user traffic skips it; a probe tries the key again every
+   * LLM_DISABLED_REPROBE_MS, so a rotated key comes back without a restart. Logged once.
+   */
   disable(route: Route, reason: string): void {
     const record = this.recordOf(route);
     if (!record || record.disabledReason !== undefined) return;
     record.disabledReason = reason;
+    record.disabledAt = this.clock.date().getTime();
     this.changed();
-    this.logger.error(`Disabled ${routeLabel(route)} for the life of the process: ${reason}`);
+    this.logger.error(
+      `Disabled ${routeLabel(route)}: ${reason}; its key is tried again every ${Math.round(this.policy.disabledReprobeMs / 1000)} s`,
+    );
   }
 
   /** Every user attempt's outcome: feeds the counts and the circuit. */
@@ -151,40 +170,68 @@ export class ChainState {
     const record = this.record.routes[index];
     if (outcome === 'success') {
       record.counts.successes += 1;
+      record.consecutiveOutputFailures = 0;
       this.apply(index, 'attempt_success');
       return;
     }
-    const family = failureFamily(outcome);
-    record.counts[COUNT_FIELD[family]] += 1;
-    if (family === 'availability') this.apply(index, 'availability_failure');
+    record.counts[countField(outcome)] += 1;
+    if (failureFamily(outcome) === 'output')
+      record.consecutiveOutputFailures = (record.consecutiveOutputFailures ?? 0) + 1;
+    if (failureEffects(outcome).countsForCircuit) this.apply(index, 'availability_failure');
     else this.changed();
   }
 
   /**
-   * A request planned from `plan.startIndex` succeeded at `index`. If it had to move and nothing else moved the
-   * sticky route meanwhile, later requests start where this one succeeded.
+   * Whether this failure on the route at `index` (already recorded) says the route is unavailable: any availability
+   * failure, or the LLM_OUTPUT_FAILURES_TO_SWITCH-th output failure in a row. Request-specific failures never do.
    */
-  recordSuccess(plan: RoutePlan, index: number, firstFailure: FailureKind | undefined): void {
+  isUnavailabilitySignal(index: number, kind: FailureKind): boolean {
+    switch (failureEffects(kind).movesSticky) {
+      case 'yes':
+        return true;
+      case 'after_repeats':
+        return (
+          (this.record.routes[index].consecutiveOutputFailures ?? 0) >=
+          this.policy.outputFailuresToSwitch
+        );
+      case 'no':
+        return false;
+    }
+  }
+
+  /**
+   * A request planned from `plan.startIndex` succeeded at `index`. Later requests start there when a route ahead
+   * of it was unavailable (`unavailable`: the first availability signal of this request), or when it is earlier in
+   * the chain (a wrapped-around success: it answers again). A request that only moved because of its own content
+   * (a bad request, a refusal, one broken answer) moves nothing. Ignored if the sticky route moved since the plan.
+   */
+  recordSuccess(plan: RoutePlan, index: number, unavailable: FailureKind | undefined): void {
     const sticky = this.record.sticky;
     if (index === plan.startIndex || plan.startIndex !== sticky.index) return;
+    if (index > sticky.index && unavailable === undefined) return;
     const from = this.routes[sticky.index];
-    const reason = index < sticky.index ? 'recovered' : (firstFailure ?? 'reset');
+    const reason = index < sticky.index ? 'recovered' : (unavailable ?? 'reset');
     this.moveSticky(index, reason);
     this.logger.warn(
       `Switched from ${routeLabel(from)} to ${routeLabel(this.routes[index])} (${reason})`,
     );
   }
 
-  /** Routes the scheduled checker should probe: every route ahead of the sticky one, and every open route. */
+  /**
+   * Routes the scheduled checker should probe: every route ahead of the sticky one, every open route, and every
+   * disabled route whose reprobe is due.
+   */
   probeTargets(): PlannedRoute[] {
+    const now = this.clock.date().getTime();
     return this.routes
       .map((route, index) => ({ route, index }))
       .filter(({ index }) => {
         const record = this.record.routes[index];
-        return (
-          record.disabledReason === undefined &&
-          (index < this.record.sticky.index || record.circuit.state !== 'closed')
-        );
+        if (record.disabledReason !== undefined) {
+          const since = Math.max(record.disabledAt ?? 0, record.lastProbe?.at ?? 0);
+          return now - since >= this.policy.disabledReprobeMs;
+        }
+        return index < this.record.sticky.index || record.circuit.state !== 'closed';
       });
   }
 
@@ -192,8 +239,14 @@ export class ChainState {
   recordProbe(index: number, outcome: AttemptOutcome): void {
     const record = this.record.routes[index];
     record.lastProbe = { at: this.clock.date().getTime(), ok: outcome === 'success', outcome };
+    if (record.disabledReason !== undefined) {
+      if (outcome !== 'success') return this.changed();
+      this.logger.log(`Re-enabled ${routeLabel(this.routes[index])}: its key is accepted again`);
+      record.disabledReason = undefined;
+      record.disabledAt = undefined;
+    }
     if (outcome === 'success') this.apply(index, 'probe_success');
-    else if (failureFamily(outcome) === 'availability')
+    else if (failureEffects(outcome).countsForCircuit)
       this.apply(index, 'probe_availability_failure');
     else this.apply(index, 'probe_failure');
   }

@@ -1,5 +1,3 @@
-import { FailureKind } from '../llm.errors';
-
 /** Closed: takes traffic. Open: skipped by user traffic. Half-open: probes are succeeding, not enough yet. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -36,29 +34,6 @@ export const CLOSED_CIRCUIT: Circuit = {
   consecutiveProbeSuccesses: 0,
   openedAt: undefined,
 };
-
-export type FailureFamily = 'availability' | 'rate_limit' | 'bad_output' | 'other';
-
-/** Only availability failures (the route did not answer) drive the circuit; rate limits and bad output count apart. */
-export function failureFamily(kind: FailureKind): FailureFamily {
-  switch (kind) {
-    case 'overloaded':
-    case 'server_error':
-    case 'timeout':
-    case 'network':
-      return 'availability';
-    case 'rate_limited':
-      return 'rate_limit';
-    case 'invalid_output':
-    case 'truncated':
-    case 'content_blocked':
-      return 'bad_output';
-    case 'auth':
-    case 'bad_request':
-    case 'context_length':
-      return 'other';
-  }
-}
 
 /**
  * The circuit state machine, pure: the next circuit after an event, and the transition it made (for logs).

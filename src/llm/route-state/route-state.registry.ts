@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LLM_CONFIG, LlmConfig } from '../llm.config';
 import { LLM_USABLE_CHAIN } from '../llm.tokens';
 import { Route } from '../routes';
-import { ChainState, chainKey } from './chain-state';
-import { CircuitPolicy } from './circuit';
+import { ChainPolicy, ChainState, chainKey } from './chain-state';
 import { ROUTE_STATE_STORE, RouteStateStore } from './route-state.store';
 
 /** Per-request chains (the chat endpoint's `fallbacks`) beyond this many distinct ones evict the least recent. */
@@ -17,7 +16,7 @@ const MAX_CHAINS = 64;
 export class RouteStateRegistry {
   readonly defaultState: ChainState;
   private readonly chains = new Map<string, ChainState>();
-  private readonly policy: CircuitPolicy;
+  private readonly policy: ChainPolicy;
 
   constructor(
     @Inject(LLM_USABLE_CHAIN) chain: readonly Route[],
@@ -27,6 +26,8 @@ export class RouteStateRegistry {
     this.policy = {
       failureThreshold: config.circuitFailureThreshold,
       successesToClose: config.healthcheckSuccesses,
+      outputFailuresToSwitch: config.outputFailuresToSwitch,
+      disabledReprobeMs: config.disabledReprobeMs,
     };
     this.defaultState = this.create(chain);
   }

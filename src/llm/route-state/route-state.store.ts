@@ -23,8 +23,12 @@ export interface RouteCounts {
 export interface RouteRecord {
   circuit: Circuit;
   lastProbe: { at: number; ok: boolean; outcome: string } | undefined;
-  /** Set when the provider rejected the key (401/403); the route is left out of every plan. */
+  /** Set when the provider rejected the key (401/403); the route is left out of every plan until a reprobe passes. */
   disabledReason: string | undefined;
+  /** Epoch milliseconds when the route was disabled. */
+  disabledAt?: number;
+  /** Output failures (truncated, invalid) in a row on user attempts. */
+  consecutiveOutputFailures?: number;
   counts: RouteCounts;
 }
 

@@ -65,12 +65,21 @@ export const anthropicDialect: Dialect = {
   // The service asks for JSON without a schema by instruction (Anthropic has no JSON mode).
   wantsJsonObject: (body) => textOf(body.system).includes('single JSON object'),
 
-  answer: (call, text, ending, promptTokens, toolInput) => {
+  // Extended thinking is off unless the request enables it; its budget counts inside max_tokens.
+  thinking: (call) => ({
+    thoughts:
+      dig(call.body, 'thinking', 'type') === 'enabled'
+        ? Number(dig(call.body, 'thinking', 'budget_tokens'))
+        : 0,
+    limit: typeof call.body.max_tokens === 'number' ? call.body.max_tokens : undefined,
+  }),
+
+  answer: (call, text, ending, promptTokens, toolInput, thoughtTokens = 0) => {
     const tool = forcedTool(call.body);
     const useTool = tool !== undefined && toolInput !== undefined && ending === 'complete';
     const usage = {
       input_tokens: promptTokens,
-      output_tokens: Math.max(1, Math.ceil(text.length / 4)),
+      output_tokens: Math.max(1, Math.ceil(text.length / 4)) + thoughtTokens,
     };
     if (useTool) {
       const block = { type: 'tool_use', id: `toolu_${randomUUID()}`, name: tool, input: toolInput };
@@ -94,6 +103,11 @@ export const anthropicDialect: Dialect = {
       error: { type: ERROR_TYPES[status] ?? 'api_error', message: errorMessage(status) },
     },
   }),
+
+  invalidKey: () => anthropicDialect.failure(401),
+
+  // Anthropic's structured refusal is a 200 with stop_reason "refusal" (its 400s name the policy only in prose).
+  contentPolicy: (call, promptTokens) => anthropicDialect.blocked(call, promptTokens),
 
   streamFrames: (plan: StreamPlan) => {
     const toolName = plan.asTool ? forcedTool(plan.call.body) : undefined;

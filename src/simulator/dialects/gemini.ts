@@ -1,4 +1,13 @@
-import { asObject, Dialect, dig, errorMessage, frame, StreamPlan } from '../dialect';
+import { asObject, Dialect, dig, errorMessage, frame, numberAt, StreamPlan } from '../dialect';
+
+/** Thought tokens a thinking Gemini model spends by level; without any setting it thinks by default. */
+const THOUGHTS_BY_LEVEL: Record<string, number> = {
+  MINIMAL: 0,
+  LOW: 300,
+  MEDIUM: 800,
+  HIGH: 2_000,
+};
+const DEFAULT_THOUGHTS = 1_200;
 
 const STATUSES: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
@@ -25,11 +34,12 @@ function ending(kind: keyof typeof FINISH_REASON) {
 
 const PATH = /^\/v1(?:beta)?\/models\/([^/]+):(generateContent|streamGenerateContent)$/;
 
-function usage(promptTokens: number, outputTokens: number) {
+function usage(promptTokens: number, outputTokens: number, thoughtTokens = 0) {
   return {
     promptTokenCount: promptTokens,
+    ...(thoughtTokens > 0 ? { thoughtsTokenCount: thoughtTokens } : {}),
     candidatesTokenCount: outputTokens,
-    totalTokenCount: promptTokens + outputTokens,
+    totalTokenCount: promptTokens + outputTokens + thoughtTokens,
   };
 }
 
@@ -52,7 +62,21 @@ export const geminiDialect: Dialect = {
   wantsJsonObject: (body) =>
     dig(body, 'generationConfig', 'responseMimeType') === 'application/json',
 
-  answer: (call, text, kind, promptTokens) => ({
+  thinking: (call) => {
+    const limit = numberAt(call.body, 'generationConfig', 'maxOutputTokens');
+    if (!/gemini-(2\.5|3)/.test(call.model)) return { thoughts: 0, limit };
+    const budget = numberAt(call.body, 'generationConfig', 'thinkingConfig', 'thinkingBudget');
+    const level = dig(call.body, 'generationConfig', 'thinkingConfig', 'thinkingLevel');
+    const thoughts =
+      budget !== undefined && budget >= 0
+        ? budget
+        : typeof level === 'string'
+          ? (THOUGHTS_BY_LEVEL[level] ?? DEFAULT_THOUGHTS)
+          : DEFAULT_THOUGHTS;
+    return { thoughts, limit };
+  },
+
+  answer: (call, text, kind, promptTokens, _toolInput, thoughtTokens) => ({
     status: 200,
     body: {
       candidates: [
@@ -62,7 +86,7 @@ export const geminiDialect: Dialect = {
           index: 0,
         },
       ],
-      usageMetadata: usage(promptTokens, Math.max(1, Math.ceil(text.length / 4))),
+      usageMetadata: usage(promptTokens, Math.ceil(text.length / 4), thoughtTokens),
       modelVersion: call.model,
     },
   }),
@@ -81,6 +105,26 @@ export const geminiDialect: Dialect = {
       error: { code: status, message: errorMessage(status), status: STATUSES[status] ?? 'UNKNOWN' },
     },
   }),
+
+  invalidKey: () => ({
+    status: 400,
+    body: {
+      error: {
+        code: 400,
+        message: 'API key not valid. Please pass a valid API key.',
+        status: 'INVALID_ARGUMENT',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'API_KEY_INVALID',
+            domain: 'googleapis.com',
+          },
+        ],
+      },
+    },
+  }),
+
+  contentPolicy: (call, promptTokens) => geminiDialect.blocked(call, promptTokens),
 
   streamFrames: (plan: StreamPlan) => {
     if (plan.ending === 'blocked') return [frame({ promptFeedback: { blockReason: 'SAFETY' } })];

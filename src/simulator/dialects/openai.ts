@@ -1,5 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { asObject, Dialect, dig, errorMessage, frame, ParsedCall, StreamPlan } from '../dialect';
+import {
+  asObject,
+  Dialect,
+  dig,
+  errorMessage,
+  frame,
+  numberAt,
+  ParsedCall,
+  StreamPlan,
+} from '../dialect';
+
+/** Reasoning tokens an OpenAI reasoning model spends by `reasoning_effort` (its default is medium). */
+const REASONING_BY_EFFORT: Record<string, number> = {
+  minimal: 0,
+  low: 300,
+  medium: 1_200,
+  high: 2_500,
+};
 
 /** OpenAI Chat Completions: `POST /v1/chat/completions`, `response_format`, SSE chunks ending in `[DONE]`. */
 export const openAiDialect: Dialect = {
@@ -18,14 +35,27 @@ export const openAiDialect: Dialect = {
 
   wantsJsonObject: (body) => dig(body, 'response_format', 'type') === 'json_object',
 
-  answer: (call, text, ending, promptTokens) =>
+  thinking: (call) => {
+    const limit = numberAt(call.body, 'max_completion_tokens') ?? numberAt(call.body, 'max_tokens');
+    if (!/^(?:[\w-]+\/)?(o\d|gpt-5)/.test(call.model)) return { thoughts: 0, limit };
+    const effort = dig(call.body, 'reasoning_effort');
+    return {
+      thoughts: REASONING_BY_EFFORT[typeof effort === 'string' ? effort : 'medium'] ?? 1_200,
+      limit,
+    };
+  },
+
+  answer: (call, text, ending, promptTokens, _toolInput, thoughtTokens = 0) =>
     completion(
       call,
       { role: 'assistant', content: text, refusal: null },
       ending === 'complete' ? 'stop' : 'length',
       {
         prompt_tokens: promptTokens,
-        completion_tokens: Math.max(1, Math.ceil(text.length / 4)),
+        completion_tokens: Math.ceil(text.length / 4) + thoughtTokens,
+        ...(thoughtTokens > 0
+          ? { completion_tokens_details: { reasoning_tokens: thoughtTokens } }
+          : {}),
       },
     ),
 
@@ -45,6 +75,21 @@ export const openAiDialect: Dialect = {
         type: status >= 500 ? 'server_error' : 'invalid_request_error',
         param: null,
         code: code ?? null,
+      },
+    },
+  }),
+
+  invalidKey: () => openAiDialect.failure(401, 'invalid_api_key'),
+
+  // OpenAI refuses content it will not process with a 400 (type invalid_request_error, code content_policy_violation).
+  contentPolicy: () => ({
+    status: 400,
+    body: {
+      error: {
+        message: 'Your request was rejected as a result of our safety system.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'content_policy_violation',
       },
     },
   }),
@@ -97,7 +142,7 @@ function completion(
   call: ParsedCall,
   message: Record<string, unknown>,
   finishReason: string,
-  usage: { prompt_tokens: number; completion_tokens: number },
+  usage: { prompt_tokens: number; completion_tokens: number; [detail: string]: unknown },
 ) {
   return {
     status: 200,
