@@ -12,6 +12,18 @@ export interface AppConfiguration extends ServiceConfiguration {
 }
 
 /**
+ * The longest any request may run (the LLM request deadline, a lesson's whole pipeline, a stream from its start):
+ * what a shutdown must wait for after the drain, and what the Kubernetes grace period must cover.
+ */
+export function longestRequestMs(configuration: AppConfiguration): number {
+  return Math.max(
+    configuration.llm.requestTimeoutMs,
+    configuration.lessons.deadlineMs,
+    configuration.llm.streamMaxDurationMs,
+  );
+}
+
+/**
  * Reads and validates the whole configuration from `env`, once, before the app is built: a bad value stops the
  * boot before any connection is opened, with every problem named (variable and rule, never the value).
  */

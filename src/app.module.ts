@@ -14,6 +14,7 @@ import { LlmModule } from './llm';
 import { MetricsModule } from './metrics/metrics.module';
 import { OpenAiCompatModule } from './openai-compat/openai-compat.module';
 import { ProfilesModule } from './profiles/profiles.module';
+import { SpendModule } from './spend/spend.module';
 
 /** The service: its modules wired from one validated configuration (see app.configuration.ts). */
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule implements NestModule {
         LessonsModule,
         OpenAiCompatModule,
         HealthModule,
+        SpendModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
     };

@@ -2,6 +2,7 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import helmet from 'helmet';
+import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { AppConfiguration } from './app.configuration';
 import { setupOpenApi } from './openapi/swagger';
 
@@ -11,7 +12,10 @@ export function configureApp(
   configuration: AppConfiguration,
 ): NestExpressApplication {
   const config = configuration.app;
+  // Only JSON is parsed (the app is created with bodyParser: false, so no urlencoded parser exists), then checked
+  // for depth and control characters.
   app.useBodyParser('json', { limit: config.bodyLimit });
+  app.use(jsonBodyMiddleware);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -27,6 +31,6 @@ export function configureApp(
   app.use(helmet({ contentSecurityPolicy: false }));
   const security = configuration.security;
   if (security.corsOrigins.length > 0) app.enableCors({ origin: security.corsOrigins });
-  setupOpenApi(app);
+  if (config.docsEnabled) setupOpenApi(app);
   return app;
 }

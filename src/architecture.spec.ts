@@ -13,7 +13,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: [],
   common: ['config'],
   openapi: ['common'],
-  metrics: ['common'],
+  metrics: ['common', 'config'],
   database: ['common', 'config'],
   simulator: ['common', 'lessons/lesson-spec'],
   llm: ['common', 'config', 'metrics', 'openapi', 'simulator'],
@@ -22,6 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   lessons: ['common', 'config', 'database', 'openapi', 'llm', 'profiles', 'courses'],
   'openai-compat': ['common', 'openapi', 'llm'],
   health: ['common', 'config', 'database', 'openapi', 'llm'],
+  spend: ['common', 'config', 'metrics'],
 };
 
 function sourceFiles(folder: string): string[] {

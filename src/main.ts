@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { loadConfiguration } from './app.configuration';
+import { loadConfiguration, longestRequestMs } from './app.configuration';
 import { nestLogLevels } from './config/app.config';
 
 /** Margin past the drain and the longest request before a stuck shutdown gives up. */
@@ -19,6 +19,7 @@ async function bootstrap(): Promise<void> {
   });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(configuration), {
     logger,
+    bodyParser: false,
     bufferLogs: true,
   });
   configureApp(app, configuration);
@@ -27,7 +28,7 @@ async function bootstrap(): Promise<void> {
 
   // Graceful shutdown: readiness 503 and drain, in-flight requests finish, probes stop, connections close, exit 0.
   const shutdownLimitMs =
-    config.shutdownDrainMs + configuration.llm.requestTimeoutMs + SHUTDOWN_MARGIN_MS;
+    config.shutdownDrainMs + longestRequestMs(configuration) + SHUTDOWN_MARGIN_MS;
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;

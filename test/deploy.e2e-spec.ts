@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { loadConfiguration } from '../src/app.configuration';
+import { loadConfiguration, longestRequestMs } from '../src/app.configuration';
+import { APP_CONFIG } from '../src/config/app.config';
 import { startTestApp, TestApp } from './support/test-app';
+import { freePort } from './support/temporary-database';
 
 const ROOT = resolve(__dirname, '..');
 const K8S = join(ROOT, 'deploy', 'k8s');
@@ -47,13 +49,27 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
     expect(container().readinessProbe.httpGet.path).toBe('/health/ready');
     const service = byKind('Service');
     expect(service.spec.ports[0].targetPort).toBe('http');
-    await t.http().get(service.metadata.annotations['prometheus.io/path']).expect(200);
+    // Prometheus scrapes the management port (METRICS_PORT), where the app serves the annotated path.
+    const metricsPort = Number(configMap().data.METRICS_PORT);
+    expect(Number(service.metadata.annotations['prometheus.io/port'])).toBe(metricsPort);
+    expect(ports.find((port) => port.name === 'metrics')?.containerPort).toBe(metricsPort);
+    const scraper = await startTestApp({ METRICS_PORT: String(await freePort()) });
+    try {
+      const port = scraper.app.get(APP_CONFIG).metricsPort;
+      const scraped = await fetch(
+        `http://127.0.0.1:${port}${service.metadata.annotations['prometheus.io/path']}`,
+      );
+      expect(scraped.status).toBe(200);
+    } finally {
+      await scraper.close();
+    }
   });
 
-  it('terminationGracePeriodSeconds covers the drain and the longest request', () => {
+  it('terminationGracePeriodSeconds covers the drain and the longest deadline (request, lesson, stream)', () => {
     const data = configMap().data;
+    const configuration = loadConfiguration({ ...data, ...byKind('Secret').stringData });
     const neededSeconds =
-      (Number(data.SHUTDOWN_DRAIN_MS) + Number(data.LLM_REQUEST_TIMEOUT_MS)) / 1000;
+      (configuration.app.shutdownDrainMs + longestRequestMs(configuration)) / 1000;
     expect(deployment().spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
       neededSeconds,
     );

@@ -67,8 +67,8 @@ async function serveExample(): Promise<{ server: Server; origin: string }> {
       expect(reviewing).toBeGreaterThan(0);
       expect(position((entry) => entry.what === 'slide')).toBeLessThan(reviewing);
       expect(log.indexOf(fromEvents.at(-1)!)).toBeLessThan(done);
-    // They arrived over the generator's stream (40 ms between deltas), not all at once when it ended.
-    expect(fromEvents.at(-1)!.at - fromEvents[0].at).toBeGreaterThanOrEqual(30);
+      // They arrived over the generator's stream (40 ms between deltas), not all at once when it ended.
+      expect(fromEvents.at(-1)!.at - fromEvents[0].at).toBeGreaterThanOrEqual(30);
       expect(await page.textContent('#status')).toMatch(/^Done: \d+ slides/);
       expect(await page.locator('#slides .slide h2').first().textContent()).toMatch(/^Hook: /);
 

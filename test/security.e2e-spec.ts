@@ -25,7 +25,7 @@ describe('API keys', () => {
     await t.close();
   });
 
-  it('protects every endpoint but health and metrics: missing or wrong key → 401 JSON', async () => {
+  it('protects every endpoint but liveness, readiness and metrics: missing or wrong key → 401 JSON', async () => {
     const missing = await t.http().post('/profiles').send(uniqueProfile()).expect(401);
     expect(missing.body).toMatchObject({
       statusCode: 401,
@@ -45,8 +45,11 @@ describe('API keys', () => {
       type: 'authentication_error',
       message: 'Invalid API key',
     });
-    for (const open of ['/health/live', '/health/ready', '/health/llm', '/metrics'])
+    for (const open of ['/health/live', '/health/ready', '/metrics'])
       await t.http().get(open).expect(200);
+    // The route status names providers and models: it needs a key.
+    await t.http().get('/health/llm').expect(401);
+    await t.http().get('/health/llm').set('x-api-key', 'client-key-AAAA1111BBBB2222').expect(200);
     expect(t.simulator.attempts).toHaveLength(0);
   });
 

@@ -28,6 +28,19 @@ export function presentedKey(request: Request): string | undefined {
   return bearer?.[1]?.trim();
 }
 
+/** A validated client's identity, set by ApiKeyGuard: `key:<fingerprint>`, or `ip:<address>` when the service is open. */
+const CLIENT_ID = Symbol('clientId');
+
+type WithClientId = Request & { [CLIENT_ID]?: string };
+
+/**
+ * Who the request is for rate limits and token budgets: the validated key's fingerprint, or the client's address
+ * when the service runs open (a made-up x-api-key never opens a fresh bucket).
+ */
+export function clientIdOf(request: Request): string {
+  return (request as WithClientId)[CLIENT_ID] ?? `ip:${request.ip ?? 'unknown'}`;
+}
+
 /** A stable, non-reversible id for a key, for rate-limit buckets. */
 export function keyFingerprint(key: string): string {
   return digest(key).toString('hex').slice(0, 16);
@@ -69,6 +82,8 @@ export class ApiKeyGuard implements CanActivate {
     let matched = false;
     for (const stored of this.digests) matched = timingSafeEqual(presented, stored) || matched;
     if (!matched) throw new UnauthorizedException('Invalid API key');
+    (context.switchToHttp().getRequest<Request>() as WithClientId)[CLIENT_ID] =
+      `key:${keyFingerprint(key)}`;
     return true;
   }
 }

@@ -1,7 +1,13 @@
-import { applyDecorators, ExecutionContext, Injectable, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  ExecutionContext,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { keyFingerprint, presentedKey } from './api-key.guard';
+import { clientIdOf } from './api-key.guard';
 
 /**
  * Rate limits per API key (per client IP when the service runs open), one budget shared by every generating
@@ -18,12 +24,16 @@ export class GenerationThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
-    const key = presentedKey(request as unknown as Request);
-    return key
-      ? `key:${keyFingerprint(key)}`
-      : `ip:${(request as unknown as Request).ip ?? 'unknown'}`;
+    return clientIdOf(request as unknown as Request);
   }
 }
 
-/** Endpoints that spend money on every call: RATE_LIMIT_PER_MINUTE per client, 429 with Retry-After beyond it. */
-export const RateLimited = () => applyDecorators(UseGuards(GenerationThrottlerGuard));
+/** Metadata marking a generating endpoint (it spends tokens): rate limited, and charged to the client's budget. */
+export const GENERATING = 'generating';
+
+/**
+ * Endpoints that spend money on every call: RATE_LIMIT_PER_MINUTE per client, 429 with Retry-After beyond it, and
+ * the client's daily token budget (TOKEN_BUDGET_PER_KEY_PER_DAY).
+ */
+export const RateLimited = () =>
+  applyDecorators(SetMetadata(GENERATING, true), UseGuards(GenerationThrottlerGuard));

@@ -1,5 +1,5 @@
 import { LogLevel } from '@nestjs/common';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBooleanString, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { Environment, validateEnvironment } from './validate-environment';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -14,6 +14,8 @@ class AppEnvironment {
   @Matches(/^\d+(kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
   BODY_LIMIT?: string;
   @IsOptional() @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_MS?: number;
+  @IsOptional() @IsBooleanString() DOCS_ENABLED?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(65535) METRICS_PORT?: number;
 }
 
 export interface AppConfig {
@@ -24,6 +26,10 @@ export interface AppConfig {
   bodyLimit: string;
   /** After SIGTERM, how long readiness reports 503 while requests are still served, before the server closes. */
   shutdownDrainMs: number;
+  /** /docs and /docs-json: on by default outside production, off in production (DOCS_ENABLED overrides). */
+  docsEnabled: boolean;
+  /** When set, /metrics is served on this management port only, not on PORT. */
+  metricsPort: number | undefined;
 }
 
 export function loadAppConfig(env: Environment): AppConfig {
@@ -35,6 +41,11 @@ export function loadAppConfig(env: Environment): AppConfig {
     production: parsed.NODE_ENV === 'production',
     bodyLimit: parsed.BODY_LIMIT ?? '1mb',
     shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0),
+    docsEnabled:
+      parsed.DOCS_ENABLED === undefined
+        ? parsed.NODE_ENV !== 'production'
+        : parsed.DOCS_ENABLED === 'true',
+    metricsPort: parsed.METRICS_PORT,
   };
 }
 

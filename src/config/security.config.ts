@@ -5,6 +5,7 @@ class SecurityEnvironment {
   @IsOptional() @IsString() API_KEYS?: string;
   @IsOptional() @IsInt() @Min(1) @Max(100_000) RATE_LIMIT_PER_MINUTE?: number;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000_000_000) TOKEN_BUDGET_PER_KEY_PER_DAY?: number;
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
 }
 
@@ -14,6 +15,8 @@ export interface SecurityConfig {
   rateLimitPerMinute: number;
   /** Origins allowed by CORS; empty means CORS is off. */
   corsOrigins: string[];
+  /** Tokens (input + output, every attempt) one client may spend per UTC day; undefined means unlimited. */
+  tokenBudgetPerDay: number | undefined;
 }
 
 const MIN_KEY_LENGTH = 16;
@@ -39,6 +42,7 @@ export function loadSecurityConfig(env: Environment): SecurityConfig {
       .split(',')
       .map((origin) => origin.trim())
       .filter((origin) => origin.length > 0),
+    tokenBudgetPerDay: parsed.TOKEN_BUDGET_PER_KEY_PER_DAY,
   };
 }
 

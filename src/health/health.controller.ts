@@ -1,4 +1,4 @@
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { asSchema } from '../openapi/api-docs.decorators';
 import { healthSchema } from './health.schema';
 import { Public } from '../common/api-key.guard';
@@ -19,7 +19,6 @@ const HEAP_LIMIT_BYTES = 1_024 * 1_024 * 1_024;
 
 @ApiTags('health')
 @Controller('health')
-@Public()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
@@ -32,6 +31,7 @@ export class HealthController {
   ) {}
 
   /** Liveness: the process answers and its heap is sane. Never depends on a provider or the database. */
+  @Public()
   @Get('live')
   @ApiOperation({ summary: 'Liveness (event loop, heap); never a provider or the database' })
   @ApiResponse({ status: 200, description: 'Alive', schema: asSchema(healthSchema) })
@@ -48,6 +48,7 @@ export class HealthController {
    * Readiness: booted, database reachable, not shutting down. Deliberately not the LLM providers: every pod shares
    * them, and failing readiness on a provider outage would turn clear 503 answers into connection errors.
    */
+  @Public()
   @Get('ready')
   @ApiOperation({
     summary: 'Readiness: booted, database reachable, not shutting down (not the providers)',
@@ -79,7 +80,11 @@ export class HealthController {
     ]);
   }
 
-  /** For people and dashboards, not probes: the chain, each route's state and the sticky route. No key material. */
+  /**
+   * For people and dashboards, not probes: the chain, each route's state and the sticky route. No key material.
+   * Needs an API key when API_KEYS is set (it tells which providers and models the service uses).
+   */
+  @ApiSecurity('apiKey')
   @Get('llm')
   @ApiOperation({
     summary: 'Routes, states, sticky route, last probes and counts (for people and dashboards)',

@@ -4,7 +4,13 @@ import { LESSONS_CONFIG, LessonsConfig } from '../config/lessons.config';
 import { CourseDefinition, LessonDefinition } from '../courses/course.definition';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { AllRoutesFailedError, GenerateObjectParams, LlmCallMeta, LlmResult, LlmService } from '../llm';
+import {
+  AllRoutesFailedError,
+  GenerateObjectParams,
+  LlmCallMeta,
+  LlmResult,
+  LlmService,
+} from '../llm';
 import { LearnerProfile } from '../profiles/profiles.service';
 import { Adaptation } from './dto/create-lesson.dto';
 import { LessonContentDto, LessonReviewDto, LessonSlideDto } from './dto/lesson-content.dto';
@@ -31,6 +37,8 @@ export interface LessonRequest {
   difficulty: Difficulty;
   adaptation: Adaptation | undefined;
   requestId: string;
+  /** Time left for the pipeline (set by `run`). */
+  remainingMs?: () => number;
 }
 
 export interface PipelineResult {
@@ -76,6 +84,9 @@ export class LessonPipeline {
   /** `progress`, when given, hears each call's stage and route and each slide (as it is written, when streaming). */
   async run(request: LessonRequest, progress?: LessonProgress): Promise<PipelineResult> {
     const calls: LessonCall[] = [];
+    // One deadline for the whole pipeline (LESSON_DEADLINE_MS): each call gets what is left of it.
+    const deadline = performance.now() + this.config.deadlineMs;
+    request = { ...request, remainingMs: () => Math.max(0, deadline - performance.now()) };
     const rules: RuleContext = {
       difficulty: request.difficulty,
       lesson: request.lesson,
@@ -160,6 +171,7 @@ export class LessonPipeline {
           prompt: prompt.user,
           maxOutputTokens: 1024,
           requestId: request.requestId,
+          timeoutMs: request.remainingMs?.(),
         },
         progress,
       );
@@ -190,6 +202,7 @@ export class LessonPipeline {
       prompt: prompt.user,
       maxOutputTokens: 4096,
       requestId: request.requestId,
+      timeoutMs: request.remainingMs?.(),
     };
     const result = await this.call(step, params, progress);
     calls.push({ step, ...result.meta });

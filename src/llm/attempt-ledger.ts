@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { Decision } from './failure-policy';
 import { AllRoutesFailedError, FailureKind, ProviderError } from './llm.errors';
 import { LlmMetrics } from './llm-metrics.service';
-import { AttemptOutcome, AttemptRecord, LlmCallMeta } from './llm.types';
+import { chargeSpend } from '../common/spend-scope';
+import { AttemptOutcome, AttemptRecord, LlmCallMeta, TokenUsage } from './llm.types';
 import { ChainState } from './route-state/chain-state';
 import { Route, routeLabel } from './routes';
 
@@ -30,6 +31,8 @@ export class AttemptLedger {
     private readonly logger: Logger,
     /** ` [request id]` for log lines, or empty. */
     readonly tag: string,
+    /** The request's input, estimated: what a failed attempt is charged (providers bill prompts they read). */
+    private readonly estimatedInputTokens = 0,
   ) {}
 
   /** Called before the first attempt on each route: a move after a failure is a fallback. */
@@ -46,8 +49,16 @@ export class AttemptLedger {
     );
   }
 
-  success(route: Route, index: number, durationMs: number): void {
+  /** A successful attempt; its tokens are charged to the caller now, or, for a stream, when the stream ends. */
+  success(
+    route: Route,
+    index: number,
+    durationMs: number,
+    usage?: TokenUsage | 'at_stream_end',
+  ): void {
     this.add(route, 'success', durationMs);
+    if (usage !== 'at_stream_end')
+      chargeSpend(usage ? usage.inputTokens + usage.outputTokens : this.estimatedInputTokens);
     this.state.recordAttempt(index, 'success');
     this.logger.log(`${routeLabel(route)} took ${(durationMs / 1000).toFixed(2)}s${this.tag}`);
   }
@@ -56,6 +67,7 @@ export class AttemptLedger {
     this.add(route, error.kind, durationMs, error.status);
     this.lastFailed = { route, kind: error.kind };
     this.state.recordAttempt(index, error.kind);
+    chargeSpend(this.estimatedInputTokens);
     if (this.state.isUnavailabilitySignal(index, error.kind)) this.unavailable ??= error.kind;
     if (error.retryAfterMs !== undefined) this.retryHintsMs.push(error.retryAfterMs);
     this.logger.debug(`${error.message}${this.tag}`);

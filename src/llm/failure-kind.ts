@@ -18,4 +18,6 @@ export interface FailureDetails {
   kind: FailureKind;
   status?: number;
   retryAfterMs?: number;
+  /** For a refusal: the provider's own reason, from a structured field (`content_policy_violation`, `SAFETY`). */
+  reason?: string;
 }

@@ -4,7 +4,12 @@
  */
 export { LlmModule } from './llm.module';
 export { LlmService } from './llm.service';
-export type { CallOptions, GenerateObjectParams, StreamObjectHandlers } from './llm.service';
+export type {
+  CallerLimits,
+  CallOptions,
+  GenerateObjectParams,
+  StreamObjectHandlers,
+} from './llm.service';
 export type { StreamSession } from './stream-session';
 export { LlmStatusService } from './llm-status.service';
 export type { LlmStatus, RouteStatus } from './llm-status.service';
@@ -14,6 +19,7 @@ export type { PriceTable, TokenPrice } from './prices';
 export type { Interpret } from './attempt';
 export {
   AllRoutesFailedError,
+  ContentFilteredError,
   FAILURE_KINDS,
   ProviderError,
   RequestAbortedError,
@@ -35,6 +41,7 @@ export type {
 } from './llm.types';
 export {
   buildChain,
+  estimateTokens,
   parseRoute,
   parseRouteList,
   PROVIDER_NAMES,

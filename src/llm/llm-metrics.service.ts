@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LLM_CONFIG, LlmConfig } from './llm.config';
 import { AttemptOutcome, TokenUsage } from './llm.types';
 import { RouteStateRegistry } from './route-state/route-state.registry';
-import { Route, routeId, routeLabel } from './routes';
+import { parseRoute, Route, routeId } from './routes';
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
 const CIRCUIT_STATES = ['closed', 'open', 'half_open', 'disabled'] as const;
@@ -18,12 +18,20 @@ export class LlmMetrics {
   private readonly tokens: Counter<'provider' | 'model' | 'direction'>;
   private readonly cost: Counter<'provider' | 'model'>;
   private readonly probes: Counter<'provider' | 'model' | 'outcome'>;
+  private readonly knownRoutes: Set<string>;
 
   constructor(
     registry: Registry,
     routeStates: RouteStateRegistry,
-    @Inject(LLM_CONFIG) private readonly config: Pick<LlmConfig, 'prices'>,
+    @Inject(LLM_CONFIG)
+    private readonly config: Pick<LlmConfig, 'prices' | 'chain' | 'allowedRoutes'>,
   ) {
+    this.knownRoutes = new Set([
+      ...config.chain.map(routeId),
+      ...config.allowedRoutes
+        .filter((pattern) => !pattern.endsWith(':*'))
+        .map((pattern) => routeId(parseRoute(pattern))),
+    ]);
     const registers = [registry];
     const routeState = routeStates.defaultState;
     this.attempts = new Counter({
@@ -104,14 +112,30 @@ export class LlmMetrics {
     });
   }
 
+  /**
+   * A route as metric labels: configured and explicitly allowed routes by name, anything else a caller names (a
+   * `provider:*` model, say) as model `other`, so callers cannot grow the label set without bound.
+   */
+  private labelsOf(route: Route): { provider: string; model: string } {
+    return {
+      provider: route.provider,
+      model: this.knownRoutes.has(routeId(route)) ? route.model : 'other',
+    };
+  }
+
+  private routeName(route: Route): string {
+    const labels = this.labelsOf(route);
+    return `${labels.provider}/${labels.model}`;
+  }
+
   attempt(route: Route, outcome: AttemptOutcome, durationMs: number): void {
-    const labels = { provider: route.provider, model: route.model, outcome };
+    const labels = { ...this.labelsOf(route), outcome };
     this.attempts.inc(labels);
     this.attemptSeconds.observe(labels, durationMs / 1000);
   }
 
   fallback(from: Route, to: Route, reason: AttemptOutcome): void {
-    this.fallbacks.inc({ from: routeLabel(from), to: routeLabel(to), reason });
+    this.fallbacks.inc({ from: this.routeName(from), to: this.routeName(to), reason });
   }
 
   request(outcome: 'success' | 'failed', durationMs: number): void {
@@ -119,7 +143,7 @@ export class LlmMetrics {
   }
 
   usage(route: Route, usage: TokenUsage): void {
-    const labels = { provider: route.provider, model: route.model };
+    const labels = this.labelsOf(route);
     this.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
     this.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
     const price = this.config.prices[routeId(route)];
@@ -132,6 +156,6 @@ export class LlmMetrics {
   }
 
   probe(route: Route, outcome: AttemptOutcome): void {
-    this.probes.inc({ provider: route.provider, model: route.model, outcome });
+    this.probes.inc({ ...this.labelsOf(route), outcome });
   }
 }

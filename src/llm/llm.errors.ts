@@ -14,6 +14,8 @@ export class ProviderError extends Error {
   readonly kind: FailureKind;
   readonly status?: number;
   readonly retryAfterMs?: number;
+  /** Why the provider refused, when it said so in a structured field (for content_blocked). */
+  readonly reason?: string;
 
   constructor(
     route: Route,
@@ -29,6 +31,7 @@ export class ProviderError extends Error {
     this.kind = details.kind;
     this.status = details.status;
     this.retryAfterMs = details.retryAfterMs;
+    this.reason = details.reason ?? options?.detail;
   }
 }
 
@@ -60,6 +63,28 @@ export class AllRoutesFailedError extends DomainError {
         durationMs,
       })),
     };
+  }
+}
+
+/**
+ * A provider refused the caller's content under its content policy. Not sent on to other vendors (unless
+ * LLM_FALLBACK_ON_CONTENT_FILTER=true): each of them would see a policy violation on the organisation's account.
+ */
+export class ContentFilteredError extends DomainError {
+  readonly code = 'content_filter';
+  readonly status = 400;
+  constructor(
+    readonly provider: ProviderName,
+    readonly model: string,
+    readonly reason: string,
+    readonly attempts: AttemptRecord[],
+  ) {
+    super(`${provider}/${model} refused the request under its content policy (${reason})`);
+    this.name = 'ContentFilteredError';
+  }
+
+  override publicDetails(): Record<string, unknown> {
+    return { provider: this.provider, model: this.model, reason: this.reason };
   }
 }
 

@@ -6,7 +6,12 @@ import { AttemptLedger } from './attempt-ledger';
 import { decideAfterFailure, failureEffects } from './failure-policy';
 import { LLM_CONFIG, LlmConfig } from './llm.config';
 import { LlmMetrics } from './llm-metrics.service';
-import { FailureKind, ProviderError, RequestAbortedError } from './llm.errors';
+import {
+  ContentFilteredError,
+  FailureKind,
+  ProviderError,
+  RequestAbortedError,
+} from './llm.errors';
 import { LLM_PROVIDERS } from './llm.tokens';
 import {
   LlmCallMeta,
@@ -19,7 +24,7 @@ import {
 import { ProviderSlots, Release } from './provider-slots';
 import { ChainState } from './route-state/chain-state';
 import { RouteStateRegistry } from './route-state/route-state.registry';
-import { ProviderName, Route, sameRoute } from './routes';
+import { estimateTokens, ProviderName, Route, routeAllowed, sameRoute } from './routes';
 import { continueStream, openStream, OpenedStream, StreamSession } from './stream-session';
 
 /** The least time worth starting an attempt with (capped by the attempt timeout). */
@@ -37,6 +42,13 @@ export interface CallOptions {
    * last, and moving away from it is sticky, as for a failure inside the loop.
    */
   failed?: { route: Route; kind: FailureKind };
+  /**
+   * Whose words the request carries: the caller's (`/v1`: a content-policy refusal is not sent on to other
+   * vendors unless LLM_FALLBACK_ON_CONTENT_FILTER=true) or the service's own prompts (default: it falls over).
+   */
+  content?: 'caller' | 'own';
+  /** A deadline shorter than LLM_REQUEST_TIMEOUT_MS, in milliseconds from the call (a pipeline's remaining time). */
+  timeoutMs?: number;
 }
 
 export interface GenerateObjectParams<T extends object> extends CallOptions {
@@ -48,6 +60,15 @@ export interface GenerateObjectParams<T extends object> extends CallOptions {
   prompt: string;
   maxOutputTokens?: number;
   temperature?: number;
+}
+
+/** Limits on what a caller may spend in one request. */
+export interface CallerLimits {
+  maxRequestFallbacks: number;
+  maxOutputTokens: number;
+  maxInputTokens: number;
+  /** Whether a caller may name this route (the configured chain, or LLM_ALLOWED_ROUTES). */
+  allows(route: Route): boolean;
 }
 
 /** Progress of a streamed object (`streamObject`). */
@@ -116,6 +137,18 @@ export class LlmService {
     return this.routeStates.defaultState.routes;
   }
 
+  /** What a caller of the OpenAI-compatible endpoint may ask for (LLM_ALLOWED_ROUTES and the LLM_MAX_* limits). */
+  callerLimits(): CallerLimits {
+    const { allowedRoutes, maxRequestFallbacks, maxOutputTokens, maxInputTokens, chain } =
+      this.config;
+    return {
+      maxRequestFallbacks,
+      maxOutputTokens,
+      maxInputTokens,
+      allows: (route) => routeAllowed(route, chain, allowedRoutes),
+    };
+  }
+
   /** The sampling parameters a route's provider honours; undefined when the provider has no key. */
   supports(route: Route): ReadonlySet<SamplingParameter> | undefined {
     const provider = this.providers.get(route.provider);
@@ -179,17 +212,21 @@ export class LlmService {
     if (this.config.logPrompts) {
       this.logger.debug(`Prompt${tagOf(options)}: ${JSON.stringify(request.messages)}`);
     }
-    const { value, meta, route } = await this.walk(options, async (target, provider, timeoutMs) => {
-      const attempt = await attemptRoute(
-        provider,
-        target,
-        request,
-        interpret,
-        timeoutMs,
-        options.signal,
-      );
-      return { value: attempt.value, usage: attempt.response.usage };
-    });
+    const { value, meta, route } = await this.walk(
+      request,
+      options,
+      async (target, provider, timeoutMs) => {
+        const attempt = await attemptRoute(
+          provider,
+          target,
+          request,
+          interpret,
+          timeoutMs,
+          options.signal,
+        );
+        return { value: attempt.value, usage: attempt.response.usage };
+      },
+    );
     this.metrics.request('success', this.config.clock.now() - started);
     const usage = value.usage ?? { inputTokens: 0, outputTokens: 0 };
     this.metrics.usage(route, usage);
@@ -206,6 +243,7 @@ export class LlmService {
   ): Promise<StreamSession> {
     const started = this.config.clock.now();
     const walked = await this.walk<OpenedStream>(
+      request,
       options,
       async (route, provider, timeoutMs) => ({
         value: await openStream(route, provider, request, timeoutMs, options.signal),
@@ -218,6 +256,8 @@ export class LlmService {
       { opened: value.value, route, index, state, started, release },
       {
         idleTimeoutMs: this.config.streamIdleTimeoutMs,
+        maxDurationMs: this.config.streamMaxDurationMs,
+        estimatedInputTokens: estimateTokens(JSON.stringify(request.messages)),
         metrics: this.metrics,
         clock: this.config.clock,
         logger: this.logger,
@@ -228,16 +268,25 @@ export class LlmService {
 
   /** The loop shared by `run` and `stream`. Streams keep their provider slot; the session releases it. */
   private async walk<T>(
+    request: Omit<ProviderRequest, 'model'>,
     options: CallOptions,
     attemptOnRoute: AttemptOnRoute<T>,
     keepSlot = false,
   ): Promise<Walked<T>> {
+    const estimatedInput = estimateTokens(JSON.stringify(request.messages));
     const { clock } = this.config;
     const started = clock.now();
-    const deadline = started + this.config.requestTimeoutMs;
+    const deadline =
+      started + Math.min(this.config.requestTimeoutMs, options.timeoutMs ?? Infinity);
     const state = this.routeStates.forChain(options.chain);
     const plan = state.plan();
-    const ledger = new AttemptLedger(state, this.metrics, this.logger, tagOf(options));
+    const ledger = new AttemptLedger(
+      state,
+      this.metrics,
+      this.logger,
+      tagOf(options),
+      estimatedInput,
+    );
     const failedKind = options.failed?.kind;
     if (failedKind && failureEffects(failedKind).movesSticky === 'yes')
       ledger.unavailable = failedKind;
@@ -270,7 +319,12 @@ export class LlmService {
         try {
           const value = await attemptOnRoute(route, provider, timeoutMs);
           if (!keepSlot) release();
-          ledger.success(route, index, clock.now() - attemptStarted);
+          ledger.success(
+            route,
+            index,
+            clock.now() - attemptStarted,
+            keepSlot ? 'at_stream_end' : value.usage,
+          );
           state.recordSuccess(plan, index, ledger.unavailable);
           return {
             value,
@@ -284,6 +338,15 @@ export class LlmService {
           release();
           if (!(error instanceof ProviderError)) throw error;
           ledger.failure(route, index, error, clock.now() - attemptStarted);
+          if (error.kind === 'content_blocked' && !this.fallsOverOnRefusal(options)) {
+            this.metrics.request('failed', clock.now() - started);
+            throw new ContentFilteredError(
+              route.provider,
+              route.model,
+              error.reason ?? 'content_blocked',
+              ledger.attempts,
+            );
+          }
           const remainingMs = deadline - clock.now();
           const decision = decideAfterFailure(error, {
             retriesOnRoute,
@@ -301,6 +364,11 @@ export class LlmService {
       }
     }
     return fail(plan.routes.length === 0 ? 'no_route' : 'exhausted');
+  }
+
+  private fallsOverOnRefusal(options: CallOptions): boolean {
+    const policy = this.config.fallbackOnContentFilter;
+    return options.content === 'caller' ? policy.callerContent : policy.ownPrompts;
   }
 
   private async pause(delayMs: number, signal: AbortSignal | undefined): Promise<void> {

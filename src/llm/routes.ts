@@ -77,6 +77,34 @@ export function defaultFallbacks(primary: ProviderName): Route[] {
   return parseRouteList(DEFAULT_FALLBACKS[primary]);
 }
 
+/**
+ * Whether a caller may name `route`: it is in the configured chain, or matches LLM_ALLOWED_ROUTES
+ * (`provider:model`, or `provider:*` for every model of a provider).
+ */
+export function routeAllowed(
+  route: Route,
+  configured: readonly Route[],
+  allowed: readonly string[],
+): boolean {
+  if (configured.some((candidate) => sameRoute(candidate, route))) return true;
+  return allowed.some((pattern) =>
+    pattern.endsWith(':*')
+      ? pattern.slice(0, -2).toLowerCase() === route.provider
+      : (() => {
+          try {
+            return sameRoute(parseRoute(pattern), route);
+          } catch {
+            return false;
+          }
+        })(),
+  );
+}
+
+/** A rough token count for text (about four characters a token): for limits checked before any call. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
 /** The ordered chain: the primary, then each fallback that is not the primary or already listed. */
 export function buildChain(primary: Route, fallbacks: Route[]): Route[] {
   const chain: Route[] = [primary];

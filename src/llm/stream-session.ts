@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { chargeSpend } from '../common/spend-scope';
 import { AttemptControl } from './attempt';
 import { ProviderError } from './llm.errors';
 import { LlmMetrics } from './llm-metrics.service';
@@ -72,6 +73,10 @@ export interface CommittedStream {
 /** What the rest of a stream needs from the service. */
 export interface StreamContext {
   idleTimeoutMs: number;
+  /** The whole stream request, from its start, may not take longer than this (LLM_STREAM_MAX_DURATION_MS). */
+  maxDurationMs: number;
+  /** Charged when the stream fails before its end (its usage is charged when it ends). */
+  estimatedInputTokens: number;
   metrics: LlmMetrics;
   clock: Clock;
   logger: Logger;
@@ -87,6 +92,7 @@ export async function* continueStream(
   const { metrics, clock } = context;
   const complete = (usage: TokenUsage) => {
     metrics.usage(route, usage);
+    chargeSpend(usage.inputTokens + usage.outputTokens);
     metrics.request('success', clock.now() - started);
   };
   let finished = false;
@@ -100,12 +106,17 @@ export async function* continueStream(
       }
     }
     for (;;) {
-      control.arm(context.idleTimeoutMs);
+      const leftMs = context.maxDurationMs - (clock.now() - started);
+      const bound = leftMs < context.idleTimeoutMs;
+      control.arm(Math.max(1, Math.min(context.idleTimeoutMs, leftMs)));
       let next: IteratorResult<StreamEvent>;
       try {
         next = await iterator.next();
       } catch (error) {
-        throw control.classify(error, 'stream stalled');
+        throw control.classify(
+          error,
+          bound ? 'stream exceeded its maximum duration' : 'stream stalled',
+        );
       } finally {
         control.disarm();
       }
@@ -123,6 +134,7 @@ export async function* continueStream(
         `${routeLabel(route)} failed mid-stream: ${error.kind}; the answer is incomplete`,
       );
       state.recordAttempt(index, error.kind);
+      chargeSpend(context.estimatedInputTokens);
       metrics.attempt(route, error.kind, clock.now() - started);
       metrics.request('failed', clock.now() - started);
     }

@@ -13,6 +13,7 @@ import {
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import {
   attemptsHeader,
+  checkSpend,
   droppedParameters,
   resolveChain,
   toProviderRequest,
@@ -72,12 +73,16 @@ export class ChatCompletionsService {
   constructor(private readonly llm: LlmService) {}
 
   prepare(dto: ChatCompletionRequestDto): PreparedChat {
+    const limits = this.llm.callerLimits();
     const chain = resolveChain(
       dto,
       this.llm.routes(),
       (route) => this.llm.supports(route) !== undefined,
+      limits,
     );
-    return { request: toProviderRequest(dto), chain };
+    const request = toProviderRequest(dto);
+    checkSpend(request, limits);
+    return { request, chain };
   }
 
   async complete(
@@ -85,6 +90,7 @@ export class ChatCompletionsService {
     context: ChatCallContext,
   ): Promise<{ body: ChatCompletion; headers: RouteHeaders }> {
     const result = await this.llm.run(prepared.request, interpreterFor(prepared.request), {
+      content: 'caller',
       chain: prepared.chain,
       signal: context.signal,
       requestId: context.requestId,
@@ -121,6 +127,7 @@ export class ChatCompletionsService {
     context: ChatCallContext,
   ): Promise<{ session: StreamSession; headers: RouteHeaders }> {
     const session = await this.llm.stream(prepared.request, {
+      content: 'caller',
       chain: prepared.chain,
       signal: context.signal,
       requestId: context.requestId,

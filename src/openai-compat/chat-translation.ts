@@ -6,6 +6,8 @@ import {
   ResponseFormat,
   SamplingParameter,
   buildChain,
+  CallerLimits,
+  estimateTokens,
   parseRoute,
   Route,
   RouteParseError,
@@ -108,6 +110,41 @@ function parseRouteOrThrow(text: string, param: string): Route {
   }
 }
 
+/** A route the caller may not use (neither in the configured chain nor in LLM_ALLOWED_ROUTES): 400 before any call. */
+function allowedOrThrow(route: Route, param: string, limits: CallerLimits): Route {
+  if (limits.allows(route)) return route;
+  throw new OpenAiRequestError(
+    `${param} names a route this service does not allow: use "default", a configured route (GET /v1/models), or one allowed by LLM_ALLOWED_ROUTES`,
+    param,
+    'model_not_allowed',
+  );
+}
+
+/**
+ * What a request may cost before any call: its output limit (LLM_MAX_OUTPUT_TOKENS) and its estimated input
+ * (LLM_MAX_INPUT_TOKENS).
+ */
+export function checkSpend(request: Omit<ProviderRequest, 'model'>, limits: CallerLimits): void {
+  if (request.maxOutputTokens !== undefined && request.maxOutputTokens > limits.maxOutputTokens) {
+    throw new OpenAiRequestError(
+      `max_tokens may be at most ${limits.maxOutputTokens} here (LLM_MAX_OUTPUT_TOKENS)`,
+      'max_tokens',
+      'max_tokens_too_large',
+    );
+  }
+  const inputTokens = request.messages.reduce(
+    (total, message) => total + 4 + estimateTokens(message.content),
+    0,
+  );
+  if (inputTokens > limits.maxInputTokens) {
+    throw new OpenAiRequestError(
+      `The messages are about ${inputTokens} tokens; at most ${limits.maxInputTokens} are accepted here (LLM_MAX_INPUT_TOKENS)`,
+      'messages',
+      'context_length_exceeded',
+    );
+  }
+}
+
 /**
  * The chain for a request: `default` is the configured chain (plus any `fallbacks`), a route is itself followed by
  * `fallbacks`. Routes whose provider has no key are left out; a chain left empty is a 400.
@@ -117,13 +154,23 @@ export function resolveChain(
   dto: ChatCompletionRequestDto,
   configuredChain: readonly Route[],
   isConfigured: (route: Route) => boolean,
+  limits: CallerLimits,
 ): Route[] | undefined {
+  if ((dto.fallbacks?.length ?? 0) > limits.maxRequestFallbacks) {
+    throw new OpenAiRequestError(
+      `At most ${limits.maxRequestFallbacks} fallbacks per request (LLM_MAX_REQUEST_FALLBACKS)`,
+      'fallbacks',
+      'too_many_fallbacks',
+    );
+  }
   const fallbacks = (dto.fallbacks ?? []).map((text, index) =>
-    parseRouteOrThrow(text, `fallbacks[${index}]`),
+    allowedOrThrow(parseRouteOrThrow(text, `fallbacks[${index}]`), `fallbacks[${index}]`, limits),
   );
   const useDefault = dto.model.trim().toLowerCase() === 'default';
   if (useDefault && fallbacks.length === 0) return undefined;
-  const head = useDefault ? [...configuredChain] : [parseRouteOrThrow(dto.model, 'model')];
+  const head = useDefault
+    ? [...configuredChain]
+    : [allowedOrThrow(parseRouteOrThrow(dto.model, 'model'), 'model', limits)];
   const [first, ...rest] = [...head, ...fallbacks];
   const chain = buildChain(first, rest);
   const usable = chain.filter(isConfigured);

@@ -38,6 +38,10 @@ export interface SimulatedAttempt {
   status: number | undefined;
   /** Whether the request carried a JSON Schema for native structured output. */
   hasSchema: boolean;
+  /** The output limit the request set (thinking models spend their thoughts out of it). */
+  outputLimit: number | undefined;
+  /** Thought tokens the simulated model spent before answering (0 for a model that does not think). */
+  thoughts: number;
 }
 
 const DIALECTS: readonly Dialect[] = [openAiDialect, anthropicDialect, geminiDialect];
@@ -160,6 +164,8 @@ export class ProviderSimulator {
       fault: behaviour.fault,
       status: undefined,
       hasSchema: schema !== undefined,
+      outputLimit: dialect.thinking(call).limit,
+      thoughts: dialect.thinking(call).thoughts,
     };
     this.attempts.push(attempt);
 

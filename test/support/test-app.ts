@@ -77,7 +77,10 @@ export async function startTestApp(
     })
       .setLogger(logs)
       .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: logs });
+    app = moduleRef.createNestApplication<NestExpressApplication>({
+      logger: logs,
+      bodyParser: false,
+    });
     configureApp(app, configuration);
     await app.init();
   } catch (error) {

@@ -45,6 +45,7 @@ describe(mapOpenAiError.name, () => {
       expect(mapOpenAiError(apiError(400, { code }))).toEqual({
         kind: 'content_blocked',
         status: 400,
+        reason: code,
       });
   });
 

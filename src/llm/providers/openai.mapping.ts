@@ -31,7 +31,7 @@ export function mapOpenAiError(error: unknown): FailureDetails {
     if (error.code === 'context_length_exceeded') return { kind: 'context_length', status };
     // OpenAI's refusal of the content (Azure OpenAI says `content_filter`).
     if (error.code === 'content_policy_violation' || error.code === 'content_filter')
-      return { kind: 'content_blocked', status };
+      return { kind: 'content_blocked', status, reason: error.code };
     const kind = classifyHttpStatus(status);
     return kind === 'rate_limited'
       ? { kind, status, retryAfterMs: parseRetryAfter(error.headers as Headers | undefined) }
