@@ -5,6 +5,7 @@ import { AppConfiguration } from './app.configuration';
 import { ApiKeyGuard } from './common/api-key.guard';
 import { RequestIdMiddleware } from './common/request-id.middleware';
 import { RequestLoggingMiddleware } from './common/request-logging.middleware';
+import { TracingMiddleware } from './common/tracing.middleware';
 import { ConfigurationModule } from './config/configuration.module';
 import { CoursesModule } from './courses/courses.module';
 import { DatabaseModule } from './database/database.module';
@@ -42,6 +43,8 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestIdMiddleware, RequestLoggingMiddleware).forRoutes('*path');
+    consumer
+      .apply(RequestIdMiddleware, TracingMiddleware, RequestLoggingMiddleware)
+      .forRoutes('*path');
   }
 }

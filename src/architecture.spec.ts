@@ -23,6 +23,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'openai-compat': ['common', 'openapi', 'llm'],
   health: ['common', 'config', 'database', 'openapi', 'llm'],
   spend: ['common', 'config', 'metrics'],
+  observability: ['common', 'config'],
 };
 
 function sourceFiles(folder: string): string[] {

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { ServiceLogger } from './common/service-logger';
+import { startTracing } from './observability/tracing';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -13,7 +15,9 @@ const SHUTDOWN_MARGIN_MS = 5_000;
 async function bootstrap(): Promise<void> {
   const configuration = loadConfiguration(process.env);
   const config = configuration.app;
-  const logger = new ConsoleLogger({
+  // Before the app is built: the trace context must be in place for every request.
+  const tracing = startTracing(config.tracing);
+  const logger = new ServiceLogger({
     logLevels: nestLogLevels(config.logLevel),
     json: config.logFormat === 'json',
   });
@@ -40,6 +44,7 @@ async function bootstrap(): Promise<void> {
     }, shutdownLimitMs).unref();
     app
       .close()
+      .then(() => tracing?.shutdown())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         Logger.error(`Shutdown failed: ${String(error)}`, 'Bootstrap');

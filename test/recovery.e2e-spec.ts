@@ -163,10 +163,14 @@ describe('Flapping, health endpoints and metrics', () => {
     expect(text).toContain(
       'llm_fallbacks_total{from="gemini/gemini-3-flash-preview",to="gemini/gemini-2.5-flash",reason="overloaded"} 1',
     );
-    expect(text).toContain('llm_sticky_route{provider="gemini",model="gemini-2.5-flash"} 1');
-    expect(text).toContain('llm_sticky_route{provider="gemini",model="gemini-3-flash-preview"} 0');
     expect(text).toContain(
-      'llm_route_state{provider="gemini",model="gemini-3-flash-preview",state="closed"} 1',
+      'llm_sticky_route{provider="gemini",model="gemini-2.5-flash",position="1"} 1',
+    );
+    expect(text).toContain(
+      'llm_sticky_route{provider="gemini",model="gemini-3-flash-preview",position="0"} 0',
+    );
+    expect(text).toContain(
+      'llm_route_state{provider="gemini",model="gemini-3-flash-preview",position="0",state="closed"} 1',
     );
     expect(text).toMatch(
       /llm_tokens_total\{provider="gemini",model="gemini-2.5-flash",direction="output"\} [1-9]/,

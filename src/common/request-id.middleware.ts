@@ -1,6 +1,7 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { withRequestId } from './log-context';
 
 const REQUEST_ID = Symbol('requestId');
 const INCOMING_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -15,7 +16,8 @@ export class RequestIdMiddleware implements NestMiddleware {
     const id = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     (request as WithRequestId)[REQUEST_ID] = id;
     response.setHeader('x-request-id', id);
-    next();
+    // Everything the request does runs with its id in the log context.
+    withRequestId(id, next);
   }
 }
 

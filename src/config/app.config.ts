@@ -1,9 +1,21 @@
 import { LogLevel } from '@nestjs/common';
-import { IsBooleanString, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import { Environment, validateEnvironment } from './validate-environment';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type AppLogLevel = (typeof LOG_LEVELS)[number];
+
+const URL_RULE = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 class AppEnvironment {
   @IsOptional() @IsInt() @Min(0) @Max(65535) PORT?: number;
@@ -16,6 +28,18 @@ class AppEnvironment {
   @IsOptional() @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_MS?: number;
   @IsOptional() @IsBooleanString() DOCS_ENABLED?: string;
   @IsOptional() @IsInt() @Min(1) @Max(65535) METRICS_PORT?: number;
+  @IsOptional() @IsUrl(URL_RULE) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  @IsOptional() @IsUrl(URL_RULE) OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  @IsOptional() @IsIn(['http/protobuf', 'http/json']) OTEL_EXPORTER_OTLP_PROTOCOL?: string;
+  @IsOptional() @IsString() OTEL_SERVICE_NAME?: string;
+}
+
+/** OpenTelemetry tracing from the standard OTEL_* variables; off unless an OTLP endpoint is set. */
+export interface TracingConfig {
+  /** Where spans go: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+  tracesUrl: string | undefined;
+  protocol: 'http/protobuf' | 'http/json';
+  serviceName: string;
 }
 
 export interface AppConfig {
@@ -30,6 +54,7 @@ export interface AppConfig {
   docsEnabled: boolean;
   /** When set, /metrics is served on this management port only, not on PORT. */
   metricsPort: number | undefined;
+  tracing: TracingConfig;
 }
 
 export function loadAppConfig(env: Environment): AppConfig {
@@ -37,7 +62,8 @@ export function loadAppConfig(env: Environment): AppConfig {
   return {
     port: parsed.PORT ?? 3000,
     logLevel: parsed.LOG_LEVEL ?? 'info',
-    logFormat: parsed.LOG_FORMAT ?? 'text',
+    // One JSON object per line in production (log collectors), readable text elsewhere.
+    logFormat: parsed.LOG_FORMAT ?? (parsed.NODE_ENV === 'production' ? 'json' : 'text'),
     production: parsed.NODE_ENV === 'production',
     bodyLimit: parsed.BODY_LIMIT ?? '1mb',
     shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0),
@@ -46,6 +72,15 @@ export function loadAppConfig(env: Environment): AppConfig {
         ? parsed.NODE_ENV !== 'production'
         : parsed.DOCS_ENABLED === 'true',
     metricsPort: parsed.METRICS_PORT,
+    tracing: {
+      tracesUrl:
+        parsed.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+        (parsed.OTEL_EXPORTER_OTLP_ENDPOINT
+          ? `${parsed.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
+          : undefined),
+      protocol: parsed.OTEL_EXPORTER_OTLP_PROTOCOL === 'http/json' ? 'http/json' : 'http/protobuf',
+      serviceName: parsed.OTEL_SERVICE_NAME ?? 'resilient-llm-backend',
+    },
   };
 }
 

@@ -41,6 +41,14 @@ export class DatabaseService implements OnApplicationShutdown {
       service = new DatabaseService(db, () => client.close(), config.label);
     } else {
       const pool = new Pool({ connectionString: config.url, max: config.poolSize });
+      // An idle client that loses its connection (a server restart, a failover) emits 'error' on the pool; without a
+      // listener Node treats it as an uncaught exception and the process exits. The pool drops that client and
+      // opens a new one on the next query, so logging it is all there is to do.
+      pool.on('error', (error: Error & { code?: string }) =>
+        DatabaseService.logger.warn(
+          `An idle database connection was lost${error.code ? ` (${error.code})` : ''}; the pool will reconnect`,
+        ),
+      );
       const db = drizzlePostgres({ client: pool, schema });
       await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
       service = new DatabaseService(db, () => pool.end(), config.label);

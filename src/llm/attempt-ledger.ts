@@ -5,7 +5,8 @@ import { LlmMetrics } from './llm-metrics.service';
 import { chargeSpend } from '../common/spend-scope';
 import { AttemptOutcome, AttemptRecord, LlmCallMeta, TokenUsage } from './llm.types';
 import { ChainState } from './route-state/chain-state';
-import { Route, routeLabel } from './routes';
+import { Route, routeId, routeLabel } from './routes';
+import { trace } from '@opentelemetry/api';
 
 /** Retry-After sent with an all-routes-failed answer when no provider said when to come back. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
@@ -40,6 +41,11 @@ export class AttemptLedger {
     if (!this.lastFailed) return;
     this.logger.warn(`Falling back to ${routeLabel(route)}${this.tag}`);
     this.metrics.fallback(this.lastFailed.route, route, this.lastFailed.kind);
+    trace.getActiveSpan()?.addEvent('llm.fallback', {
+      'llm.from': routeId(this.lastFailed.route),
+      'llm.route': routeId(route),
+      'llm.reason': this.lastFailed.kind,
+    });
   }
 
   /** Logged before each call. */
@@ -56,7 +62,8 @@ export class AttemptLedger {
     durationMs: number,
     usage?: TokenUsage | 'at_stream_end',
   ): void {
-    this.add(route, 'success', durationMs);
+    // A stream's attempt is counted in the metrics when it ends (success, failure, or the caller leaving).
+    this.add(route, 'success', durationMs, undefined, usage !== 'at_stream_end');
     if (usage !== 'at_stream_end')
       chargeSpend(usage ? usage.inputTokens + usage.outputTokens : this.estimatedInputTokens);
     this.state.recordAttempt(index, 'success');
@@ -111,7 +118,18 @@ export class AttemptLedger {
     return new AllRoutesFailedError(this.attempts, this.retryAfterSeconds(), reason);
   }
 
-  private add(route: Route, outcome: AttemptOutcome, durationMs: number, status?: number): void {
+  /** The caller left while this attempt was running. */
+  aborted(route: Route, durationMs: number): void {
+    this.metrics.attempt(route, 'client_aborted', durationMs);
+  }
+
+  private add(
+    route: Route,
+    outcome: AttemptOutcome,
+    durationMs: number,
+    status?: number,
+    countInMetrics = true,
+  ): void {
     this.attempts.push({
       provider: route.provider,
       model: route.model,
@@ -119,7 +137,7 @@ export class AttemptLedger {
       ...(status === undefined ? {} : { status }),
       durationMs: Math.round(durationMs),
     });
-    this.metrics.attempt(route, outcome, durationMs);
+    if (countInMetrics) this.metrics.attempt(route, outcome, durationMs);
   }
 
   /** The soonest time a provider said it would take requests again, else a short default; 1–60 s. */

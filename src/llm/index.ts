@@ -13,6 +13,8 @@ export type {
 export type { StreamSession } from './stream-session';
 export { LlmStatusService } from './llm-status.service';
 export type { LlmStatus, RouteStatus } from './llm-status.service';
+export type { RouteEvent, RouteEventType } from './route-events';
+export type { RecentAttemptsSummary } from './recent-attempts';
 export { loadLlmConfig, LLM_DEFAULTS } from './llm.config';
 export type { LlmConfig, LlmModuleOptions, ProviderSettings } from './llm.config';
 export type { PriceTable, TokenPrice } from './prices';

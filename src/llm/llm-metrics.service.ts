@@ -2,6 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LLM_CONFIG, LlmConfig } from './llm.config';
 import { AttemptOutcome, TokenUsage } from './llm.types';
+import { RecentAttempts, RecentAttemptsSummary } from './recent-attempts';
+import { Release } from './provider-slots';
+
+/** An attempt's outcome as metrics count it: `client_aborted` when the caller left before the answer was complete. */
+export type MetricOutcome = AttemptOutcome | 'client_aborted';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { parseRoute, Route, routeId } from './routes';
 
@@ -19,12 +24,14 @@ export class LlmMetrics {
   private readonly cost: Counter<'provider' | 'model'>;
   private readonly probes: Counter<'provider' | 'model' | 'outcome'>;
   private readonly knownRoutes: Set<string>;
+  private readonly inFlightGauge: Gauge<'provider' | 'model'>;
+  private readonly recent = new RecentAttempts();
 
   constructor(
     registry: Registry,
     routeStates: RouteStateRegistry,
     @Inject(LLM_CONFIG)
-    private readonly config: Pick<LlmConfig, 'prices' | 'chain' | 'allowedRoutes'>,
+    private readonly config: Pick<LlmConfig, 'prices' | 'chain' | 'allowedRoutes' | 'clock'>,
   ) {
     this.knownRoutes = new Set([
       ...config.chain.map(routeId),
@@ -33,6 +40,12 @@ export class LlmMetrics {
         .map((pattern) => routeId(parseRoute(pattern))),
     ]);
     const registers = [registry];
+    this.inFlightGauge = new Gauge({
+      name: 'llm_in_flight',
+      help: 'Provider calls in flight by route (a stream counts until it ends)',
+      labelNames: ['provider', 'model'],
+      registers,
+    });
     const routeState = routeStates.defaultState;
     this.attempts = new Counter({
       name: 'llm_attempts_total',
@@ -80,14 +93,14 @@ export class LlmMetrics {
     });
     new Gauge({
       name: 'llm_sticky_route',
-      help: '1 for the route traffic currently starts at',
-      labelNames: ['provider', 'model'],
+      help: '1 for the route traffic currently starts at; position 0 is the primary',
+      labelNames: ['provider', 'model', 'position'],
       registers,
       collect() {
         const sticky = routeState.sticky();
-        for (const route of routeState.routes) {
+        for (const [position, route] of routeState.routes.entries()) {
           this.set(
-            { provider: route.provider, model: route.model },
+            { provider: route.provider, model: route.model, position: String(position) },
             routeId(route) === routeId(sticky.route) ? 1 : 0,
           );
         }
@@ -95,15 +108,20 @@ export class LlmMetrics {
     });
     new Gauge({
       name: 'llm_route_state',
-      help: '1 for the state each route is in (closed, open, half_open, disabled)',
-      labelNames: ['provider', 'model', 'state'],
+      help: '1 for the state each route is in (closed, open, half_open, disabled); position 0 is the primary',
+      labelNames: ['provider', 'model', 'position', 'state'],
       registers,
       collect() {
         for (const health of routeState.snapshot()) {
           const current = health.disabledReason !== undefined ? 'disabled' : health.circuit;
           for (const state of CIRCUIT_STATES) {
             this.set(
-              { provider: health.route.provider, model: health.route.model, state },
+              {
+                provider: health.route.provider,
+                model: health.route.model,
+                position: String(health.index),
+                state,
+              },
               state === current ? 1 : 0,
             );
           }
@@ -128,17 +146,36 @@ export class LlmMetrics {
     return `${labels.provider}/${labels.model}`;
   }
 
-  attempt(route: Route, outcome: AttemptOutcome, durationMs: number): void {
+  attempt(route: Route, outcome: MetricOutcome, durationMs: number): void {
     const labels = { ...this.labelsOf(route), outcome };
     this.attempts.inc(labels);
     this.attemptSeconds.observe(labels, durationMs / 1000);
+    this.recent.attempt(outcome, durationMs, this.config.clock.date().getTime());
+  }
+
+  /** Counts a call in flight on `route` until `release` (the provider slot's) is called; returns the wrapped release. */
+  inFlight(route: Route, release: Release): Release {
+    const labels = this.labelsOf(route);
+    this.inFlightGauge.inc(labels);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.inFlightGauge.dec(labels);
+      release();
+    };
+  }
+
+  /** The last hour of attempts, for the status page. */
+  recentSummary(): RecentAttemptsSummary {
+    return this.recent.summary(this.config.clock.date().getTime());
   }
 
   fallback(from: Route, to: Route, reason: AttemptOutcome): void {
     this.fallbacks.inc({ from: this.routeName(from), to: this.routeName(to), reason });
   }
 
-  request(outcome: 'success' | 'failed', durationMs: number): void {
+  request(outcome: 'success' | 'failed' | 'client_aborted', durationMs: number): void {
     this.requestSeconds.observe({ outcome }, durationMs / 1000);
   }
 
@@ -148,10 +185,9 @@ export class LlmMetrics {
     this.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
     const price = this.config.prices[routeId(route)];
     if (price) {
-      this.cost.inc(
-        labels,
-        (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000,
-      );
+      const usd = (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
+      this.cost.inc(labels, usd);
+      this.recent.cost(usd, this.config.clock.date().getTime());
     }
   }
 

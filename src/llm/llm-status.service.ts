@@ -5,6 +5,9 @@ import { LlmProvider } from './llm.types';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { RouteCounts } from './route-state/route-state.store';
 import { ProviderName, routeId } from './routes';
+import { ROUTE_EVENT_LOG, RouteEvent, RouteEventLog } from './route-events';
+import { LlmMetrics } from './llm-metrics.service';
+import { RecentAttemptsSummary } from './recent-attempts';
 
 export interface RouteStatus {
   provider: ProviderName;
@@ -37,7 +40,19 @@ export class LlmStatusService {
     @Inject(LLM_CONFIG) private readonly config: LlmConfig,
     @Inject(LLM_PROVIDERS) private readonly providers: LlmProvider[],
     private readonly routeStates: RouteStateRegistry,
+    @Inject(ROUTE_EVENT_LOG) private readonly events: RouteEventLog,
+    private readonly metrics: LlmMetrics,
   ) {}
+
+  /** Recent failovers, recoveries and circuit changes, newest first. */
+  timeline(limit = 50): RouteEvent[] {
+    return this.events.recent(limit);
+  }
+
+  /** Attempts by outcome, latency and estimated cost over the last hour. */
+  recent(): RecentAttemptsSummary {
+    return this.metrics.recentSummary();
+  }
 
   status(): LlmStatus {
     const routeState = this.routeStates.defaultState;

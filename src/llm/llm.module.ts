@@ -16,6 +16,7 @@ import { OpenAiProvider } from './providers/openai.provider';
 import { ProviderClientSettingsMap } from './providers/provider-settings';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { InMemoryRouteStateStore, ROUTE_STATE_STORE } from './route-state/route-state.store';
+import { ROUTE_EVENT_LOG, RouteEventLog } from './route-events';
 import { PROVIDER_NAMES, Route, routeLabel } from './routes';
 
 const KEY_VARIABLE = {
@@ -85,6 +86,7 @@ function usableChain(config: LlmConfig, providers: LlmProvider[]): Route[] {
       useFactory: (options: LlmModuleOptions) => resolveLlmConfig(options),
     },
     { provide: ROUTE_STATE_STORE, useClass: InMemoryRouteStateStore },
+    { provide: ROUTE_EVENT_LOG, useFactory: () => new RouteEventLog() },
     EmbeddedSimulatorService,
     {
       provide: LLM_CLIENT_SETTINGS,

@@ -20,6 +20,7 @@ import {
 } from './llm.types';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { InMemoryRouteStateStore } from './route-state/route-state.store';
+import { RouteEventLog } from './route-events';
 import { parseRouteList, ProviderName, routeId } from './routes';
 
 class Greeting {
@@ -108,7 +109,12 @@ function setup(overrides: Partial<LlmConfig> = {}) {
     clock,
     ...overrides,
   });
-  const registry = new RouteStateRegistry(chain, config, new InMemoryRouteStateStore());
+  const registry = new RouteStateRegistry(
+    chain,
+    config,
+    new InMemoryRouteStateStore(),
+    new RouteEventLog(),
+  );
   const state = registry.defaultState;
   const metrics = new LlmMetrics(new Registry(), registry, config);
   const service = new LlmService([gemini, openai], config, registry, metrics);

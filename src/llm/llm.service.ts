@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Attributes, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ClassConstructor } from 'class-transformer';
 import { jsonSchemaFor } from '../common/json-schema';
 import { attemptRoute, Interpret, interpretAs } from './attempt';
@@ -273,7 +274,6 @@ export class LlmService {
     attemptOnRoute: AttemptOnRoute<T>,
     keepSlot = false,
   ): Promise<Walked<T>> {
-    const estimatedInput = estimateTokens(JSON.stringify(request.messages));
     const { clock } = this.config;
     const started = clock.now();
     const deadline =
@@ -285,7 +285,7 @@ export class LlmService {
       this.metrics,
       this.logger,
       tagOf(options),
-      estimatedInput,
+      estimateTokens(JSON.stringify(request.messages)),
     );
     const failedKind = options.failed?.kind;
     if (failedKind && failureEffects(failedKind).movesSticky === 'yes')
@@ -306,64 +306,117 @@ export class LlmService {
           this.config.queueTimeoutMs,
           deadline - clock.now() - this.minAttemptMs,
         );
-        const release = await this.slots.acquire(route.provider, waitMs);
-        if (!release) {
+        const slot = await this.slots.acquire(route.provider, waitMs);
+        if (!slot) {
           ledger.shed(route);
           break;
         }
-        const attemptStarted = clock.now();
+        const release = this.metrics.inFlight(route, slot);
         const timeoutMs = Math.max(
           1,
-          Math.floor(Math.min(this.config.attemptTimeoutMs, deadline - attemptStarted)),
+          Math.floor(Math.min(this.config.attemptTimeoutMs, deadline - clock.now())),
         );
+        let outcome: Awaited<ReturnType<typeof this.attempt<T>>>;
+        try {
+          outcome = await this.attempt(
+            route,
+            index,
+            provider,
+            timeoutMs,
+            attemptOnRoute,
+            ledger,
+            keepSlot,
+          );
+        } catch (error) {
+          release();
+          throw error;
+        }
+        if (!keepSlot || outcome.error) release();
+        if (!outcome.error) {
+          state.recordSuccess(plan, index, ledger.unavailable);
+          const meta = ledger.meta(route, index, clock.now() - started);
+          return { value: outcome.value, meta, route, index, state, release };
+        }
+        const error = outcome.error;
+        if (error.kind === 'content_blocked' && !this.fallsOverOnRefusal(options)) {
+          this.metrics.request('failed', clock.now() - started);
+          throw new ContentFilteredError(
+            route.provider,
+            route.model,
+            error.reason ?? 'content_blocked',
+            ledger.attempts,
+          );
+        }
+        const decision = decideAfterFailure(error, {
+          retriesOnRoute,
+          remainingMs: deadline - clock.now(),
+          minAttemptMs: this.minAttemptMs,
+          random: () => clock.random(),
+        });
+        ledger.decided(route, error, decision);
+        if (decision.action === 'next_route') {
+          if (decision.disableRoute) state.disable(route, describeFailure(error));
+          break;
+        }
+        await this.pause(decision.delayMs, options.signal);
+      }
+    }
+    return fail(plan.routes.length === 0 ? 'no_route' : 'exhausted');
+  }
+
+  /**
+   * One attempt on one route, in its own trace span (GenAI attributes), recorded in the ledger. A ProviderError comes
+   * back as `error`; a caller that left (RequestAbortedError) and anything unexpected are thrown.
+   */
+  private attempt<T>(
+    route: Route,
+    index: number,
+    provider: LlmProvider,
+    timeoutMs: number,
+    attemptOnRoute: AttemptOnRoute<T>,
+    ledger: AttemptLedger,
+    streaming: boolean,
+  ): Promise<{ value: AttemptSuccess<T>; error?: undefined } | { error: ProviderError }> {
+    const { clock } = this.config;
+    return tracer.startActiveSpan(
+      `chat ${route.model}`,
+      { kind: SpanKind.CLIENT, attributes: genAiAttributes(route) },
+      async (span) => {
+        const attemptStarted = clock.now();
         try {
           const value = await attemptOnRoute(route, provider, timeoutMs);
-          if (!keepSlot) release();
           ledger.success(
             route,
             index,
             clock.now() - attemptStarted,
-            keepSlot ? 'at_stream_end' : value.usage,
+            streaming ? 'at_stream_end' : value.usage,
           );
-          state.recordSuccess(plan, index, ledger.unavailable);
-          return {
-            value,
-            meta: ledger.meta(route, index, clock.now() - started),
-            route,
-            index,
-            state,
-            release,
-          };
+          span.setAttribute('gen_ai.response.model', route.model);
+          if (value.usage) {
+            span.setAttribute('gen_ai.usage.input_tokens', value.usage.inputTokens);
+            span.setAttribute('gen_ai.usage.output_tokens', value.usage.outputTokens);
+          }
+          return { value };
         } catch (error) {
-          release();
+          if (error instanceof RequestAbortedError) {
+            ledger.aborted(route, clock.now() - attemptStarted);
+            this.metrics.request('client_aborted', clock.now() - attemptStarted);
+            span.setAttribute('error.type', 'client_aborted');
+            span.setStatus({ code: SpanStatusCode.ERROR, message: 'client_aborted' });
+            throw error;
+          }
           if (!(error instanceof ProviderError)) throw error;
           ledger.failure(route, index, error, clock.now() - attemptStarted);
-          if (error.kind === 'content_blocked' && !this.fallsOverOnRefusal(options)) {
-            this.metrics.request('failed', clock.now() - started);
-            throw new ContentFilteredError(
-              route.provider,
-              route.model,
-              error.reason ?? 'content_blocked',
-              ledger.attempts,
-            );
-          }
-          const remainingMs = deadline - clock.now();
-          const decision = decideAfterFailure(error, {
-            retriesOnRoute,
-            remainingMs,
-            minAttemptMs: this.minAttemptMs,
-            random: () => clock.random(),
-          });
-          ledger.decided(route, error, decision);
-          if (decision.action === 'next_route') {
-            if (decision.disableRoute) state.disable(route, describeFailure(error));
-            break;
-          }
-          await this.pause(decision.delayMs, options.signal);
+          span.setAttribute('error.type', error.kind);
+          if (error.status !== undefined)
+            span.setAttribute('http.response.status_code', error.status);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error.kind });
+          return { error };
+        } finally {
+          span.end();
         }
-      }
-    }
-    return fail(plan.routes.length === 0 ? 'no_route' : 'exhausted');
+      },
+    );
   }
 
   private fallsOverOnRefusal(options: CallOptions): boolean {
@@ -403,6 +456,18 @@ function lastIfFailed<T extends { route: Route }>(planned: T[], failed: Route | 
   if (!failed) return planned;
   const isFailed = (entry: T) => sameRoute(entry.route, failed);
   return [...planned.filter((entry) => !isFailed(entry)), ...planned.filter(isFailed)];
+}
+
+const tracer = trace.getTracer('resilient-llm-backend/llm');
+
+/** OpenTelemetry GenAI semantic-convention attributes of an attempt on `route`. */
+function genAiAttributes(route: Route): Attributes {
+  return {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': route.provider === 'gemini' ? 'gcp.gemini' : route.provider,
+    'gen_ai.system': route.provider,
+    'gen_ai.request.model': route.model,
+  };
 }
 
 function describeFailure(error: ProviderError): string {

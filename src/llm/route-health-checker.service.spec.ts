@@ -15,6 +15,7 @@ import {
 import { RouteHealthChecker } from './route-health-checker.service';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { InMemoryRouteStateStore } from './route-state/route-state.store';
+import { RouteEventLog } from './route-events';
 import { parseRouteList } from './routes';
 
 /** Answers probes per model: healthy or overloaded, switchable at will; counts calls. */
@@ -74,7 +75,12 @@ function setup() {
     clock: new FakeClock(),
   });
   const provider = new SwitchableProvider();
-  const registry = new RouteStateRegistry(chain, config, new InMemoryRouteStateStore());
+  const registry = new RouteStateRegistry(
+    chain,
+    config,
+    new InMemoryRouteStateStore(),
+    new RouteEventLog(),
+  );
   const state = registry.defaultState;
   const scheduler = new SchedulerRegistry();
   const checker = new RouteHealthChecker(

@@ -6,6 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { trace } from '@opentelemetry/api';
 import { LLM_CONFIG, LlmConfig } from './llm.config';
 import { attemptRoute, Interpret } from './attempt';
 import { LlmMetrics } from './llm-metrics.service';
@@ -24,6 +25,8 @@ const anyContent: Interpret<string> = async (response, route) => {
     throw new ProviderError(route, { kind: 'invalid_output' }, { detail: 'empty probe answer' });
   return response.text;
 };
+
+const tracer = trace.getTracer('resilient-llm-backend/llm');
 
 const TIMER_NAME = 'llm-route-health-check';
 const JITTER = 0.1;
@@ -99,7 +102,18 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
    * Probes each route that any chain wants probed, once and all at the same time (one silent route never delays
    * another's recovery), and hands each result to every chain that asked for it.
    */
-  private async probeRound(): Promise<void> {
+  private probeRound(): Promise<void> {
+    // One span per round: recoveries are events on it, each probe's attempt a child.
+    return tracer.startActiveSpan('llm.probe_round', async (span) => {
+      try {
+        await this.probeAll();
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async probeAll(): Promise<void> {
     const states = this.routeStates.all();
     const asked = states.map((state) => ({ state, targets: state.probeTargets() }));
     const wanted = new Map<string, Route>();

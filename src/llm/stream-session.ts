@@ -91,11 +91,13 @@ export async function* continueStream(
   const { buffered, iterator, control } = opened;
   const { metrics, clock } = context;
   const complete = (usage: TokenUsage) => {
+    metrics.attempt(route, 'success', clock.now() - started);
     metrics.usage(route, usage);
     chargeSpend(usage.inputTokens + usage.outputTokens);
     metrics.request('success', clock.now() - started);
   };
   let finished = false;
+  let failed = false;
   try {
     for (const event of buffered) {
       yield event;
@@ -130,6 +132,7 @@ export async function* continueStream(
     }
   } catch (error) {
     if (error instanceof ProviderError) {
+      failed = true;
       context.logger.warn(
         `${routeLabel(route)} failed mid-stream: ${error.kind}; the answer is incomplete`,
       );
@@ -140,7 +143,14 @@ export async function* continueStream(
     }
     throw error;
   } finally {
-    if (!finished) control.cancel();
+    if (!finished) {
+      control.cancel();
+      // The consumer stopped reading before the end: the caller left, not a success.
+      if (!failed) {
+        metrics.attempt(route, 'client_aborted', clock.now() - started);
+        metrics.request('client_aborted', clock.now() - started);
+      }
+    }
     release();
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { Clock, SYSTEM_CLOCK } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { SECURITY_CONFIG, SecurityConfig } from '../config/security.config';
@@ -43,6 +43,10 @@ export class InMemorySpendStore implements SpendStore {
   }
 }
 
+/** A client as a metric label: the key's fingerprint, or `open` for the address-based clients of an open service. */
+const clientLabel = (clientId: string) =>
+  clientId.startsWith('key:') ? clientId.slice(4) : 'open';
+
 export const SPEND_STORE = Symbol('SPEND_STORE');
 export const SPEND_CLOCK = Symbol('SPEND_CLOCK');
 
@@ -54,6 +58,8 @@ export const SPEND_CLOCK = Symbol('SPEND_CLOCK');
 @Injectable()
 export class TokenBudgetService {
   private readonly tokens: Counter<'client'>;
+  /** Clients seen today, for the budget gauge. */
+  private readonly seen = new Set<string>();
 
   constructor(
     @Inject(SECURITY_CONFIG) private readonly config: Pick<SecurityConfig, 'tokenBudgetPerDay'>,
@@ -67,6 +73,24 @@ export class TokenBudgetService {
       labelNames: ['client'],
       registers: [registry],
     });
+    const budget = config.tokenBudgetPerDay;
+    if (budget !== undefined) {
+      const ratios = () =>
+        [...this.seen].map((clientId) => ({
+          client: clientLabel(clientId),
+          ratio: this.spentToday(clientId) / budget,
+        }));
+      new Gauge({
+        name: 'llm_client_token_budget_used_ratio',
+        help: 'Share of TOKEN_BUDGET_PER_KEY_PER_DAY a client has spent today, by API-key fingerprint',
+        labelNames: ['client'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const { client, ratio } of ratios()) this.set({ client }, ratio);
+        },
+      });
+    }
   }
 
   /** Throws BudgetExceededError when the client has nothing left today. */
@@ -82,7 +106,8 @@ export class TokenBudgetService {
   charge(clientId: string, tokens: number): void {
     const day = Math.floor(this.clock.date().getTime() / DAY_MS);
     this.store.add(clientId, day, tokens);
-    this.tokens.inc({ client: clientId.startsWith('key:') ? clientId.slice(4) : 'open' }, tokens);
+    this.seen.add(clientId);
+    this.tokens.inc({ client: clientLabel(clientId) }, tokens);
   }
 
   spentToday(clientId: string): number {

@@ -3,6 +3,7 @@ import { Clock } from '../../common/clock';
 import { FailureKind } from '../llm.errors';
 import { failureEffects, failureFamily } from '../failure-policy';
 import { AttemptOutcome } from '../llm.types';
+import { RouteEventLog, RouteEventType } from '../route-events';
 import { Route, routeId, routeLabel } from '../routes';
 import {
   Circuit,
@@ -120,6 +121,7 @@ export class ChainState {
     private readonly policy: ChainPolicy,
     private readonly store: RouteStateStore,
     private readonly clock: Pick<Clock, 'date'>,
+    private readonly events: RouteEventLog = new RouteEventLog(),
   ) {
     this.key = chainKey(routes);
     this.record = store.open(this.key, () => initialRecord(routes.length));
@@ -160,6 +162,7 @@ export class ChainState {
     record.disabledReason = reason;
     record.disabledAt = this.clock.date().getTime();
     this.changed();
+    this.event('disabled', route, { reason });
     this.logger.error(
       `Disabled ${routeLabel(route)}: ${reason}; its key is tried again every ${Math.round(this.policy.disabledReprobeMs / 1000)} s`,
     );
@@ -215,6 +218,10 @@ export class ChainState {
     this.logger.warn(
       `Switched from ${routeLabel(from)} to ${routeLabel(this.routes[index])} (${reason})`,
     );
+    this.event(reason === 'recovered' ? 'recovered' : 'switched', this.routes[index], {
+      from,
+      reason,
+    });
   }
 
   /**
@@ -242,6 +249,7 @@ export class ChainState {
     if (record.disabledReason !== undefined) {
       if (outcome !== 'success') return this.changed();
       this.logger.log(`Re-enabled ${routeLabel(this.routes[index])}: its key is accepted again`);
+      this.event('re_enabled', this.routes[index]);
       record.disabledReason = undefined;
       record.disabledAt = undefined;
     }
@@ -268,6 +276,7 @@ export class ChainState {
     const from = this.routes[this.record.sticky.index];
     const name = recovered === 0 ? `Primary ${routeLabel(route)}` : routeLabel(route);
     this.logger.log(`${name} recovered; moving traffic back from ${routeLabel(from)}`);
+    this.event('recovered', route, { from, reason: 'probes succeeded' });
     for (const record of this.record.routes) record.circuit.consecutiveProbeSuccesses = 0;
     this.moveSticky(recovered, 'recovered');
     return route;
@@ -315,6 +324,13 @@ export class ChainState {
     record.circuit = circuit;
     this.changed();
     const log = transition && TRANSITION_LOG[transition];
+    if (transition === 'opened' || transition === 'closed')
+      this.event(transition, this.routes[index], {
+        reason:
+          transition === 'opened'
+            ? `${circuit.consecutiveFailures} availability failures in a row`
+            : 'answers again',
+      });
     if (log) {
       const message = log(routeLabel(this.routes[index]), circuit);
       if (transition === 'opened') this.logger.warn(message);
@@ -325,6 +341,23 @@ export class ChainState {
   private moveSticky(index: number, reason: StickyReason): void {
     this.record.sticky = { index, since: this.clock.date().getTime(), reason };
     this.changed();
+  }
+
+  private event(
+    type: RouteEventType,
+    route: Route,
+    detail: { from?: Route; reason?: string } = {},
+  ): void {
+    this.events.record(
+      {
+        type,
+        route: routeId(route),
+        ...(detail.from ? { from: routeId(detail.from) } : {}),
+        ...(detail.reason ? { reason: detail.reason } : {}),
+        chain: this.key,
+      },
+      this.clock.date(),
+    );
   }
 
   private changed(): void {

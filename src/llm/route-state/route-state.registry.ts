@@ -4,6 +4,7 @@ import { LLM_USABLE_CHAIN } from '../llm.tokens';
 import { Route } from '../routes';
 import { ChainPolicy, ChainState, chainKey } from './chain-state';
 import { ROUTE_STATE_STORE, RouteStateStore } from './route-state.store';
+import { ROUTE_EVENT_LOG, RouteEventLog } from '../route-events';
 
 /** Per-request chains (the chat endpoint's `fallbacks`) beyond this many distinct ones evict the least recent. */
 const MAX_CHAINS = 64;
@@ -22,6 +23,7 @@ export class RouteStateRegistry {
     @Inject(LLM_USABLE_CHAIN) chain: readonly Route[],
     @Inject(LLM_CONFIG) private readonly config: LlmConfig,
     @Inject(ROUTE_STATE_STORE) private readonly store: RouteStateStore,
+    @Inject(ROUTE_EVENT_LOG) private readonly events: RouteEventLog,
   ) {
     this.policy = {
       failureThreshold: config.circuitFailureThreshold,
@@ -57,6 +59,6 @@ export class RouteStateRegistry {
   }
 
   private create(chain: readonly Route[]): ChainState {
-    return new ChainState(chain, this.policy, this.store, this.config.clock);
+    return new ChainState(chain, this.policy, this.store, this.config.clock, this.events);
   }
 }

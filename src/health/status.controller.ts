@@ -1,0 +1,65 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Public } from '../common/api-key.guard';
+import { DatabaseService } from '../database/database.service';
+import { LlmStatus, LlmStatusService, RecentAttemptsSummary, RouteEvent } from '../llm';
+import { STATUS_PAGE } from './status-page';
+
+type DependencyState = { state: 'up' | 'down' | 'not_configured'; detail?: string };
+
+export interface StatusData {
+  generatedAt: string;
+  llm: LlmStatus;
+  timeline: RouteEvent[];
+  recent: RecentAttemptsSummary;
+  dependencies: Record<string, DependencyState>;
+}
+
+/** The status page for people: routes, sticky route, the timeline of failovers and recoveries, the last hour. */
+@ApiTags('health')
+@Controller('status')
+export class StatusController {
+  constructor(
+    private readonly llmStatus: LlmStatusService,
+    private readonly database: DatabaseService,
+  ) {}
+
+  /** The page itself holds no data (it asks for a key when the service has API_KEYS). */
+  @Public()
+  @Get()
+  @ApiOperation({ summary: 'The status page (HTML; it reads /status/data and refreshes itself)' })
+  @ApiProduces('text/html')
+  @ApiResponse({ status: 200, description: 'The page' })
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  page(): string {
+    return STATUS_PAGE;
+  }
+
+  @Get('data')
+  @ApiSecurity('apiKey')
+  @ApiOperation({ summary: 'What the status page shows (needs a key when API_KEYS is set)' })
+  @ApiResponse({ status: 200, description: 'Routes, timeline, the last hour, dependencies' })
+  async data(): Promise<StatusData> {
+    return {
+      generatedAt: new Date().toISOString(),
+      llm: this.llmStatus.status(),
+      timeline: this.llmStatus.timeline(),
+      recent: this.llmStatus.recent(),
+      dependencies: {
+        database: await this.databaseState(),
+        // Shared state on Redis is not part of this service yet: one process holds its own state.
+        redis: { state: 'not_configured', detail: 'state is per process' },
+      },
+    };
+  }
+
+  private async databaseState(): Promise<DependencyState> {
+    try {
+      await this.database.ping();
+      return { state: 'up', detail: this.database.label };
+    } catch {
+      return { state: 'down', detail: this.database.label };
+    }
+  }
+}
