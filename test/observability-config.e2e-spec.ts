@@ -1,25 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { PRIMARY, startTestApp, uniqueProfile } from './support/test-app';
+import { systemTool } from './support/tools';
 
 const DIR = resolve(__dirname, '..', 'deploy', 'observability');
 
-function promtool(): string | undefined {
-  for (const candidate of [process.env.PROMTOOL_PATH, '/usr/bin/promtool']) {
-    if (!candidate) continue;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  if (process.env.CI)
-    throw new Error('No promtool: CI must run scripts/install-prometheus.sh first');
-  return undefined;
-}
+const promtool = () =>
+  systemTool([process.env.PROMTOOL_PATH, '/usr/bin/promtool'], 'scripts/install-prometheus.sh');
 
 /** Every metric name a PromQL expression reads (our own families: llm_*, service_*). */
 function metricNames(expr: string): string[] {

@@ -1,7 +1,5 @@
 import OpenAI from 'openai';
-import { AddressInfo } from 'node:net';
-import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
-import { OPENAI, startTestApp, TestApp } from './support/test-app';
+import { OPENAI, openAiClientFor, startTestApp, TestApp } from './support/test-app';
 
 const metricValue = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
 
@@ -10,14 +8,7 @@ describe('Operator metrics: in flight, client_aborted, dependencies', () => {
   let client: OpenAI;
   beforeAll(async () => {
     t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
-    client = new OpenAI({
-      apiKey: 'x',
-      baseURL: `http://127.0.0.1:${port}/v1`,
-      maxRetries: 0,
-      fetch: realmSafeFetch(),
-    });
+    client = await openAiClientFor(t, 'x');
   });
   afterAll(() => t.close());
 

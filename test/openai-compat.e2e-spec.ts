@@ -1,11 +1,10 @@
 import OpenAI, { APIError, BadRequestError } from 'openai';
-import { AddressInfo } from 'node:net';
-import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
 import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   ANTHROPIC,
   GEMINI_FALLBACK,
   OPENAI,
+  openAiClientFor,
   PRIMARY,
   startTestApp,
   TestApp,
@@ -28,15 +27,7 @@ describe('OpenAI-compatible /v1 over the fallback layer (official openai SDK as 
       LLM_STREAM_IDLE_TIMEOUT_MS: '500',
       LLM_CIRCUIT_FAILURE_THRESHOLD: '100',
     });
-    await t.app.listen(0, '127.0.0.1');
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
-    client = new OpenAI({
-      apiKey: 'unused-by-the-service',
-      baseURL: `http://127.0.0.1:${port}/v1`,
-      maxRetries: 0,
-      timeout: 20_000,
-      fetch: realmSafeFetch(),
-    });
+    client = await openAiClientFor(t);
   });
   afterAll(async () => {
     await t.close();

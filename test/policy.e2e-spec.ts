@@ -1,6 +1,5 @@
 import { GoogleGenAI } from '@google/genai';
 import OpenAI, { APIError } from 'openai';
-import { AddressInfo } from 'node:net';
 import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
 import { RouteHealthChecker } from '../src/llm/route-health-checker.service';
 import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
@@ -11,6 +10,7 @@ import {
   OPENAI,
   PRIMARY,
   route,
+  openAiClientFor,
   startTestApp,
   TestApp,
   uniqueProfile,
@@ -19,16 +19,7 @@ import { freePort } from './support/temporary-database';
 
 const outcomes = (attempts: AttemptBody[]) => attempts.map((a) => [route(a), a.outcome]);
 
-async function openAiClient(t: TestApp, apiKey = 'unused'): Promise<OpenAI> {
-  await t.app.listen(0, '127.0.0.1');
-  const { port } = t.app.getHttpServer().address() as AddressInfo;
-  return new OpenAI({
-    apiKey,
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    maxRetries: 0,
-    fetch: realmSafeFetch(),
-  });
-}
+const openAiClient = openAiClientFor;
 
 const say = [{ role: 'user' as const, content: 'Say hello' }];
 

@@ -1,8 +1,7 @@
 import OpenAI, { APIError } from 'openai';
-import { AddressInfo } from 'node:net';
-import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
 import {
   GEMINI_FALLBACK,
+  openAiClientFor,
   PRIMARY,
   route,
   startTestApp,
@@ -20,14 +19,7 @@ describe('Provider SDKs never retry on their own', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ LLM_STREAM_IDLE_TIMEOUT_MS: '500' });
-    await t.app.listen(0, '127.0.0.1');
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
-    client = new OpenAI({
-      apiKey: 'unused-by-the-service',
-      baseURL: `http://127.0.0.1:${port}/v1`,
-      maxRetries: 0,
-      fetch: realmSafeFetch(),
-    });
+    client = await openAiClientFor(t);
   });
   afterAll(() => t.close());
   beforeEach(() => t.simulator.reset());

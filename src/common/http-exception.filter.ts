@@ -3,6 +3,22 @@ import type { Request, Response } from 'express';
 import { ErrorAnswer, toErrorAnswer } from './error-answer';
 import { requestIdOf } from './request-id.middleware';
 
+/** The request, the response and the error as an answer: what every exception filter starts from. */
+export function errorAnswerIn(
+  exception: unknown,
+  host: ArgumentsHost,
+  logger: Logger,
+): { request: Request; response: Response; answer: ErrorAnswer } {
+  const http = host.switchToHttp();
+  const request = http.getRequest<Request>();
+  const response = http.getResponse<Response>();
+  return {
+    request,
+    response,
+    answer: toErrorAnswer(exception, request, requestIdOf(request), logger),
+  };
+}
+
 /** Sends an answer unless the response already started (a stream): then it only ends it. */
 export function sendErrorAnswer(response: Response, answer: ErrorAnswer, body: unknown): void {
   if (response.headersSent) {
@@ -22,10 +38,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    const answer = toErrorAnswer(exception, request, requestIdOf(request), this.logger);
+    const { response, answer } = errorAnswerIn(exception, host, this.logger);
     sendErrorAnswer(response, answer, answer.body);
   }
 }

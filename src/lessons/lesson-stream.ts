@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { toErrorAnswer } from '../common/error-answer';
+import { ErrorAnswer, toErrorAnswer } from '../common/error-answer';
 import { LessonEvent } from './lesson-generation';
 import { LessonInProgress, LessonView } from './lessons.service';
 
@@ -25,19 +25,9 @@ function frame({ event, data }: WireEvent): string {
  * The error body of the JSON API as an `error` event's data, with Retry-After as a field (an event cannot carry
  * headers once the stream has started).
  */
-export function errorEventData(
-  error: unknown,
-  request: Request,
-  requestId: string,
-  logger: Logger,
-): { status: number; headers: Record<string, string>; data: Record<string, unknown> } {
-  const answer = toErrorAnswer(error, request, requestId, logger);
+export function errorEventData(answer: ErrorAnswer): Record<string, unknown> {
   const retryAfter = answer.headers['Retry-After'];
-  return {
-    status: answer.body.statusCode,
-    headers: answer.headers,
-    data: { ...answer.body, ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}) },
-  };
+  return { ...answer.body, ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}) };
 }
 
 export function startEventStream(response: Response, status = 200): void {
@@ -77,10 +67,8 @@ export async function streamLesson(
   try {
     writeEvent(response, { event: 'done', data: await progress.done });
   } catch (error) {
-    writeEvent(response, {
-      event: 'error',
-      data: errorEventData(error, request, requestId, logger).data,
-    });
+    const answer = toErrorAnswer(error, request, requestId, logger);
+    writeEvent(response, { event: 'error', data: errorEventData(answer) });
   } finally {
     unsubscribe?.();
     clearInterval(heartbeat);

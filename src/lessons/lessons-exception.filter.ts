@@ -1,8 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { toErrorAnswer } from '../common/error-answer';
-import { sendErrorAnswer } from '../common/http-exception.filter';
-import { requestIdOf } from '../common/request-id.middleware';
+import { errorAnswerIn, sendErrorAnswer } from '../common/http-exception.filter';
 import { errorEventData, startEventStream, wantsEventStream, writeEvent } from './lesson-stream';
 
 /**
@@ -15,21 +12,16 @@ export class LessonsExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(LessonsExceptionFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    const requestId = requestIdOf(request);
+    const { request, response, answer } = errorAnswerIn(exception, host, this.logger);
     if (!wantsEventStream(request)) {
-      const answer = toErrorAnswer(exception, request, requestId, this.logger);
       sendErrorAnswer(response, answer, answer.body);
       return;
     }
-    const { status, headers, data } = errorEventData(exception, request, requestId, this.logger);
     if (!response.headersSent) {
-      for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-      startEventStream(response, status);
+      for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
+      startEventStream(response, answer.body.statusCode);
     }
-    writeEvent(response, { event: 'error', data });
+    writeEvent(response, { event: 'error', data: errorEventData(answer) });
     response.end();
   }
 }

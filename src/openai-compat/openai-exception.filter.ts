@@ -1,8 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { ErrorAnswer, ErrorBody, toErrorAnswer } from '../common/error-answer';
-import { sendErrorAnswer } from '../common/http-exception.filter';
-import { requestIdOf } from '../common/request-id.middleware';
+import { ErrorAnswer, ErrorBody } from '../common/error-answer';
+import { errorAnswerIn, sendErrorAnswer } from '../common/http-exception.filter';
 
 function openAiErrorType(status: number): string {
   if (status === 401) return 'authentication_error';
@@ -56,10 +54,7 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(OpenAiExceptionFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    const answer = toErrorAnswer(exception, request, requestIdOf(request), this.logger);
+    const { response, answer } = errorAnswerIn(exception, host, this.logger);
     sendErrorAnswer(response, answer, toOpenAiError(answer, exception));
   }
 }

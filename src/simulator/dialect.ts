@@ -85,6 +85,15 @@ export function asObject(value: unknown): JsonObject | undefined {
   return typeof value === 'object' && value !== null ? (value as JsonObject) : undefined;
 }
 
+/** Every string in a value, joined: the prompt as the model would read it, whatever the wire format. */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(textOf).join('\n');
+  if (typeof value === 'object' && value !== null)
+    return Object.values(value).map(textOf).join('\n');
+  return '';
+}
+
 /** One server-sent event. */
 export const frame = (data: unknown, event?: string) =>
   `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;

@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo, Socket } from 'node:net';
 import { findLessonSpec } from '../lessons/lesson-spec';
 import {
+  textOf,
   Answer,
   Dialect,
   JsonObject,
@@ -305,15 +306,6 @@ function parseCall(
 
 const plainAnswer = (call: ParsedCall) => `Simulated answer from ${call.provider}/${call.model}.`;
 
-/** Every string in a request body, joined: the prompt as the model would read it, whatever the wire format. */
-function promptText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(promptText).join('\n');
-  if (typeof value === 'object' && value !== null)
-    return Object.values(value).map(promptText).join('\n');
-  return '';
-}
-
 /** The value a correct answer carries: scripted, sampled from the schema (a lesson from its spec), JSON mode, or none. */
 function answerValue(
   dialect: Dialect,
@@ -323,7 +315,7 @@ function answerValue(
 ): unknown {
   if (behaviour.json !== undefined) return behaviour.json;
   if (schema) {
-    const lesson = findLessonSpec(promptText(call.body));
+    const lesson = findLessonSpec(textOf(call.body));
     return lesson ? simulatedLesson(lesson) : sampleFromSchema(schema);
   }
   return dialect.wantsJsonObject(call.body) ? { answer: plainAnswer(call) } : undefined;

@@ -1,24 +1,11 @@
-import { accessSync, constants } from 'node:fs';
+import { systemTool } from './tools';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-
-/**
- * The system Chromium (Debian's package; `scripts/install-chromium.sh` installs it, and CI runs that script).
- * Without one, a browser test is skipped on a developer's machine and fails in CI, where it must run.
- */
+/** The system Chromium (Debian's package; `scripts/install-chromium.sh` installs it, and CI runs that script). */
 export function systemChromium(): string | undefined {
-  for (const candidate of CANDIDATES) {
-    if (!candidate) continue;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  if (process.env.CI)
-    throw new Error('No Chromium found: CI must run scripts/install-chromium.sh first');
-  return undefined;
+  return systemTool(
+    [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'],
+    'scripts/install-chromium.sh',
+  );
 }
 
 /** Flags for a sandboxed CI machine with no network: no GPU, no background traffic, a throwaway profile. */

@@ -9,6 +9,9 @@ import { ProviderSimulator } from '../../src/simulator/provider-simulator';
 import { CapturingLogger } from './capturing-logger';
 import { temporaryPostgresDatabase } from './temporary-database';
 import { randomUUID } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { realmSafeFetch } from '../../src/llm/providers/realm-safe-fetch';
 
 export const PRIMARY = 'gemini:gemini-3-flash-preview';
 export const GEMINI_FALLBACK = 'gemini:gemini-2.5-flash';
@@ -126,3 +129,22 @@ export interface AttemptBody {
 
 /** `provider:model` of an attempt, the form the simulator records. */
 export const route = (attempt: AttemptBody) => `${attempt.provider}:${attempt.model}`;
+
+/**
+ * The official openai SDK pointed at the app's `/v1` (the app starts listening on a loopback port), with the SDK's
+ * own retries off as the README advises.
+ */
+export async function openAiClientFor(
+  t: TestApp,
+  apiKey = 'unused-by-the-service',
+): Promise<OpenAI> {
+  await t.app.listen(0, '127.0.0.1');
+  const { port } = t.app.getHttpServer().address() as AddressInfo;
+  return new OpenAI({
+    apiKey,
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    maxRetries: 0,
+    timeout: 20_000,
+    fetch: realmSafeFetch(),
+  });
+}

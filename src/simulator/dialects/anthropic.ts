@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { asObject, Dialect, dig, errorMessage, frame, ParsedCall, StreamPlan } from '../dialect';
+import {
+  textOf,
+  asObject,
+  Dialect,
+  dig,
+  errorMessage,
+  frame,
+  ParsedCall,
+  StreamPlan,
+} from '../dialect';
 
 const ERROR_TYPES: Record<number, string> = {
   400: 'invalid_request_error',
@@ -15,15 +24,6 @@ const ERROR_TYPES: Record<number, string> = {
 function forcedTool(body: Record<string, unknown>): string | undefined {
   const name = dig(body, 'tool_choice', 'name');
   return dig(body, 'tool_choice', 'type') === 'tool' && typeof name === 'string' ? name : undefined;
-}
-
-/** Every string of a value, joined: where the request's text is, whatever its shape. */
-function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(textOf).join('\n');
-  if (typeof value === 'object' && value !== null)
-    return Object.values(value).map(textOf).join('\n');
-  return '';
 }
 
 function message(call: ParsedCall, content: unknown[], stopReason: string, usage: object) {
