@@ -1,25 +1,26 @@
 import { FakeClock } from '../../../test/support/fake-clock';
-import { SYSTEM_CLOCK } from '../../common/clock';
+import { Clock, SYSTEM_CLOCK } from '../../common/clock';
 import { parseRouteList, routeId } from '../routes';
 import { ChainState } from './chain-state';
 import { InMemoryRouteStateStore } from './route-state.store';
 
 const chain = parseRouteList('gemini:primary,gemini:second,openai:third');
 
+const POLICY = {
+  failureThreshold: 3,
+  successesToClose: 2,
+  outputFailuresToSwitch: 3,
+  disabledReprobeMs: 600_000,
+};
+
+/** A chain's state over a fresh in-memory store (the system clock unless a fake one is given). */
+const newState = (clock: Clock = SYSTEM_CLOCK) =>
+  new ChainState(chain, POLICY, new InMemoryRouteStateStore(), clock);
+
 describe(ChainState.name, () => {
   let state: ChainState;
   beforeEach(() => {
-    state = new ChainState(
-      chain,
-      {
-        failureThreshold: 3,
-        successesToClose: 2,
-        outputFailuresToSwitch: 3,
-        disabledReprobeMs: 600_000,
-      },
-      new InMemoryRouteStateStore(),
-      SYSTEM_CLOCK,
-    );
+    state = newState();
   });
 
   it('starts at the primary and plans the whole chain in order', () => {
@@ -79,17 +80,7 @@ describe(ChainState.name, () => {
 describe(`${ChainState.name} circuits`, () => {
   let state: ChainState;
   beforeEach(() => {
-    state = new ChainState(
-      chain,
-      {
-        failureThreshold: 3,
-        successesToClose: 2,
-        outputFailuresToSwitch: 3,
-        disabledReprobeMs: 600_000,
-      },
-      new InMemoryRouteStateStore(),
-      SYSTEM_CLOCK,
-    );
+    state = newState();
   });
   const circuit = (index: number) => state.snapshot()[index].circuit;
 
@@ -178,17 +169,7 @@ describe(`${ChainState.name} circuits`, () => {
 describe(`${ChainState.name} stickiness moves only on availability`, () => {
   let state: ChainState;
   beforeEach(() => {
-    state = new ChainState(
-      chain,
-      {
-        failureThreshold: 3,
-        successesToClose: 2,
-        outputFailuresToSwitch: 3,
-        disabledReprobeMs: 600_000,
-      },
-      new InMemoryRouteStateStore(),
-      SYSTEM_CLOCK,
-    );
+    state = newState();
   });
 
   it('a request-specific failure (context length, refusal, bad request) never moves the sticky route', () => {
@@ -219,17 +200,7 @@ describe(`${ChainState.name} stickiness moves only on availability`, () => {
 
   it('a disabled route is probed again after LLM_DISABLED_REPROBE_MS and comes back when its key works', () => {
     const clock = new FakeClock();
-    const withClock = new ChainState(
-      chain,
-      {
-        failureThreshold: 3,
-        successesToClose: 2,
-        outputFailuresToSwitch: 3,
-        disabledReprobeMs: 600_000,
-      },
-      new InMemoryRouteStateStore(),
-      clock,
-    );
+    const withClock = newState(clock);
     withClock.disable(chain[1], 'auth (401)');
     expect(withClock.probeTargets()).toEqual([]);
     clock.advance(600_000);
