@@ -157,11 +157,9 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
       [GEMINI_FALLBACK, 'rate_limited'],
       [OPENAI, 'success'],
     ]);
-    // No same-route retry, and the next route was called without sitting out the 30 s (the simulator's clock).
+    // No same-route retry. And no wait: sitting out the 30 s would have passed the 8 s request deadline, which ends
+    // in a 503, not in this 201 from the third route.
     expect(t.simulator.attemptsFor(PRIMARY)).toHaveLength(1);
-    const [limited] = t.simulator.attemptsFor(PRIMARY);
-    const [next] = t.simulator.attemptsFor(GEMINI_FALLBACK);
-    expect(next.at - limited.at).toBeLessThan(30_000);
   });
 
   it('gives up on a hung route at the attempt timeout and does not retry it', async () => {
