@@ -111,11 +111,19 @@ export class AttemptLedger {
 
   /** The request's end when no route answered. */
   allFailed(reason: AllRoutesFailedError['reason']): AllRoutesFailedError {
+    const allCircuitsOpen = this.state
+      .snapshot()
+      .every((route) => route.circuit !== 'closed' || route.disabledReason !== undefined);
     const summary = this.attempts
       .map((attempt) => `${attempt.provider}/${attempt.model}=${attempt.outcome}`)
       .join(', ');
     this.logger.error(`All routes failed (${reason})${this.tag}: ${summary || 'no attempt made'}`);
-    return new AllRoutesFailedError(this.attempts, this.retryAfterSeconds(), reason);
+    return new AllRoutesFailedError(
+      this.attempts,
+      this.retryAfterSeconds(),
+      reason,
+      allCircuitsOpen,
+    );
   }
 
   /** The caller left while this attempt was running. */

@@ -18,6 +18,7 @@ export type { RecentAttemptsSummary } from './recent-attempts';
 export { loadLlmConfig, LLM_DEFAULTS } from './llm.config';
 export type { LlmConfig, LlmModuleOptions, ProviderSettings } from './llm.config';
 export type { PriceTable, TokenPrice } from './prices';
+export type { ThinkingLevel } from './thinking';
 export type { Interpret } from './attempt';
 export {
   AllRoutesFailedError,

@@ -44,6 +44,8 @@ export class AllRoutesFailedError extends DomainError {
     /** When a client should try again, in seconds. */
     override readonly retryAfterSeconds: number,
     readonly reason: 'exhausted' | 'deadline' | 'no_route',
+    /** Every route of the chain was open (or disabled) when the request gave up: retrying soon is pointless. */
+    readonly allCircuitsOpen = false,
   ) {
     super(
       reason === 'deadline'

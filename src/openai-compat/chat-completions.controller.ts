@@ -3,7 +3,28 @@ import { requestSchemaFor } from '../common/json-schema';
 import { ApiGeneratingErrors, asSchema } from '../openapi/api-docs.decorators';
 import { chatCompletionSchema, modelListSchema, openAiErrorSchema } from './openai.schemas';
 import { RateLimited } from '../common/generation-throttler.guard';
-import { Body, Controller, Get, HttpCode, Logger, Post, Res, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Logger,
+  NotFoundException,
+  Param,
+  Post,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
+
+/** A 404 in OpenAI's error format with its `code`. */
+class OpenAiNotFoundError extends NotFoundException {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
@@ -74,6 +95,25 @@ export class ChatCompletionsController {
   })
   models() {
     return { object: 'list', data: this.chat.models() };
+  }
+
+  /** `models.retrieve(id)`: one model of the list (ids are `provider:model`, so the path may hold a colon). */
+  @Get('models/:id')
+  @ApiOperation({ summary: 'One model of /v1/models' })
+  @ApiResponse({ status: 200, description: 'The model object' })
+  @ApiResponse({
+    status: 404,
+    description: 'Not a model this service serves',
+    schema: asSchema(openAiErrorSchema),
+  })
+  model(@Param('id') id: string) {
+    const model = this.chat.model(id);
+    if (!model)
+      throw new OpenAiNotFoundError(
+        `The model ${id} is not served here; see GET /v1/models`,
+        'model_not_found',
+      );
+    return model;
   }
 
   /**

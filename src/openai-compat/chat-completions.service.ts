@@ -14,6 +14,7 @@ import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import {
   attemptsHeader,
   checkSpend,
+  ignoredFields,
   droppedParameters,
   resolveChain,
   toProviderRequest,
@@ -45,6 +46,8 @@ export interface ChatCompletion {
 export interface PreparedChat {
   request: Omit<ProviderRequest, 'model'>;
   chain: Route[] | undefined;
+  /** Known OpenAI fields the request set that change nothing here (named in x-llm-warning). */
+  ignored: string[];
 }
 
 /** A JSON response format is checked before the answer is accepted; anything else is taken as text. */
@@ -82,7 +85,7 @@ export class ChatCompletionsService {
     );
     const request = toProviderRequest(dto);
     checkSpend(request, limits);
-    return { request, chain };
+    return { request, chain, ignored: ignoredFields(dto) };
   }
 
   async complete(
@@ -97,7 +100,7 @@ export class ChatCompletionsService {
     });
     const { usage } = result.meta;
     return {
-      headers: this.routeHeaders(result.meta, prepared.request),
+      headers: this.routeHeaders(result.meta, prepared),
       body: {
         id: `chatcmpl-${randomUUID()}`,
         object: 'chat.completion',
@@ -132,7 +135,12 @@ export class ChatCompletionsService {
       signal: context.signal,
       requestId: context.requestId,
     });
-    return { session, headers: this.routeHeaders(session.meta, prepared.request) };
+    return { session, headers: this.routeHeaders(session.meta, prepared) };
+  }
+
+  /** One model of `models()`, for `GET /v1/models/{id}`; undefined when the service does not serve it. */
+  model(id: string): ReturnType<ChatCompletionsService['models']>[number] | undefined {
+    return this.models().find((model) => model.id === id);
   }
 
   /** The routes a client can name: the configured chain's usable routes, and `default`. */
@@ -148,19 +156,22 @@ export class ChatCompletionsService {
     ];
   }
 
-  private routeHeaders(
-    meta: Omit<LlmCallMeta, 'usage'>,
-    request: Omit<ProviderRequest, 'model'>,
-  ): RouteHeaders {
+  private routeHeaders(meta: Omit<LlmCallMeta, 'usage'>, prepared: PreparedChat): RouteHeaders {
     const headers: RouteHeaders = {
       'x-llm-route': routeId(meta),
       'x-llm-attempts': attemptsHeader(meta.attempts),
     };
     const supported = this.llm.supports(meta);
-    const dropped = supported ? droppedParameters(request, supported) : [];
-    if (dropped.length > 0) {
-      headers['x-llm-warning'] = `${routeId(meta)} does not support ${dropped.join(', ')}; dropped`;
-    }
+    const dropped = supported ? droppedParameters(prepared.request, supported) : [];
+    const warnings = [
+      ...(dropped.length > 0
+        ? [`${routeId(meta)} does not support ${dropped.join(', ')}; dropped`]
+        : []),
+      ...(prepared.ignored.length > 0
+        ? [`${prepared.ignored.join(', ')} accepted and ignored`]
+        : []),
+    ];
+    if (warnings.length > 0) headers['x-llm-warning'] = warnings.join('; ');
     return headers;
   }
 }

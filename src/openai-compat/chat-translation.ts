@@ -7,6 +7,7 @@ import {
   SamplingParameter,
   buildChain,
   CallerLimits,
+  ThinkingLevel,
   estimateTokens,
   parseRoute,
   Route,
@@ -75,7 +76,33 @@ export function toProviderRequest(dto: ChatCompletionRequestDto): Omit<ProviderR
     frequencyPenalty: dto.frequency_penalty,
     // With its own token limit the caller gets finish_reason "length" back, as from OpenAI.
     allowTruncation: maxOutputTokens !== undefined,
+    ...(dto.reasoning_effort ? { thinking: REASONING_EFFORT[dto.reasoning_effort] } : {}),
   };
+}
+
+/** OpenAI's `reasoning_effort` as the thinking level every provider's strategy maps. */
+const REASONING_EFFORT: Record<string, ThinkingLevel> = {
+  minimal: 'off',
+  low: 'low',
+  medium: 'default',
+  high: 'default',
+};
+
+/** Known OpenAI fields that change nothing on this gateway. */
+const NO_OP_FIELDS = [
+  'store',
+  'metadata',
+  'user',
+  'parallel_tool_calls',
+  'service_tier',
+  'prompt_cache_key',
+  'safety_identifier',
+  'logprobs',
+] as const;
+
+/** The no-op fields a request set (named in x-llm-warning, so a caller knows they did nothing). */
+export function ignoredFields(dto: ChatCompletionRequestDto): string[] {
+  return NO_OP_FIELDS.filter((field) => dto[field] !== undefined);
 }
 
 const PARAMETER_NAMES: Record<SamplingParameter, string> = {

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { ErrorAnswer, ErrorBody } from '../common/error-answer';
+import { AllRoutesFailedError } from '../llm';
 import { errorAnswerIn, sendErrorAnswer } from '../common/http-exception.filter';
 
 function openAiErrorType(status: number): string {
@@ -55,6 +56,9 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const { response, answer } = errorAnswerIn(exception, host, this.logger);
+    // The OpenAI SDKs honour x-should-retry: when every route's circuit is open, a client retry only adds load.
+    if (exception instanceof AllRoutesFailedError && exception.allCircuitsOpen)
+      answer.headers['x-should-retry'] = 'false';
     sendErrorAnswer(response, answer, toOpenAiError(answer, exception));
   }
 }

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import {
+  Allow,
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
@@ -48,6 +49,32 @@ function IsTextContent(options?: ValidationOptions) {
   );
 }
 
+function IsNullOrString(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isNullOrString',
+      validator: {
+        validate: (value: unknown) => value === null || typeof value === 'string',
+        defaultMessage: () => '$property must be a string or null',
+      },
+    },
+    options,
+  );
+}
+
+function IsNull(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isNull',
+      validator: {
+        validate: (value: unknown) => value === null,
+        defaultMessage: () => '$property must be null (not supported)',
+      },
+    },
+    options,
+  );
+}
+
 /** `stop`: a string or up to 4 strings. */
 function IsStop(options?: ValidationOptions) {
   return ValidateBy(
@@ -78,6 +105,18 @@ export class ChatMessageDto {
   content: string | Array<{ type: 'text'; text: string }>;
 
   @IsOptional() @IsString() @MaxLength(64) name?: string;
+
+  // What the OpenAI SDKs echo back when a caller pushes `completion.choices[0].message` into the next request (and
+  // what `.parse()`/`.stream()` add): accepted, and only empty or null where they would ask for a feature.
+  @IsOptional() @IsNullOrString() refusal?: string | null;
+  @IsOptional() @IsArray() annotations?: unknown[];
+  @IsOptional() @IsNull() audio?: null;
+  @IsOptional() @IsNull() function_call?: null;
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(0, { message: 'tool_calls are not supported (an empty list is accepted)' })
+  tool_calls?: unknown[];
+  @Allow() parsed?: unknown;
 }
 
 export class JsonSchemaFormatDto {
@@ -136,6 +175,19 @@ export class ChatCompletionRequestDto {
   @IsOptional() @IsIn([1], { message: 'n must be 1 (one choice per request)' }) n?: number;
   /** Accepted for compatibility; not forwarded to providers. */
   @IsOptional() @IsString() @MaxLength(256) user?: string;
+
+  // Known OpenAI fields that change nothing here: accepted, and named in x-llm-warning.
+  @IsOptional() @IsBoolean() store?: boolean;
+  @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+  @IsOptional() @IsBoolean() parallel_tool_calls?: boolean;
+  @IsOptional() @IsString() @MaxLength(64) service_tier?: string;
+  @IsOptional() @IsString() @MaxLength(256) prompt_cache_key?: string;
+  @IsOptional() @IsString() @MaxLength(256) safety_identifier?: string;
+  @IsOptional()
+  @IsIn([false], { message: 'logprobs are not supported (false is accepted)' })
+  logprobs?: boolean;
+  /** Mapped to each provider's thinking control: minimal → off, low → low, medium and high → the provider's default. */
+  @IsOptional() @IsIn(['minimal', 'low', 'medium', 'high']) reasoning_effort?: string;
 
   /** Extension: the routes to try after `model`, in order (`provider:model`). */
   @IsOptional()

@@ -1,0 +1,133 @@
+import OpenAI, { APIError } from 'openai';
+import { AddressInfo } from 'node:net';
+import {
+  ANTHROPIC,
+  GEMINI_FALLBACK,
+  OPENAI,
+  openAiClientFor,
+  PRIMARY,
+  startTestApp,
+  TestApp,
+} from './support/test-app';
+
+describe('What real OpenAI clients send', () => {
+  let t: TestApp;
+  let client: OpenAI;
+  beforeAll(async () => {
+    t = await startTestApp();
+    client = await openAiClientFor(t);
+  });
+  afterAll(() => t.close());
+  beforeEach(() => t.simulator.reset());
+
+  it('the SDK’s own multi-turn loop: the echoed assistant message (refusal: null, annotations, parsed…) is accepted', async () => {
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Say hello' }];
+    const first = await client.chat.completions.create({ model: OPENAI, messages });
+    const echoed = {
+      ...first.choices[0].message,
+      annotations: [],
+      audio: null,
+      function_call: null,
+      tool_calls: [],
+      parsed: null,
+    };
+    messages.push(echoed, {
+      role: 'user',
+      content: 'And again',
+    });
+    const second = await client.chat.completions.create({ model: OPENAI, messages });
+    expect(second.choices[0].message.content).toBe('Simulated answer from openai/gpt-4o-mini.');
+  });
+
+  it('known OpenAI fields that change nothing are accepted and named in x-llm-warning; logprobs: true is a 400', async () => {
+    const { response } = await client.chat.completions
+      .create({
+        model: OPENAI,
+        messages: [{ role: 'user', content: 'hi' }],
+        store: false,
+        metadata: { team: 'learning' },
+        user: 'u-1',
+        parallel_tool_calls: false,
+        service_tier: 'auto',
+        prompt_cache_key: 'k',
+        safety_identifier: 's',
+        logprobs: false,
+      })
+      .withResponse();
+    expect(response.headers.get('x-llm-warning')).toBe(
+      'store, metadata, user, parallel_tool_calls, service_tier, prompt_cache_key, safety_identifier, logprobs accepted and ignored',
+    );
+    const error = await client.chat.completions
+      .create({ model: OPENAI, messages: [{ role: 'user', content: 'hi' }], logprobs: true })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+
+  it('reasoning_effort maps to the provider’s thinking control', async () => {
+    await client.chat.completions.create({
+      model: PRIMARY,
+      messages: [{ role: 'user', content: 'hi' }],
+      reasoning_effort: 'minimal',
+    });
+    await client.chat.completions.create({
+      model: PRIMARY,
+      messages: [{ role: 'user', content: 'hi' }],
+      reasoning_effort: 'high',
+    });
+    expect(t.simulator.attemptsFor(PRIMARY).map((attempt) => attempt.thoughts > 0)).toEqual([
+      false,
+      true,
+    ]);
+  });
+
+  it('models.retrieve: GET /v1/models/{id}, and a 404 in OpenAI’s format for a model not served here', async () => {
+    for (const id of ['default', PRIMARY, GEMINI_FALLBACK, OPENAI, ANTHROPIC])
+      expect((await client.models.retrieve(id)).id).toBe(id);
+    const error = await client.models.retrieve('openai:gpt-9').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as APIError).code).toBe('model_not_found');
+  });
+});
+
+describe('Outage manners', () => {
+  it('when every route’s circuit is open the 503 says x-should-retry: false (the OpenAI SDKs honour it)', async () => {
+    const t = await startTestApp({
+      LLM_CIRCUIT_FAILURE_THRESHOLD: '1',
+      LLM_HEALTHCHECK_INTERVAL_MS: '3600000',
+    });
+    try {
+      for (const target of [PRIMARY, GEMINI_FALLBACK, OPENAI, ANTHROPIC])
+        t.simulator.always(target, 'overloaded');
+      await t.app.listen(0, '127.0.0.1');
+      const url = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}/v1/chat/completions`;
+      const ask = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+      const first = await ask(); // opens every circuit (threshold 1)
+      expect(first.status).toBe(503);
+      const second = await ask();
+      expect(second.status).toBe(503);
+      expect(second.headers.get('x-should-retry')).toBe('false');
+      expect(second.headers.get('retry-after')).toBeTruthy();
+      // One SDK call, then no retry of its own even with retries on.
+      const sdk = new OpenAI({
+        apiKey: 'x',
+        baseURL: url.replace('/chat/completions', ''),
+        maxRetries: 2,
+        fetch,
+      });
+      t.simulator.reset();
+      for (const target of [PRIMARY, GEMINI_FALLBACK, OPENAI, ANTHROPIC])
+        t.simulator.always(target, 'overloaded');
+      await sdk.chat.completions
+        .create({ model: 'default', messages: [{ role: 'user', content: 'hi' }] })
+        .catch(() => undefined);
+      expect(t.simulator.attempts).toHaveLength(4); // one request's walk over the four routes, not three requests'
+    } finally {
+      await t.close();
+    }
+  });
+});
