@@ -1,28 +1,15 @@
-import { startTracing, Tracing } from '../src/observability/tracing';
-import { OtlpReceiver } from './support/otlp-receiver';
-import { startTestApp, TestApp, uniqueProfile } from './support/test-app';
+import { startTracedApp, TracedApp } from './support/otlp-receiver';
+import { uniqueProfile } from './support/test-app';
 
 describe('OpenTelemetry traces over OTLP/HTTP http/protobuf (the default protocol)', () => {
-  const receiver = new OtlpReceiver();
-  let tracing: Tracing;
-  let t: TestApp;
-
+  let traced: TracedApp;
   beforeAll(async () => {
-    const endpoint = await receiver.start();
-    tracing = startTracing({
-      tracesUrl: `${endpoint}/v1/traces`,
-      protocol: 'http/protobuf',
-      serviceName: 'llm-test',
-    })!;
-    t = await startTestApp();
+    traced = await startTracedApp('http/protobuf');
   });
-  afterAll(async () => {
-    await t.close();
-    await tracing.shutdown();
-    await receiver.stop();
-  });
+  afterAll(() => traced.close());
 
   it('exports protobuf to /v1/traces with the request and attempt spans', async () => {
+    const { t, tracing, receiver } = traced;
     await t.http().post('/profiles').send(uniqueProfile()).expect(201);
     await tracing.flush();
     const exports = receiver.exports.filter((entry) => entry.path === '/v1/traces');

@@ -1,29 +1,21 @@
 import { SpanKind, trace } from '@opentelemetry/api';
 import { withRequestId } from '../src/common/log-context';
 import { ServiceLogger } from '../src/common/service-logger';
-import { startTracing, Tracing } from '../src/observability/tracing';
-import { jsonSpans, OtlpReceiver } from './support/otlp-receiver';
-import { GEMINI_FALLBACK, PRIMARY, startTestApp, TestApp, uniqueProfile } from './support/test-app';
+import { Tracing } from '../src/observability/tracing';
+import { jsonSpans, OtlpReceiver, startTracedApp, TracedApp } from './support/otlp-receiver';
+import { GEMINI_FALLBACK, PRIMARY, TestApp, uniqueProfile } from './support/test-app';
 
 describe('OpenTelemetry traces (OTLP/HTTP, http/json) with GenAI attributes', () => {
-  const receiver = new OtlpReceiver();
-  let tracing: Tracing;
+  let traced: TracedApp;
   let t: TestApp;
+  let tracing: Tracing;
+  let receiver: OtlpReceiver;
 
   beforeAll(async () => {
-    const endpoint = await receiver.start();
-    tracing = startTracing({
-      tracesUrl: `${endpoint}/v1/traces`,
-      protocol: 'http/json',
-      serviceName: 'llm-test',
-    })!;
-    t = await startTestApp();
+    traced = await startTracedApp('http/json');
+    ({ t, tracing, receiver } = traced);
   });
-  afterAll(async () => {
-    await t.close();
-    await tracing.shutdown();
-    await receiver.stop();
-  });
+  afterAll(() => traced.close());
 
   it('one server span per request, one child span per attempt, fallback and sticky switch as events', async () => {
     t.simulator.script(PRIMARY, 'overloaded');

@@ -19,6 +19,7 @@ export { loadLlmConfig, LLM_DEFAULTS } from './llm.config';
 export type { LlmConfig, LlmModuleOptions, ProviderSettings } from './llm.config';
 export type { PriceTable, TokenPrice } from './prices';
 export type { ThinkingLevel } from './thinking';
+export { estimateInputTokens } from './token-estimate';
 export type { Interpret } from './attempt';
 export {
   AllRoutesFailedError,
@@ -44,7 +45,6 @@ export type {
 } from './llm.types';
 export {
   buildChain,
-  estimateTokens,
   parseRoute,
   parseRouteList,
   PROVIDER_NAMES,

@@ -25,7 +25,8 @@ import {
 import { ProviderSlots, Release } from './provider-slots';
 import { ChainState } from './route-state/chain-state';
 import { RouteStateRegistry } from './route-state/route-state.registry';
-import { estimateTokens, ProviderName, Route, routeAllowed, sameRoute } from './routes';
+import { ProviderName, Route, routeAllowed, sameRoute } from './routes';
+import { estimateInputTokens } from './token-estimate';
 import { continueStream, openStream, OpenedStream, StreamSession } from './stream-session';
 
 /** The least time worth starting an attempt with (capped by the attempt timeout). */
@@ -104,6 +105,8 @@ interface Walked<T> {
   index: number;
   state: ChainState;
   release: Release;
+  /** The request's input, estimated once: what a failure (also a stream's, later) is charged. */
+  estimatedInputTokens: number;
 }
 
 /**
@@ -258,7 +261,7 @@ export class LlmService {
       {
         idleTimeoutMs: this.config.streamIdleTimeoutMs,
         maxDurationMs: this.config.streamMaxDurationMs,
-        estimatedInputTokens: estimateTokens(JSON.stringify(request.messages)),
+        estimatedInputTokens: walked.estimatedInputTokens,
         metrics: this.metrics,
         clock: this.config.clock,
         logger: this.logger,
@@ -280,12 +283,13 @@ export class LlmService {
       started + Math.min(this.config.requestTimeoutMs, options.timeoutMs ?? Infinity);
     const state = this.routeStates.forChain(options.chain);
     const plan = state.plan();
+    const estimatedInputTokens = estimateInputTokens(request.messages);
     const ledger = new AttemptLedger(
       state,
       this.metrics,
       this.logger,
       tagOf(options),
-      estimateTokens(JSON.stringify(request.messages)),
+      estimatedInputTokens,
     );
     const failedKind = options.failed?.kind;
     if (failedKind && failureEffects(failedKind).movesSticky === 'yes')
@@ -335,7 +339,15 @@ export class LlmService {
         if (!outcome.error) {
           state.recordSuccess(plan, index, ledger.unavailable);
           const meta = ledger.meta(route, index, clock.now() - started);
-          return { value: outcome.value, meta, route, index, state, release };
+          return {
+            value: outcome.value,
+            meta,
+            route,
+            index,
+            state,
+            release,
+            estimatedInputTokens,
+          };
         }
         const error = outcome.error;
         if (error.kind === 'content_blocked' && !this.fallsOverOnRefusal(options)) {

@@ -100,11 +100,6 @@ export function routeAllowed(
   );
 }
 
-/** A rough token count for text (about four characters a token): for limits checked before any call. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
-
 /** The ordered chain: the primary, then each fallback that is not the primary or already listed. */
 export function buildChain(primary: Route, fallbacks: Route[]): Route[] {
   const chain: Route[] = [primary];

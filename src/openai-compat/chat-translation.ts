@@ -8,7 +8,7 @@ import {
   buildChain,
   CallerLimits,
   ThinkingLevel,
-  estimateTokens,
+  estimateInputTokens,
   parseRoute,
   Route,
   RouteParseError,
@@ -159,10 +159,7 @@ export function checkSpend(request: Omit<ProviderRequest, 'model'>, limits: Call
       'max_tokens_too_large',
     );
   }
-  const inputTokens = request.messages.reduce(
-    (total, message) => total + 4 + estimateTokens(message.content),
-    0,
-  );
+  const inputTokens = estimateInputTokens(request.messages);
   if (inputTokens > limits.maxInputTokens) {
     throw new OpenAiRequestError(
       `The messages are about ${inputTokens} tokens; at most ${limits.maxInputTokens} are accepted here (LLM_MAX_INPUT_TOKENS)`,

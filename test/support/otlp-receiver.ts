@@ -1,3 +1,6 @@
+import { TracingConfig } from '../../src/config/app.config';
+import { startTracing, Tracing } from '../../src/observability/tracing';
+import { startTestApp, TestApp } from './test-app';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 
@@ -93,4 +96,33 @@ export function jsonSpans(exports: OtlpExport[]): ReceivedSpan[] {
         ),
       );
     });
+}
+
+/** A test app whose process exports its spans to an in-process receiver over `protocol` (one per spec file). */
+export interface TracedApp {
+  t: TestApp;
+  tracing: Tracing;
+  receiver: OtlpReceiver;
+  close(): Promise<void>;
+}
+
+export async function startTracedApp(protocol: TracingConfig['protocol']): Promise<TracedApp> {
+  const receiver = new OtlpReceiver();
+  const endpoint = await receiver.start();
+  const tracing = startTracing({
+    tracesUrl: `${endpoint}/v1/traces`,
+    protocol,
+    serviceName: 'llm-test',
+  })!;
+  const t = await startTestApp();
+  return {
+    t,
+    tracing,
+    receiver,
+    close: async () => {
+      await t.close();
+      await tracing.shutdown();
+      await receiver.stop();
+    },
+  };
 }
