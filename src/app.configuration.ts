@@ -1,4 +1,5 @@
 import { loadAppConfig } from './config/app.config';
+import { loadCoordinationConfig } from './config/coordination.config';
 import { ServiceConfiguration } from './config/configuration.module';
 import { loadDatabaseConfig } from './config/database.config';
 import { loadLessonsConfig } from './config/lessons.config';
@@ -42,13 +43,16 @@ export function loadConfiguration(env: Environment): AppConfiguration {
   const security = attempt(() => loadSecurityConfig(env));
   const database = attempt(() => loadDatabaseConfig(env));
   const lessons = attempt(() => loadLessonsConfig(env));
+  const coordination = attempt(() => loadCoordinationConfig(env));
   const llm = attempt(() => loadLlmConfig(env));
-  if (!app || !security || !database || !lessons || !llm) throw new ConfigValidationError(problems);
+  if (!app || !security || !database || !lessons || !coordination || !llm)
+    throw new ConfigValidationError(problems);
   return {
     app,
     security,
     database,
     lessons,
+    coordination,
     llm: { ...llm, logPrompts: app.logLevel === 'debug' },
   };
 }

@@ -7,6 +7,9 @@ import { RequestIdMiddleware } from './common/request-id.middleware';
 import { RequestLoggingMiddleware } from './common/request-logging.middleware';
 import { TracingMiddleware } from './common/tracing.middleware';
 import { ConfigurationModule } from './config/configuration.module';
+import { CoordinationModule, SharedLlmState } from './coordination/coordination.module';
+import { RedisConnection } from './coordination/redis-connection';
+import { RedisThrottlerStorage } from './coordination/redis-throttler.storage';
 import { CoursesModule } from './courses/courses.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -25,12 +28,25 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigurationModule.forRoot(configuration),
-        ThrottlerModule.forRoot([
-          { ttl: 60_000, limit: configuration.security.rateLimitPerMinute },
-        ]),
         MetricsModule,
+        CoordinationModule.forRoot({ probeIntervalMs: configuration.llm.healthcheckIntervalMs }),
+        // Counters in Redis when REDIS_URL is set (one limit for the whole deployment), in-process otherwise.
+        ThrottlerModule.forRootAsync({
+          inject: [RedisConnection, RedisThrottlerStorage],
+          useFactory: (redis: RedisConnection, storage: RedisThrottlerStorage) => ({
+            throttlers: [{ ttl: 60_000, limit: configuration.security.rateLimitPerMinute }],
+            storage: redis.configured ? storage : undefined,
+          }),
+        }),
         DatabaseModule,
-        LlmModule.forRoot(configuration.llm),
+        // Route state and probes shared with the other replicas when REDIS_URL is set.
+        LlmModule.forRootAsync({
+          inject: [SharedLlmState],
+          useFactory: (shared: SharedLlmState) => ({
+            ...configuration.llm,
+            ...shared.llmOptions(),
+          }),
+        }),
         ProfilesModule,
         CoursesModule,
         LessonsModule,

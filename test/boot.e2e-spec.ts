@@ -100,7 +100,28 @@ describe('Boot', () => {
       LLM_SIMULATOR: 'true',
       API_KEYS: 'client-key-0123456789abcdef',
       SHUTDOWN_DRAIN_MS: '0',
+      // The suite may run on in-memory PGlite, which production refuses unless told otherwise (tested below).
+      ALLOW_EMBEDDED_DATABASE: 'true',
     });
+    await t.close();
+  });
+
+  it('refuses the embedded database in production unless ALLOW_EMBEDDED_DATABASE=true: one process, one database', async () => {
+    const production = {
+      NODE_ENV: 'production',
+      API_KEYS: 'client-key-0123456789abcdef',
+      SHUTDOWN_DRAIN_MS: '0',
+    };
+    for (const url of [undefined, 'pglite://memory'])
+      await expect(startTestApp({ ...production, DATABASE_URL: url })).rejects.toThrow(
+        /DATABASE_URL: with NODE_ENV=production set a postgres:\/\/ URL; the embedded database serves one process only/,
+      );
+    const t = await startTestApp({
+      ...production,
+      DATABASE_URL: 'pglite://memory',
+      ALLOW_EMBEDDED_DATABASE: 'true',
+    });
+    await t.http().get('/health/ready').expect(200);
     await t.close();
   });
 

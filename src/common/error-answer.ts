@@ -41,6 +41,20 @@ function isExposedHttpError(
 }
 
 /**
+ * The domain error behind a library's wrapper (an ORM wraps a driver call's failure in its own error, with the
+ * original as `cause`): it answers by its own contract.
+ */
+function domainCause(exception: unknown): DomainError | undefined {
+  let current: unknown = exception;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    if (current instanceof DomainError) return current;
+    if (current instanceof HttpException) return undefined;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
  * Any thrown value as an HTTP answer: domain errors by their own contract, Nest's HttpExceptions as they are,
  * body-parser errors by their status, everything else a generic 500 with the request id and no details (logged).
  * Shared by the global filter and the OpenAI-format filter, which only reshape the body.
@@ -51,6 +65,7 @@ export function toErrorAnswer(
   requestId: string,
   logger: Logger,
 ): ErrorAnswer {
+  exception = domainCause(exception) ?? exception;
   if (exception instanceof DomainError) {
     const body: ErrorBody = {
       statusCode: exception.status,

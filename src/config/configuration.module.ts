@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from './app.config';
+import { COORDINATION_CONFIG, CoordinationConfig } from './coordination.config';
 import { DATABASE_CONFIG, DatabaseConfig } from './database.config';
 import { LESSONS_CONFIG, LessonsConfig } from './lessons.config';
 import { SECURITY_CONFIG, SecurityConfig } from './security.config';
@@ -10,6 +11,7 @@ export interface ServiceConfiguration {
   security: SecurityConfig;
   database: DatabaseConfig;
   lessons: LessonsConfig;
+  coordination: CoordinationConfig;
 }
 
 /**
@@ -24,6 +26,7 @@ export class ConfigurationModule {
       { provide: SECURITY_CONFIG, useValue: configuration.security },
       { provide: DATABASE_CONFIG, useValue: configuration.database },
       { provide: LESSONS_CONFIG, useValue: configuration.lessons },
+      { provide: COORDINATION_CONFIG, useValue: configuration.coordination },
     ];
     return {
       module: ConfigurationModule,

@@ -4,18 +4,14 @@ import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
-import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { Pool } from 'pg';
+import { MIGRATIONS_FOLDER } from './migrations';
+import { openPostgres } from './postgres';
 import { DatabaseConfig } from '../config/database.config';
 import * as schema from './schema';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
-
-/** The SQL migrations, shared by PGlite and PostgreSQL; the same path from src/ and dist/. */
-const MIGRATIONS_FOLDER = resolve(__dirname, '..', '..', 'drizzle');
 
 /**
  * One PostgreSQL-dialect database: embedded PGlite by default, a PostgreSQL server with DATABASE_URL=postgres://.
@@ -40,17 +36,8 @@ export class DatabaseService implements OnApplicationShutdown {
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
       service = new DatabaseService(db, () => client.close(), config.label);
     } else {
-      const pool = new Pool({ connectionString: config.url, max: config.poolSize });
-      // An idle client that loses its connection (a server restart, a failover) emits 'error' on the pool; without a
-      // listener Node treats it as an uncaught exception and the process exits. The pool drops that client and
-      // opens a new one on the next query, so logging it is all there is to do.
-      pool.on('error', (error: Error & { code?: string }) =>
-        DatabaseService.logger.warn(
-          `An idle database connection was lost${error.code ? ` (${error.code})` : ''}; the pool will reconnect`,
-        ),
-      );
+      const pool = await openPostgres(config, DatabaseService.logger);
       const db = drizzlePostgres({ client: pool, schema });
-      await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
       service = new DatabaseService(db, () => pool.end(), config.label);
     }
     DatabaseService.logger.log(

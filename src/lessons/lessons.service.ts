@@ -1,13 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { NotFoundError } from '../common/domain-error';
+import { GenerationLocks } from '../coordination/generation-locks';
 import { CoursesService } from '../courses/courses.service';
+import { PaidWrites } from '../database/paid-writes';
 import { LessonRow } from '../database/schema';
 import { ProfilesService } from '../profiles/profiles.service';
 import { Adaptation, CreateLessonDto } from './dto/create-lesson.dto';
 import { LessonContentDto } from './dto/lesson-content.dto';
 import { LessonGeneration } from './lesson-generation';
-import { LessonCall, LessonPipeline, LessonPipelineName } from './lesson-pipeline.service';
+import {
+  LessonCall,
+  LessonPipeline,
+  LessonPipelineName,
+  LessonRequest,
+} from './lesson-pipeline.service';
 import { Difficulty } from './lesson-rules';
 import { LessonsRepository } from './lessons.repository';
 import { PromptLibrary } from './prompt-library';
@@ -48,6 +55,8 @@ export class LessonsService {
     private readonly pipeline: LessonPipeline,
     private readonly prompts: PromptLibrary,
     private readonly repository: LessonsRepository,
+    private readonly locks: GenerationLocks,
+    private readonly paidWrites: PaidWrites,
   ) {}
 
   /**
@@ -100,25 +109,56 @@ export class LessonsService {
     if (joined) return { generation: joined, done: joined.row.then((row) => toView(row, false)) };
 
     const inFlight = new LessonGeneration(options.streaming);
-    inFlight.row = (async () => {
-      const started = performance.now();
-      const result = await this.pipeline.run(
-        {
-          course,
-          lesson,
-          profile,
-          difficulty: input.difficulty as Difficulty,
-          adaptation: input.adaptation,
-          requestId: options.requestId,
-        },
-        inFlight,
-      );
-      const generation: StoredGeneration = {
-        pipeline: result.pipeline,
-        durationMs: Math.round(performance.now() - started),
-        calls: result.calls,
-      };
-      const row = await this.repository.upsert({
+    // One generation per key in this process, and (with REDIS_URL) across the replicas: a replica that waited
+    // answers with the lesson the other one stored.
+    inFlight.row = this.locks
+      .once(
+        `lesson:${key}`,
+        () =>
+          this.generate(input, { course, lesson, profile, cacheKey }, options.requestId, inFlight),
+        (id) => this.repository.findById(id),
+      )
+      .finally(() => this.generations.delete(key));
+    // Watchers may all have left: a failure is logged here, never left unhandled.
+    inFlight.row.catch((error: unknown) =>
+      this.logger.warn(
+        `Lesson generation failed: ${error instanceof Error ? error.name : 'error'} [request ${options.requestId}]`,
+      ),
+    );
+    this.generations.set(key, inFlight);
+    return { generation: inFlight, done: inFlight.row.then((row) => toView(row, false)) };
+  }
+
+  /** Runs the lesson pipeline and stores the result. */
+  private async generate(
+    input: CreateLessonDto,
+    target: Pick<LessonRequest, 'course' | 'lesson'> & {
+      profile: LessonRequest['profile'] & { id: string };
+      cacheKey: string;
+    },
+    requestId: string,
+    inFlight: LessonGeneration,
+  ): Promise<LessonRow> {
+    const { course, lesson, profile, cacheKey } = target;
+    const started = performance.now();
+    const result = await this.pipeline.run(
+      {
+        course,
+        lesson,
+        profile,
+        difficulty: input.difficulty as Difficulty,
+        adaptation: input.adaptation,
+        requestId,
+      },
+      inFlight,
+    );
+    const generation: StoredGeneration = {
+      pipeline: result.pipeline,
+      durationMs: Math.round(performance.now() - started),
+      calls: result.calls,
+    };
+    const row = await this.paidWrites.store('lesson', () =>
+      this.repository.upsert({
         id: randomUUID(),
         cacheKey,
         courseId: course.id,
@@ -129,20 +169,12 @@ export class LessonsService {
         promptVersion: this.prompts.version,
         content: result.content,
         generation,
-      });
-      this.logger.log(
-        `Stored lesson ${row.id} (${lesson.id}, difficulty ${input.difficulty}, ${result.pipeline}, ${result.calls.length} calls) [request ${options.requestId}]`,
-      );
-      return row;
-    })().finally(() => this.generations.delete(key));
-    // Watchers may all have left: a failure is logged here, never left unhandled.
-    inFlight.row.catch((error: unknown) =>
-      this.logger.warn(
-        `Lesson generation failed: ${error instanceof Error ? error.name : 'error'} [request ${options.requestId}]`,
-      ),
+      }),
     );
-    this.generations.set(key, inFlight);
-    return { generation: inFlight, done: inFlight.row.then((row) => toView(row, false)) };
+    this.logger.log(
+      `Stored lesson ${row.id} (${lesson.id}, difficulty ${input.difficulty}, ${result.pipeline}, ${result.calls.length} calls) [request ${requestId}]`,
+    );
+    return row;
   }
 
   async findById(id: string): Promise<LessonView> {

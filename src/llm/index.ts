@@ -53,4 +53,13 @@ export {
   routeLabel,
 } from './routes';
 export type { ProviderName, Route } from './routes';
+export type {
+  ChainRecord,
+  RouteCounts,
+  RouteRecord,
+  RouteStateStore,
+  SharedStateStatus,
+  StickyPointer,
+} from './route-state/route-state.store';
+export type { ProbeLease } from './route-state/probe-lease';
 export { allRoutesFailedSchema, attemptSchema, llmMetaSchema } from './llm.schemas';

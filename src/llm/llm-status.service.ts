@@ -3,7 +3,12 @@ import { LLM_CONFIG, LlmConfig } from './llm.config';
 import { LLM_PROVIDERS } from './llm.tokens';
 import { LlmProvider } from './llm.types';
 import { RouteStateRegistry } from './route-state/route-state.registry';
-import { RouteCounts } from './route-state/route-state.store';
+import {
+  ROUTE_STATE_STORE,
+  RouteCounts,
+  RouteStateStore,
+  SharedStateStatus,
+} from './route-state/route-state.store';
 import { ProviderName, routeId } from './routes';
 import { ROUTE_EVENT_LOG, RouteEvent, RouteEventLog } from './route-events';
 import { LlmMetrics } from './llm-metrics.service';
@@ -31,6 +36,8 @@ export interface LlmStatus {
   sticky: { provider: ProviderName; model: string; since: string | null; reason: string | null };
   healthcheck: { intervalMs: number; successesToRecover: number; circuitFailureThreshold: number };
   routes: RouteStatus[];
+  /** Routing state: this process's own, shared with the other replicas through Redis, or shared but degraded. */
+  sharedState: SharedStateStatus;
 }
 
 /** A read-only view of the LLM layer for /health/llm. Reads state; never calls a provider; no key material. */
@@ -42,6 +49,7 @@ export class LlmStatusService {
     private readonly routeStates: RouteStateRegistry,
     @Inject(ROUTE_EVENT_LOG) private readonly events: RouteEventLog,
     private readonly metrics: LlmMetrics,
+    @Inject(ROUTE_STATE_STORE) private readonly store: RouteStateStore,
   ) {}
 
   /** Recent failovers, recoveries and circuit changes, newest first. */
@@ -108,6 +116,7 @@ export class LlmStatusService {
           counts: entry.counts,
         };
       }),
+      sharedState: this.store.status(),
     };
   }
 }

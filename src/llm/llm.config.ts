@@ -1,3 +1,5 @@
+import type { ProbeLease } from './route-state/probe-lease';
+import type { RouteStateStore } from './route-state/route-state.store';
 import {
   IsBooleanString,
   IsIn,
@@ -122,6 +124,10 @@ export interface LlmConfig {
   logPrompts: boolean;
   /** Time, sleep and randomness (jitter); tests hand in a fake one. */
   clock: Clock;
+  /** Where routing state lives: this process (the default) or a store shared by every replica. */
+  routeStateStore?: RouteStateStore;
+  /** Whether this process runs the recovery probes now: always (the default), or while it holds a shared lease. */
+  probeLease?: ProbeLease;
 }
 
 /**
@@ -155,7 +161,10 @@ export const LLM_DEFAULTS = {
   maxInputTokens: 200_000,
   logPrompts: false,
   clock: SYSTEM_CLOCK,
-} satisfies Omit<LlmConfig, 'chain' | 'providers' | 'simulatorReason'>;
+} satisfies Omit<
+  LlmConfig,
+  'chain' | 'providers' | 'simulatorReason' | 'routeStateStore' | 'probeLease'
+>;
 
 /** The module's options with every default filled in. */
 export function resolveLlmConfig(options: LlmModuleOptions): LlmConfig {

@@ -85,7 +85,11 @@ function usableChain(config: LlmConfig, providers: LlmProvider[]): Route[] {
       inject: [LLM_MODULE_OPTIONS],
       useFactory: (options: LlmModuleOptions) => resolveLlmConfig(options),
     },
-    { provide: ROUTE_STATE_STORE, useClass: InMemoryRouteStateStore },
+    {
+      provide: ROUTE_STATE_STORE,
+      inject: [LLM_CONFIG],
+      useFactory: (config: LlmConfig) => config.routeStateStore ?? new InMemoryRouteStateStore(),
+    },
     { provide: ROUTE_EVENT_LOG, useFactory: () => new RouteEventLog() },
     EmbeddedSimulatorService,
     {

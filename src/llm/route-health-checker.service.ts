@@ -13,6 +13,7 @@ import { LlmMetrics } from './llm-metrics.service';
 import { ProviderError, RequestAbortedError } from './llm.errors';
 import { LLM_PROVIDERS } from './llm.tokens';
 import { AttemptOutcome, LlmProvider, ProviderRequest } from './llm.types';
+import { LOCAL_PROBE_LEASE, ProbeLease } from './route-state/probe-lease';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { Route, routeId, routeLabel } from './routes';
 
@@ -43,6 +44,7 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
   private readonly providers: Map<string, LlmProvider>;
   private readonly stopSignal = new AbortController();
   private running: Promise<void> | undefined;
+  private readonly lease: ProbeLease;
   private readonly probeRequest: Omit<ProviderRequest, 'model'> = {
     messages: [{ role: 'user', content: 'Health check: reply with the single word OK.' }],
     responseFormat: { type: 'text' },
@@ -61,6 +63,7 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
     private readonly scheduler: SchedulerRegistry,
   ) {
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
+    this.lease = config.probeLease ?? LOCAL_PROBE_LEASE;
   }
 
   onApplicationBootstrap(): void {
@@ -79,6 +82,8 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
     const states = this.routeStates.all();
     if (this.stopSignal.signal.aborted || !states.some((state) => state.needsProbing()))
       return Promise.resolve();
+    // Another replica holds the probe lease: its results reach this one through the shared route state.
+    if (!this.lease.held()) return Promise.resolve();
     this.running = this.probeRound().finally(() => {
       this.running = undefined;
     });

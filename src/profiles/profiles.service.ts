@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { SingleFlight } from '../common/single-flight';
+import { GenerationLocks } from '../coordination/generation-locks';
+import { PaidWrites } from '../database/paid-writes';
 import { ProfileRow } from '../database/schema';
 import { NotFoundError } from '../common/domain-error';
 import { LlmCallMeta, LlmService } from '../llm';
@@ -44,11 +46,14 @@ export class ProfilesService {
   constructor(
     private readonly llm: LlmService,
     private readonly repository: ProfilesRepository,
+    private readonly locks: GenerationLocks,
+    private readonly paidWrites: PaidWrites,
   ) {}
 
   /**
-   * The stored profile for this triple, or a new one. Concurrent identical requests share one generation, which
-   * runs to its own deadline even if the first caller leaves: its result is stored either way.
+   * The stored profile for this triple, or a new one. Concurrent identical requests share one generation (on every
+   * replica, with REDIS_URL), which runs to its own deadline even if the first caller leaves: its result is stored
+   * either way.
    */
   async getOrCreate(
     input: CreateProfileDto,
@@ -60,8 +65,13 @@ export class ProfilesService {
       if (stored) return toView(stored, true);
     }
     const flightKey = `${lookupKey}${options.refresh ? '\u241frefresh' : ''}`;
+    // One generation per key in this process, and (with REDIS_URL) across the replicas.
     const { promise } = this.generations.run(flightKey, () =>
-      this.generate(input, lookupKey, options.requestId),
+      this.locks.once(
+        `profile:${flightKey}`,
+        () => this.generate(input, lookupKey, options.requestId),
+        (id) => this.repository.findById(id),
+      ),
     );
     return toView(await promise, false);
   }
@@ -93,15 +103,17 @@ export class ProfilesService {
     });
     const { provider, model, fallbackUsed, attempts } = result.meta;
     const llm: ProfileLlmInfo = { provider, model, fallbackUsed, attempts };
-    const stored = await this.repository.upsert({
-      id: randomUUID(),
-      lookupKey,
-      profession: input.profession,
-      industry: input.industry,
-      experienceLevel: input.experienceLevel,
-      profile: { ...result.value },
-      llm,
-    });
+    const stored = await this.paidWrites.store('profile', () =>
+      this.repository.upsert({
+        id: randomUUID(),
+        lookupKey,
+        profession: input.profession,
+        industry: input.industry,
+        experienceLevel: input.experienceLevel,
+        profile: { ...result.value },
+        llm,
+      }),
+    );
     this.logger.log(`Stored profile ${stored.id} from ${provider}/${model} [request ${requestId}]`);
     return stored;
   }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { SYSTEM_CLOCK } from '../common/clock';
+import { RedisConnection } from '../coordination/redis-connection';
+import { RedisSpendStore } from './redis-spend.store';
 import { SpendInterceptor } from './spend.interceptor';
 import {
   InMemorySpendStore,
@@ -12,7 +14,12 @@ import {
 /** Per-client token budgets on the generating endpoints (TOKEN_BUDGET_PER_KEY_PER_DAY) and spend per client. */
 @Module({
   providers: [
-    { provide: SPEND_STORE, useClass: InMemorySpendStore },
+    {
+      provide: SPEND_STORE,
+      inject: [RedisConnection],
+      useFactory: (redis: RedisConnection) =>
+        redis.configured ? new RedisSpendStore(redis) : new InMemorySpendStore(),
+    },
     { provide: SPEND_CLOCK, useValue: SYSTEM_CLOCK },
     TokenBudgetService,
     { provide: APP_INTERCEPTOR, useClass: SpendInterceptor },

@@ -38,6 +38,16 @@ export interface ChainRecord {
   routes: RouteRecord[];
 }
 
+/** Whether routing state is this process's own, shared with the other replicas, or shared but cut off for now. */
+export interface SharedStateStatus {
+  /** `local`: no shared store configured; `shared`: in sync; `degraded`: the shared store is unreachable. */
+  mode: 'local' | 'shared' | 'degraded';
+  /** The shared store, when there is one (host and port only). */
+  backend?: string;
+  /** When the mode last changed (ISO 8601); absent while it never has. */
+  since?: string;
+}
+
 /**
  * Where routing state lives. The call path reads and writes a local copy (no I/O per LLM call); a store that
  * shares state between replicas publishes each `changed` record and updates its local copies from the others.
@@ -49,6 +59,8 @@ export interface RouteStateStore {
   changed(chainKey: string, record: ChainRecord): void;
   /** The chain is no longer tracked here. */
   forget(chainKey: string): void;
+  /** For /health/llm and the metrics. */
+  status(): SharedStateStatus;
 }
 
 /** Today's state: in this process only. */
@@ -70,6 +82,10 @@ export class InMemoryRouteStateStore implements RouteStateStore {
 
   forget(chainKey: string): void {
     this.records.delete(chainKey);
+  }
+
+  status(): SharedStateStatus {
+    return { mode: 'local' };
   }
 }
 

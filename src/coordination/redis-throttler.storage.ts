@@ -1,0 +1,63 @@
+import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { RedisConnection } from './redis-connection';
+
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/**
+ * One fixed window per key: counts the hit, starts the window on the first one, and blocks the key for
+ * `blockDuration` once it goes over the limit. Answers hits, window ms left, blocked (0/1), block ms left.
+ */
+const INCREMENT = `
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+local blockTtl = redis.call('PTTL', KEYS[2])
+if blockTtl > 0 then return {hits, ttl, 1, blockTtl} end
+if hits > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  return {hits, ttl, 1, tonumber(ARGV[3])}
+end
+return {hits, ttl, 0, 0}`;
+
+/**
+ * The rate limit shared by every replica: one small Lua script on the service's own Redis connection (atomic, one
+ * round trip per generating request) rather than a storage package, so it shares the connection's fail-fast
+ * behaviour and falls back to this process's own counters while Redis is unreachable, instead of failing requests.
+ */
+export class RedisThrottlerStorage implements ThrottlerStorage {
+  private readonly local = new ThrottlerStorageService();
+
+  constructor(private readonly redis: RedisConnection) {}
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    const client = this.redis.up ? this.redis.client : undefined;
+    if (client) {
+      try {
+        const [hits, windowMs, blocked, blockMs] = (await client.eval(
+          INCREMENT,
+          2,
+          this.redis.key('rate', throttlerName, key),
+          this.redis.key('rate-block', throttlerName, key),
+          ttl,
+          limit,
+          blockDuration,
+        )) as [number, number, number, number];
+        return {
+          totalHits: hits,
+          timeToExpire: Math.max(0, Math.ceil(windowMs / 1000)),
+          isBlocked: blocked === 1,
+          timeToBlockExpire: Math.max(0, Math.ceil(blockMs / 1000)),
+        };
+      } catch {
+        // Unreachable or slow: this process's own counters serve until it answers.
+      }
+    }
+    return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+  }
+}
