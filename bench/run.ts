@@ -15,7 +15,10 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { jsonSchemaFor } from '../src/common/json-schema';
-import { LlmModule, LlmService, loadLlmConfig } from '../src/llm';
+import { Registry } from 'prom-client';
+import { SharedLlmState } from '../src/coordination/coordination.module';
+import { RedisConnection } from '../src/coordination/redis-connection';
+import { LlmModule, LlmModuleOptions, LlmService, loadLlmConfig } from '../src/llm';
 import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import { GeneratedProfileDto } from '../src/profiles/dto/generated-profile.dto';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
@@ -60,8 +63,8 @@ async function timeCalls(call: () => Promise<unknown>, count: number): Promise<n
 }
 
 /** An LLM module on its own, configured from `env` (as the service reads it), against the simulator. */
-async function llmContext(env: Record<string, string>) {
-  @Module({ imports: [LlmModule.forRoot(loadLlmConfig(env))] })
+async function llmContext(env: Record<string, string>, options: Partial<LlmModuleOptions> = {}) {
+  @Module({ imports: [LlmModule.forRoot({ ...loadLlmConfig(env), ...options })] })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   return { app, llm: app.get(LlmService), state: app.get(RouteStateRegistry).defaultState };
@@ -127,6 +130,46 @@ async function layerOverhead(simulator: ProviderSimulator, baseEnv: Record<strin
     p50Ratio: stat(ratios),
     target: 'p50 ≤ 0.5 ms, p99 ≤ 2 ms added',
   };
+}
+
+/**
+ * What sharing route state through Redis adds to an LLM call (the target: ≤ 0.2 ms at p50): the same calls through
+ * a module on the in-process store and one on the Redis-shared store, interleaved. Needs BENCH_REDIS_URL.
+ */
+async function sharedStateCost(simulator: ProviderSimulator, baseEnv: Record<string, string>) {
+  const redisUrl = process.env.BENCH_REDIS_URL;
+  if (!redisUrl) return undefined;
+  const env = {
+    ...baseEnv,
+    LLM_PROVIDER: 'openai',
+    LLM_MODEL: 'gpt-4o-mini',
+    LLM_FALLBACKS: FALLBACK,
+  };
+  const redis = new RedisConnection(
+    { redisUrl, redisLabel: 'bench Redis', keyPrefix: `bench-${process.pid}-${Date.now()}` },
+    new Registry(),
+  );
+  for (let i = 0; i < 100 && !redis.up; i += 1) await sleep(50);
+  if (!redis.up) throw new Error('BENCH_REDIS_URL does not answer');
+  const shared = new SharedLlmState(redis, 30_000);
+  const local = await llmContext(env);
+  const sharing = await llmContext(env, shared.llmOptions());
+  const localCall = () => local.llm.generateObject(profileParams);
+  const sharedCall = () => sharing.llm.generateObject(profileParams);
+  await timeCalls(localCall, 50);
+  await timeCalls(sharedCall, 50);
+  const added50: number[] = [];
+  const added99: number[] = [];
+  for (let r = 0; r < ROUNDS; r += 1) {
+    const base = (await timeCalls(localCall, CALLS_PER_ROUND)).sort((a, b) => a - b);
+    const withRedis = (await timeCalls(sharedCall, CALLS_PER_ROUND)).sort((a, b) => a - b);
+    added50.push(percentile(withRedis, 50) - percentile(base, 50));
+    added99.push(percentile(withRedis, 99) - percentile(base, 99));
+  }
+  await shared.beforeApplicationShutdown();
+  await Promise.all([local.app.close(), sharing.app.close()]);
+  await redis.onApplicationShutdown();
+  return { addedP50Ms: stat(added50), addedP99Ms: stat(added99), target: 'p50 ≤ 0.2 ms added' };
 }
 
 async function failoverCost(simulator: ProviderSimulator, baseEnv: Record<string, string>) {
@@ -364,6 +407,9 @@ function markdown(report: Record<string, any>): string {
     '| Comparison | Result | Target |',
     '|---|---|---|',
     `| Layer overhead: added p50 / p99 (ms), p50 ratio | ${s(report.layerOverhead.addedP50Ms)} / ${s(report.layerOverhead.addedP99Ms)}, ×${s(report.layerOverhead.p50Ratio)} | p50 ≤ 0.5 ms, p99 ≤ 2 ms |`,
+    report.sharedStateCost
+      ? `| Route state shared through Redis: added p50 / p99 per LLM call (ms) | ${s(report.sharedStateCost.addedP50Ms)} / ${s(report.sharedStateCost.addedP99Ms)} | p50 ≤ 0.2 ms |`
+      : '| Route state shared through Redis | not measured (set BENCH_REDIS_URL) | p50 ≤ 0.2 ms |',
     `| Failover (primary 503): added p50 (ms) vs budget | ${s(report.failoverCost.addedP50Ms)} vs ${s(report.failoverCost.budgetMs)} | ≤ one failed round trip + 2 ms |`,
     `| Hung primary: p50 / max (ms) vs budget | ${report.failoverCost.hungPrimary.p50Ms} / ${report.failoverCost.hungPrimary.maxMs} vs ${report.failoverCost.hungPrimary.budgetMs} | ≤ attempt timeout + fallback |`,
     `| Sticky on fallback vs fallback as primary: p50 ratio; attempts on failed primary | ×${s(report.stickyCost.p50RatioStickyVsFallbackAsPrimary)}; ${report.stickyCost.attemptsOnFailedPrimary} | within noise; 0 |`,
@@ -404,6 +450,8 @@ async function main(): Promise<void> {
   };
   console.log('layer overhead…');
   report.layerOverhead = await layerOverhead(simulator, baseEnv);
+  console.log('shared state cost…');
+  report.sharedStateCost = await sharedStateCost(simulator, baseEnv);
   console.log('failover cost…');
   report.failoverCost = await failoverCost(simulator, baseEnv);
   console.log('sticky cost…');

@@ -19,7 +19,9 @@ function manifests(): Doc[] {
     );
 }
 
-const byKind = (kind: string) => manifests().find((doc) => doc.kind === kind) as Doc;
+/** The service's own resource of a kind (not the Redis one beside it). */
+const byKind = (kind: string, name = 'llm-backend') =>
+  manifests().find((doc) => doc.kind === kind && doc.metadata?.name === name) as Doc;
 const SECRET_NAMES = /(_KEY|_KEYS|DATABASE_URL|PASSWORD|TOKEN)$/;
 const KEY_LOOKALIKE = /(sk-(proj|ant)?-?[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{20,})/;
 
@@ -34,7 +36,7 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
 
   const deployment = () => byKind('Deployment');
   const container = () => deployment().spec.template.spec.containers[0];
-  const configMap = () => byKind('ConfigMap');
+  const configMap = () => byKind('ConfigMap', 'llm-backend-config');
 
   it('every probe path exists in the app and answers 200, on the container port the app listens on', async () => {
     const ports = container().ports as Array<{ name: string; containerPort: number }>;
@@ -67,7 +69,10 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
 
   it('terminationGracePeriodSeconds covers the drain and the longest deadline (request, lesson, stream)', () => {
     const data = configMap().data;
-    const configuration = loadConfiguration({ ...data, ...byKind('Secret').stringData });
+    const configuration = loadConfiguration({
+      ...data,
+      ...byKind('Secret', 'llm-backend-secrets').stringData,
+    });
     const neededSeconds =
       (configuration.app.shutdownDrainMs + longestRequestMs(configuration)) / 1000;
     expect(deployment().spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
@@ -76,7 +81,7 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
   });
 
   it('the ConfigMap plus the Secret is a configuration the service accepts', () => {
-    const secret = byKind('Secret');
+    const secret = byKind('Secret', 'llm-backend-secrets');
     expect(() => loadConfiguration({ ...configMap().data, ...secret.stringData })).not.toThrow();
   });
 
@@ -92,7 +97,9 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
       }
     }
     expect(Object.keys(configMap().data).filter((name) => SECRET_NAMES.test(name))).toEqual([]);
-    for (const value of Object.values(byKind('Secret').stringData as Record<string, string>))
+    for (const value of Object.values(
+      byKind('Secret', 'llm-backend-secrets').stringData as Record<string, string>,
+    ))
       expect(value).toContain('REPLACE_ME');
     const everything = [
       ...readdirSync(K8S).map((file) => readFileSync(join(K8S, file), 'utf8')),
@@ -112,6 +119,28 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
       if (/_API_KEY$/.test(name)) expect(value).toMatch(/^\$\{\w+:-\}$/);
     }
     expect(compose.services.postgres.image).toMatch(/^postgres:/);
+    // Two replicas sharing state through Redis, each on its own host port.
+    expect(compose.services.app.deploy.replicas).toBe(2);
+    expect(environment.REDIS_URL).toBe('redis://redis:6379');
+    expect(compose.services.redis.image).toMatch(/^redis:/);
+    expect(Object.keys(compose.services.app.depends_on)).toEqual(['postgres', 'redis']);
+  });
+
+  it('the Kubernetes replicas get REDIS_URL and a Redis to reach, and no file needs a Job for migrations', () => {
+    expect(deployment().spec.replicas).toBeGreaterThan(1);
+    const redisUrl = new URL(configMap().data.REDIS_URL as string);
+    const redisService = byKind('Service', 'llm-backend-redis');
+    expect(redisUrl.hostname).toBe(redisService.metadata.name);
+    expect(Number(redisUrl.port)).toBe(redisService.spec.ports[0].port);
+    expect(
+      byKind('Deployment', 'llm-backend-redis').spec.template.spec.containers[0].image,
+    ).toMatch(/^redis:/);
+    expect(manifests().some((doc) => doc.kind === 'Job')).toBe(false);
+    // The startup probe outlasts the boot's database retries (DATABASE_BOOT_DEADLINE_MS).
+    const startup = container().startupProbe;
+    expect(startup.periodSeconds * startup.failureThreshold * 1000).toBeGreaterThan(
+      Number(configMap().data.DATABASE_BOOT_DEADLINE_MS),
+    );
   });
 
   it('the Dockerfile is multi-stage, production-only, non-root, with a HEALTHCHECK on /health/live', () => {

@@ -19,6 +19,10 @@ const KEYS = {
   postgres: 'replica-postgres-key-0005',
 };
 
+/** A JSON answer, read loosely: each test checks the fields it needs. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies of several shapes
+type Body = Record<string, any>;
+
 let counter = 0;
 const profile = (tag: string) => {
   counter += 1;
@@ -35,14 +39,14 @@ async function post(pod: ServiceProcess, path: string, key: string, body: unknow
     headers: { 'content-type': 'application/json', 'x-api-key': key },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as Body };
 }
 
-async function llmStatus(pod: ServiceProcess): Promise<Record<string, any>> {
+async function llmStatus(pod: ServiceProcess): Promise<Body> {
   const response = await fetch(`${pod.url}/health/llm`, {
     headers: { 'x-api-key': KEYS.failover },
   });
-  return (await response.json()) as Record<string, any>;
+  return (await response.json()) as Body;
 }
 
 (redisBinary ? describe : describe.skip)(
@@ -99,6 +103,11 @@ async function llmStatus(pod: ServiceProcess): Promise<Record<string, any>> {
       expect(attempts[0]).toBe(GEMINI_FALLBACK);
       expect(attempts).not.toContain(PRIMARY);
       expect((await llmStatus(b)).sharedState.mode).toBe('shared');
+      // One of the two holds the probe lease: the deployment probes once per interval, not once per pod.
+      const probing = [a, b].filter((pod) =>
+        pod.output().includes('This replica now runs the recovery probes'),
+      );
+      expect(probing).toHaveLength(1);
     });
 
     it('the rate limit is one budget across the pods, not one per pod', async () => {
