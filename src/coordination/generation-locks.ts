@@ -50,6 +50,7 @@ export class GenerationLocks {
     generate: () => Promise<T>,
     load: (id: string) => Promise<T | undefined>,
   ): Promise<T> {
+    if (!this.redis.up) return generate(); // one process, or Redis away: in-process single flight only
     const digest = createHash('sha256').update(key).digest('hex').slice(0, 32);
     const lockKey = this.redis.key('generation', digest);
     const resultKey = this.redis.key('generation-result', digest);
