@@ -104,34 +104,6 @@ describe('OpenAI-compatible /v1 over the fallback layer (official openai SDK as 
     expect(text).toBe('Simulated answer from gemini/gemini-2.5-flash.');
   });
 
-  it.each([
-    ['a stream that ends without its end marker', 'stream_cut', 'stream_truncated'],
-    ['a connection reset mid-stream', 'stream_reset', 'stream_network'],
-    ['a stream that stalls past the idle timeout', 'stream_stall', 'stream_timeout'],
-  ] as const)(
-    '%s ends in an error event, not a success, and is not retried elsewhere',
-    async (_name, fault, code) => {
-      t.simulator.streamGapMs = 50; // the first delta reaches the client before the fault
-      t.simulator.script(PRIMARY, fault);
-      const stream = await client.chat.completions.create({
-        model: 'default',
-        messages: hello,
-        stream: true,
-      });
-      let text = '';
-      let caught: unknown;
-      try {
-        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toBeInstanceOf(OpenAI.APIError);
-      expect((caught as APIError).code).toBe(code);
-      expect(text.length).toBeGreaterThan(0);
-      expect(t.simulator.routesSeen()).toEqual([PRIMARY]);
-    },
-  );
-
   it.each(TARGETS)(
     'response_format json_schema through %s reaches the native field and returns JSON',
     async (target) => {
@@ -256,5 +228,36 @@ describe('OpenAI-compatible /v1 over the fallback layer (official openai SDK as 
     const models = [];
     for await (const model of client.models.list()) models.push(model.id);
     expect(models).toEqual(['default', PRIMARY, GEMINI_FALLBACK, OPENAI, ANTHROPIC]);
+  });
+});
+
+describe('Unknown paths name the endpoints there are', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('under /v1 in OpenAI’s error shape (what an OpenAI client reads)', async () => {
+    const answer = await t.http().post('/v1/embeddings').send({ input: 'x' }).expect(404);
+    expect(answer.body.error.code).toBe('unknown_endpoint');
+    expect(answer.body.error.message).toContain('No endpoint POST /v1/embeddings');
+    expect(answer.body.error.message).toContain('POST /v1/chat/completions');
+    expect(answer.body.error.message).toContain('GET /v1/models/:id');
+    expect(answer.body.error.message).not.toContain('/profiles');
+  });
+
+  it('elsewhere in the service’s shape, with the list; a missing record is still a plain 404', async () => {
+    const answer = await t.http().get('/nothing-here').expect(404);
+    expect(answer.body.statusCode).toBe(404);
+    expect(answer.body.endpoints).toEqual(
+      expect.arrayContaining(['GET /health/live', 'POST /profiles', 'POST /v1/chat/completions']),
+    );
+    const missing = await t
+      .http()
+      .get('/profiles/00000000-0000-4000-8000-000000000000')
+      .expect(404);
+    expect(missing.body.endpoints).toBeUndefined();
+    expect(missing.body.message).toMatch(/not found/);
   });
 });

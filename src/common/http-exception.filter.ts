@@ -1,7 +1,8 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ErrorAnswer, toErrorAnswer } from './error-answer';
 import { requestIdOf } from './request-id.middleware';
+import { noRouteMatched, servedEndpoints } from './unknown-endpoint';
 
 /** The request, the response and the error as an answer: what every exception filter starts from. */
 export function errorAnswerIn(
@@ -38,7 +39,23 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const { response, answer } = errorAnswerIn(exception, host, this.logger);
+    const { request, response, answer } = errorAnswerIn(exception, host, this.logger);
+    if (exception instanceof NotFoundException && noRouteMatched(request))
+      return this.unknownEndpoint(request, response, answer);
     sendErrorAnswer(response, answer, answer.body);
+  }
+
+  /**
+   * No endpoint at this path: the answer names the ones there are. Under /v1 (the OpenAI-compatible API) in OpenAI's
+   * error shape, since an OpenAI client reads `error.message`.
+   */
+  private unknownEndpoint(request: Request, response: Response, answer: ErrorAnswer): void {
+    const gateway = request.path.startsWith('/v1/') || request.path === '/v1';
+    const endpoints = servedEndpoints(request, gateway ? '/v1' : '');
+    const message = `No endpoint ${request.method} ${request.path}. This service serves: ${endpoints.join(', ')}`;
+    const body = gateway
+      ? { error: { message, type: 'invalid_request_error', param: null, code: 'unknown_endpoint' } }
+      : { ...answer.body, message, endpoints };
+    sendErrorAnswer(response, answer, body);
   }
 }

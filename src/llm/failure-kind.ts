@@ -20,4 +20,6 @@ export interface FailureDetails {
   retryAfterMs?: number;
   /** For a refusal: the provider's own reason, from a structured field (`content_policy_violation`, `SAFETY`). */
   reason?: string;
+  /** A stream that ended without its provider's end marker (cut), as opposed to a length finish. */
+  cutShort?: boolean;
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LLM_CONFIG, LlmConfig } from './llm.config';
+import { LLM_MALFORMED_EVENTS } from './llm.tokens';
+import { MalformedEventTally } from './providers/sse-sanitizer';
 import { AttemptOutcome, TokenUsage } from './llm.types';
 import { RecentAttempts, RecentAttemptsSummary } from './recent-attempts';
 import { Release } from './provider-slots';
@@ -26,12 +28,14 @@ export class LlmMetrics {
   private readonly knownRoutes: Set<string>;
   private readonly inFlightGauge: Gauge<'provider' | 'model'>;
   private readonly recent = new RecentAttempts();
+  private readonly continuations: Counter<'from' | 'to' | 'reason' | 'method'>;
 
   constructor(
     registry: Registry,
     routeStates: RouteStateRegistry,
     @Inject(LLM_CONFIG)
     private readonly config: Pick<LlmConfig, 'prices' | 'chain' | 'allowedRoutes' | 'clock'>,
+    @Inject(LLM_MALFORMED_EVENTS) malformedEvents: MalformedEventTally = new MalformedEventTally(),
   ) {
     this.knownRoutes = new Set([
       ...config.chain.map(routeId),
@@ -44,6 +48,22 @@ export class LlmMetrics {
       name: 'llm_in_flight',
       help: 'Provider calls in flight by route (a stream counts until it ends)',
       labelNames: ['provider', 'model'],
+      registers,
+    });
+    new Counter({
+      name: 'llm_stream_malformed_events_total',
+      help: 'Provider stream events that were not valid JSON, dropped so the stream could go on',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [provider, count] of malformedEvents.entries()) this.inc({ provider }, count);
+      },
+    });
+    this.continuations = new Counter({
+      name: 'llm_stream_continuations_total',
+      help: 'Streams that failed after content was sent and went on, on another route, from where they stopped',
+      labelNames: ['from', 'to', 'reason', 'method'],
       registers,
     });
     const routeState = routeStates.defaultState;
@@ -173,6 +193,21 @@ export class LlmMetrics {
 
   fallback(from: Route, to: Route, reason: AttemptOutcome): void {
     this.fallbacks.inc({ from: this.routeName(from), to: this.routeName(to), reason });
+  }
+
+  /** A stream that failed on `from` after content was sent went on from where it stopped on `to`. */
+  continuation(
+    from: Route,
+    to: Route,
+    reason: AttemptOutcome,
+    method: 'prefill' | 'instruction',
+  ): void {
+    this.continuations.inc({
+      from: this.routeName(from),
+      to: this.routeName(to),
+      reason,
+      method,
+    });
   }
 
   request(outcome: 'success' | 'failed' | 'client_aborted', durationMs: number): void {

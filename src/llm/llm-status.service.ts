@@ -38,6 +38,17 @@ export interface LlmStatus {
   routes: RouteStatus[];
   /** Routing state: this process's own, shared with the other replicas through Redis, or shared but degraded. */
   sharedState: SharedStateStatus;
+  /** Chains callers named per request (`/v1` `fallbacks`), each with its own sticky route and circuits. */
+  requestChains: RequestChainStatus[];
+}
+
+export interface RequestChainStatus {
+  /** `provider:model` ids in order. */
+  routes: Array<{
+    route: string;
+    state: 'closed' | 'open' | 'half_open' | 'disabled';
+    sticky: boolean;
+  }>;
 }
 
 /** A read-only view of the LLM layer for /health/llm. Reads state; never calls a provider; no key material. */
@@ -117,6 +128,19 @@ export class LlmStatusService {
         };
       }),
       sharedState: this.store.status(),
+      requestChains: this.routeStates
+        .all()
+        .filter((state) => state !== this.routeStates.defaultState)
+        .map((state) => {
+          const sticky = state.sticky().index;
+          return {
+            routes: state.snapshot().map((entry) => ({
+              route: routeId(entry.route),
+              state: entry.disabledReason !== undefined ? 'disabled' : entry.circuit,
+              sticky: entry.index === sticky,
+            })),
+          };
+        }),
     };
   }
 }

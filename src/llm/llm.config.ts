@@ -44,6 +44,8 @@ class LlmEnvironment {
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000) LLM_CIRCUIT_FAILURE_THRESHOLD?: number;
   @IsOptional() @IsString() LLM_PRICES?: string;
   @IsOptional() @IsInt() @Min(100) @Max(600_000) LLM_STREAM_IDLE_TIMEOUT_MS?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(600_000) LLM_FIRST_TOKEN_TIMEOUT_MS?: number;
+  @IsOptional() @IsIn(['on', 'off']) LLM_STREAM_CONTINUATION?: 'on' | 'off';
   @IsOptional() @IsInt() @Min(1) @Max(10_000) LLM_MAX_CONCURRENCY?: number;
   @IsOptional() @IsInt() @Min(0) @Max(10_000) LLM_QUEUE_SIZE?: number;
   @IsOptional() @IsInt() @Min(0) @Max(60_000) LLM_QUEUE_TIMEOUT_MS?: number;
@@ -92,6 +94,16 @@ export interface LlmConfig {
   queueTimeoutMs: number;
   /** A stream silent for longer than this after its first content is a hang. */
   streamIdleTimeoutMs: number;
+  /**
+   * A stream's wait for its first content (LLM_FIRST_TOKEN_TIMEOUT_MS): past it the attempt fails over, however long
+   * the attempt timeout (which keeps bounding non-streamed calls) would still allow.
+   */
+  firstTokenTimeoutMs: number;
+  /**
+   * `on`: a stream that fails after content was sent goes on, on the next route, from where it stopped
+   * (LLM_STREAM_CONTINUATION); `off`: it ends with an error, as before.
+   */
+  streamContinuation: 'on' | 'off';
   healthcheckIntervalMs: number;
   healthcheckSuccesses: number;
   circuitFailureThreshold: number;
@@ -142,10 +154,12 @@ export const LLM_DEFAULTS = {
   requestTimeoutMs: 120_000,
   simulator: 'off',
   streamIdleTimeoutMs: 30_000,
+  firstTokenTimeoutMs: 15_000,
+  streamContinuation: 'on',
   maxConcurrency: 32,
   queueSize: 16,
   queueTimeoutMs: 1_000,
-  healthcheckIntervalMs: 30_000,
+  healthcheckIntervalMs: 20_000,
   healthcheckSuccesses: 2,
   circuitFailureThreshold: 3,
   prices: DEFAULT_PRICES,
@@ -263,6 +277,8 @@ export function loadLlmConfig(env: Environment): LlmConfig {
     simulator,
     simulatorReason,
     streamIdleTimeoutMs: parsed.LLM_STREAM_IDLE_TIMEOUT_MS,
+    firstTokenTimeoutMs: parsed.LLM_FIRST_TOKEN_TIMEOUT_MS,
+    streamContinuation: parsed.LLM_STREAM_CONTINUATION,
     maxConcurrency: parsed.LLM_MAX_CONCURRENCY,
     queueSize: parsed.LLM_QUEUE_SIZE,
     queueTimeoutMs: parsed.LLM_QUEUE_TIMEOUT_MS,

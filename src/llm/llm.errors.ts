@@ -16,6 +16,8 @@ export class ProviderError extends Error {
   readonly retryAfterMs?: number;
   /** Why the provider refused, when it said so in a structured field (for content_blocked). */
   readonly reason?: string;
+  /** The stream ended without its end marker: cut, not finished by a limit. */
+  readonly cutShort: boolean;
 
   constructor(
     route: Route,
@@ -32,6 +34,7 @@ export class ProviderError extends Error {
     this.status = details.status;
     this.retryAfterMs = details.retryAfterMs;
     this.reason = details.reason ?? options?.detail;
+    this.cutShort = details.cutShort === true;
   }
 }
 

@@ -8,7 +8,13 @@ import { LlmService } from './llm.service';
 import { LlmStatusService } from './llm-status.service';
 import { LlmMetrics } from './llm-metrics.service';
 import { RouteHealthChecker } from './route-health-checker.service';
-import { LLM_CLIENT_SETTINGS, LLM_PROVIDERS, LLM_USABLE_CHAIN } from './llm.tokens';
+import {
+  LLM_CLIENT_SETTINGS,
+  LLM_MALFORMED_EVENTS,
+  LLM_PROVIDERS,
+  LLM_USABLE_CHAIN,
+} from './llm.tokens';
+import { MalformedEventTally } from './providers/sse-sanitizer';
 import { LlmProvider } from './llm.types';
 import { AnthropicProvider } from './providers/anthropic.provider';
 import { GeminiProvider } from './providers/gemini.provider';
@@ -29,11 +35,13 @@ const KEY_VARIABLE = {
 async function clientSettings(
   config: LlmConfig,
   simulator: EmbeddedSimulatorService,
+  malformedEvents: MalformedEventTally,
 ): Promise<ProviderClientSettingsMap> {
   const common = {
     attemptTimeoutMs: config.attemptTimeoutMs,
     streamMaxDurationMs: config.streamMaxDurationMs,
     thinking: config.thinking,
+    malformedEvents,
   };
   if (config.simulator === 'on') {
     const running = await simulator.start(config.simulatorReason ?? 'simulator enabled');
@@ -92,9 +100,10 @@ function usableChain(config: LlmConfig, providers: LlmProvider[]): Route[] {
     },
     { provide: ROUTE_EVENT_LOG, useFactory: () => new RouteEventLog() },
     EmbeddedSimulatorService,
+    { provide: LLM_MALFORMED_EVENTS, useFactory: () => new MalformedEventTally() },
     {
       provide: LLM_CLIENT_SETTINGS,
-      inject: [LLM_CONFIG, EmbeddedSimulatorService],
+      inject: [LLM_CONFIG, EmbeddedSimulatorService, LLM_MALFORMED_EVENTS],
       useFactory: clientSettings,
     },
     {

@@ -87,7 +87,13 @@ class FakeProvider implements LlmProvider {
       yield { type: 'text', text: 'Hel' };
       throw new ProviderError(route, { kind: 'network' });
     }
-    const text = (step as { text: string }).text;
+    const full = (step as { text: string }).text;
+    // A continuation request (the partial answer as a final assistant turn): the rest of the answer.
+    const last = request.messages[request.messages.length - 1];
+    const text =
+      last?.role === 'assistant' && full.startsWith(last.content)
+        ? full.slice(last.content.length)
+        : full;
     yield { type: 'text', text: text.slice(0, 3) };
     yield { type: 'text', text: text.slice(3) };
     yield { type: 'end', finish: 'stop', usage: { inputTokens: 10, outputTokens: 5 } };
@@ -280,10 +286,39 @@ describe(LlmService.name, () => {
       expect(await collect(session.events)).toBe('Hello there');
     });
 
-    it('a failure after the first content is thrown to the consumer, never retried elsewhere', async () => {
+    it('with LLM_STREAM_CONTINUATION=off, a failure after the first content is thrown to the consumer, never retried elsewhere', async () => {
+      const { service, gemini, seen } = setup({ streamContinuation: 'off' });
+      gemini.script('primary', 'cut');
+      const session = await service.stream(request);
+      await expect(collect(session.events)).rejects.toMatchObject({ kind: 'network' });
+      expect(seen()).toEqual(['gemini:primary']);
+    });
+
+    it('by default, a failure after the first content goes on on the next route from where it stopped', async () => {
       const { service, gemini, seen } = setup();
       gemini.script('primary', 'cut');
       const session = await service.stream(request);
+      const events: StreamEvent[] = [];
+      for await (const event of session.events) events.push(event);
+      const text = events.map((event) => (event.type === 'text' ? event.text : '')).join('');
+      expect(text).toBe('Hello there');
+      expect(seen()).toEqual(['gemini:primary', 'gemini:second']);
+      // Gemini takes a prefill: the partial answer is the last (assistant) message.
+      const continued = gemini.calls[1].request;
+      expect(continued.messages.at(-1)).toEqual({ role: 'assistant', content: 'Hel' });
+      expect(continued.responseFormat).toEqual({ type: 'text' });
+      expect(events.at(-1)).toMatchObject({
+        type: 'end',
+        continuations: [
+          { from: 'gemini:primary', to: 'gemini:second', reason: 'network', method: 'prefill' },
+        ],
+      });
+    });
+
+    it('streamObject never continues a stream (it validates the whole object and restarts instead)', async () => {
+      const { service, gemini, seen } = setup();
+      gemini.script('primary', 'cut');
+      const session = await service.stream(request, { continueStreams: false });
       await expect(collect(session.events)).rejects.toMatchObject({ kind: 'network' });
       expect(seen()).toEqual(['gemini:primary']);
     });

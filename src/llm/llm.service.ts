@@ -25,9 +25,16 @@ import {
 import { ProviderSlots, Release } from './provider-slots';
 import { ChainState } from './route-state/chain-state';
 import { RouteStateRegistry } from './route-state/route-state.registry';
-import { ProviderName, Route, routeAllowed, sameRoute } from './routes';
+import { ProviderName, Route, routeAllowed, routeLabel, sameRoute } from './routes';
 import { estimateInputTokens } from './token-estimate';
 import { continueStream, openStream, OpenedStream, StreamSession } from './stream-session';
+import {
+  continuationRequest,
+  continuingStream,
+  ContinuationMethod,
+  PrefillSupport,
+  Reopened,
+} from './stream-continuation';
 
 /** The least time worth starting an attempt with (capped by the attempt timeout). */
 const MIN_ATTEMPT_MS = 1_000;
@@ -51,6 +58,11 @@ export interface CallOptions {
   content?: 'caller' | 'own';
   /** A deadline shorter than LLM_REQUEST_TIMEOUT_MS, in milliseconds from the call (a pipeline's remaining time). */
   timeoutMs?: number;
+  /**
+   * For `stream`: whether a failure after content was sent continues on the next route (LLM_STREAM_CONTINUATION,
+   * default on). `streamObject` turns it off: it validates the whole object and restarts without streaming instead.
+   */
+  continueStreams?: boolean;
 }
 
 export interface GenerateObjectParams<T extends object> extends CallOptions {
@@ -120,6 +132,7 @@ export class LlmService {
   private readonly providers: Map<ProviderName, LlmProvider>;
   private readonly slots: ProviderSlots;
   private readonly minAttemptMs: number;
+  private readonly prefill = new PrefillSupport();
 
   constructor(
     @Inject(LLM_PROVIDERS) providers: LlmProvider[],
@@ -174,7 +187,10 @@ export class LlmService {
     params: GenerateObjectParams<T>,
     handlers: StreamObjectHandlers = {},
   ): Promise<LlmResult<T>> {
-    const session = await this.stream(objectRequest(params), params);
+    const session = await this.stream(objectRequest(params), {
+      ...params,
+      continueStreams: false,
+    });
     handlers.onStart?.(session.meta);
     let text = '';
     let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
@@ -250,24 +266,98 @@ export class LlmService {
       request,
       options,
       async (route, provider, timeoutMs) => ({
-        value: await openStream(route, provider, request, timeoutMs, options.signal),
+        value: await openStream(
+          route,
+          provider,
+          request,
+          this.firstTokenMs(timeoutMs),
+          options.signal,
+        ),
         usage: undefined,
       }),
       true,
     );
     const { value, route, index, state, release } = walked;
-    const events = continueStream(
-      { opened: value.value, route, index, state, started, release },
-      {
-        idleTimeoutMs: this.config.streamIdleTimeoutMs,
-        maxDurationMs: this.config.streamMaxDurationMs,
-        estimatedInputTokens: walked.estimatedInputTokens,
-        metrics: this.metrics,
-        clock: this.config.clock,
-        logger: this.logger,
-      },
-    );
+    const first = { opened: value.value, route, index, state, started, release };
+    const context = {
+      idleTimeoutMs: this.config.streamIdleTimeoutMs,
+      maxDurationMs: this.config.streamMaxDurationMs,
+      estimatedInputTokens: walked.estimatedInputTokens,
+      metrics: this.metrics,
+      clock: this.config.clock,
+      logger: this.logger,
+    };
+    const events =
+      this.config.streamContinuation === 'on' && options.continueStreams !== false
+        ? continuingStream(
+            first,
+            context,
+            (partial, failedRoute, error) =>
+              this.reopen(request, options, partial, failedRoute, error, started),
+            Math.max(1, this.routeStates.forChain(options.chain).routes.length),
+          )
+        : continueStream(first, context);
     return { meta: walked.meta, events };
+  }
+
+  /** A stream's wait for its first content: the first-token timeout, within the attempt's own. */
+  private firstTokenMs(attemptTimeoutMs: number): number {
+    return Math.min(attemptTimeoutMs, this.config.firstTokenTimeoutMs);
+  }
+
+  /**
+   * Opens the continuation of a stream that failed on `failedRoute` after sending `partial`: the chain walked again
+   * with that route last, each route asked by prefill where it takes one, else by instruction. A prefill the route
+   * rejects (a 400) is retried at once with the instruction, so a prefill rejection never becomes the caller's error.
+   */
+  private async reopen(
+    request: Omit<ProviderRequest, 'model'>,
+    options: CallOptions,
+    partial: string,
+    failedRoute: Route,
+    error: ProviderError,
+    started: number,
+  ): Promise<Reopened> {
+    let method: ContinuationMethod = 'instruction';
+    const open = (
+      route: Route,
+      provider: LlmProvider,
+      timeoutMs: number,
+      how: ContinuationMethod,
+    ) =>
+      openStream(
+        route,
+        provider,
+        continuationRequest(request, partial, how),
+        this.firstTokenMs(timeoutMs),
+        options.signal,
+      );
+    const walked = await this.walk<OpenedStream>(
+      request,
+      { ...options, failed: { route: failedRoute, kind: error.kind } },
+      async (route, provider, timeoutMs) => {
+        if (this.prefill.accepts(route)) {
+          try {
+            const opened = await open(route, provider, timeoutMs, 'prefill');
+            method = 'prefill';
+            return { value: opened, usage: undefined };
+          } catch (failure) {
+            if (!(failure instanceof ProviderError) || failure.kind !== 'bad_request')
+              throw failure;
+            this.prefill.rejected(route);
+            this.logger.warn(
+              `${routeLabel(route)} rejected an assistant prefill; continuing by instruction`,
+            );
+          }
+        }
+        method = 'instruction';
+        return { value: await open(route, provider, timeoutMs, 'instruction'), usage: undefined };
+      },
+      true,
+      false,
+    );
+    const { value, route, index, state, release } = walked;
+    return { stream: { opened: value.value, route, index, state, started, release }, method };
   }
 
   /** The loop shared by `run` and `stream`. Streams keep their provider slot; the session releases it. */
@@ -276,6 +366,7 @@ export class LlmService {
     options: CallOptions,
     attemptOnRoute: AttemptOnRoute<T>,
     keepSlot = false,
+    recordRequest = true,
   ): Promise<Walked<T>> {
     const { clock } = this.config;
     const started = clock.now();
@@ -295,7 +386,7 @@ export class LlmService {
     if (failedKind && failureEffects(failedKind).movesSticky === 'yes')
       ledger.unavailable = failedKind;
     const fail = (reason: 'deadline' | 'exhausted' | 'no_route'): never => {
-      this.metrics.request('failed', clock.now() - started);
+      if (recordRequest) this.metrics.request('failed', clock.now() - started);
       throw ledger.allFailed(reason);
     };
 

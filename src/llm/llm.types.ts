@@ -58,8 +58,27 @@ export interface ProviderResponse {
 }
 
 /** A streamed answer: text deltas, then exactly one `end` (an incomplete stream throws instead). */
+/** How a continuation asks the next route to go on: an assistant prefill, or an instruction after the partial answer. */
+export type ContinuationMethod = 'prefill' | 'instruction';
+
+/** One hand-over of a stream to another route after it failed mid-answer (`provider:model` ids). */
+export interface StreamContinuation {
+  from: string;
+  to: string;
+  /** The failure that ended the stream on `from`. */
+  reason: string;
+  method: ContinuationMethod;
+}
+
 export type StreamEvent =
-  { type: 'text'; text: string } | { type: 'end'; finish: FinishReason; usage: TokenUsage };
+  | { type: 'text'; text: string }
+  | {
+      type: 'end';
+      finish: FinishReason;
+      usage: TokenUsage;
+      /** Set when the answer was continued on other routes after failing mid-stream. */
+      continuations?: StreamContinuation[];
+    };
 
 export interface ProviderCallOptions {
   /** Aborts on the attempt timeout, the request deadline or the caller going away. */

@@ -12,7 +12,7 @@ import {
   SamplingParameter,
   StreamEvent,
 } from './llm.types';
-import { RouteHealthChecker } from './route-health-checker.service';
+import { probeDelayMs, RouteHealthChecker } from './route-health-checker.service';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { InMemoryRouteStateStore } from './route-state/route-state.store';
 import { RouteEventLog } from './route-events';
@@ -155,19 +155,49 @@ describe(RouteHealthChecker.name, () => {
     expect(second.lastProbe?.outcome).toBe('success');
   });
 
-  it('runs on its interval with jitter, and stops at shutdown', async () => {
+  it('adapts its cadence to an outage: a tenth of the interval first, doubling up to it; confirms a success fast; stops at shutdown', async () => {
     jest.useFakeTimers();
-    const { provider, state, checker } = setup();
+    const { provider, state, checker } = setup(); // interval 30 s; FakeClock's random 0.5: no jitter
+    provider.down.add('primary');
     state.recordSuccess(state.plan(), 1, 'overloaded');
     checker.onApplicationBootstrap();
 
-    await jest.advanceTimersByTimeAsync(26_000);
-    expect(provider.calls).toEqual([]);
-    await jest.advanceTimersByTimeAsync(8_000);
-    expect(provider.calls).toEqual(['primary']);
+    const probeTimes: number[] = [];
+    for (let second = 1; second <= 60; second += 1) {
+      const before = provider.calls.length;
+      await jest.advanceTimersByTimeAsync(1_000);
+      if (provider.calls.length > before) probeTimes.push(second);
+    }
+    // 3 s, then +6, +12, +24 (the interval caps the wait at 30 s).
+    expect(probeTimes).toEqual([3, 9, 21, 45]);
+
+    // The primary comes back: the next probe succeeds, a second one confirms it 3 s later, traffic moves back.
+    provider.down.delete('primary');
+    await jest.advanceTimersByTimeAsync(30_000);
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(state.sticky().index).toBe(0);
+    const recoveredAfter = provider.calls.length;
+
+    // Nothing to probe now: no provider calls, only a cheap look every 3 s.
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(provider.calls.length).toBe(recoveredAfter);
 
     await checker.beforeApplicationShutdown();
+    state.recordSuccess(state.plan(), 1, 'overloaded');
     await jest.advanceTimersByTimeAsync(120_000);
-    expect(provider.calls).toEqual(['primary']);
+    expect(provider.calls.length).toBe(recoveredAfter);
+  });
+
+  it('probeDelayMs: first, doubling, capped, confirming', () => {
+    const cadence = (quietRounds: number, confirming = false) => ({
+      probing: true,
+      quietRounds,
+      confirming,
+    });
+    expect([0, 1, 2, 3, 4, 10].map((quiet) => probeDelayMs(20_000, cadence(quiet)))).toEqual([
+      2_000, 4_000, 8_000, 16_000, 20_000, 20_000,
+    ]);
+    expect(probeDelayMs(20_000, cadence(3, true))).toBe(2_000);
+    expect(probeDelayMs(20_000, { probing: false, quietRounds: 0, confirming: false })).toBe(2_000);
   });
 });

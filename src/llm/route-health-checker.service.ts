@@ -32,11 +32,35 @@ const tracer = trace.getTracer('resilient-llm-backend/llm');
 const TIMER_NAME = 'llm-route-health-check';
 const JITTER = 0.1;
 
+/** Where a run of probe rounds stands: what decides how soon the next one comes. */
+export interface ProbeCadence {
+  /** Some route needs probing (traffic is away from the primary, a circuit is not closed, a key is due). */
+  probing: boolean;
+  /** Rounds in a row in which no probe succeeded. */
+  quietRounds: number;
+  /** The last round had a success short of recovery: the next one confirms it. */
+  confirming: boolean;
+}
+
+/**
+ * The wait before the next round, before jitter. The cadence adapts to an outage: the first probe comes a tenth of
+ * LLM_HEALTHCHECK_INTERVAL_MS after traffic left the primary, then the wait doubles with each quiet round up to the
+ * interval; a success is confirmed a tenth of the interval later. With the defaults (20 s, 2 successes) a primary
+ * that comes back takes traffic again within about 20 + 2 s plus two probe round trips, however long it was down.
+ * While nothing needs probing, the checker only looks every tenth of the interval (no provider call).
+ */
+export function probeDelayMs(intervalMs: number, cadence: ProbeCadence): number {
+  const first = Math.max(1, Math.round(intervalMs / 10));
+  if (!cadence.probing || cadence.confirming) return first;
+  return Math.min(intervalMs, first * 2 ** Math.min(cadence.quietRounds, 16));
+}
+
 /**
  * Scheduled recovery: while traffic is away from the primary, a route's circuit is not closed, or a rejected key is
  * due for another try, probes each such route with a minimal plain-text request (thinking off, a few output tokens,
  * LLM_PROBE_TIMEOUT_MS), all routes at once, and moves traffic back to the earliest route that succeeded
- * LLM_HEALTHCHECK_SUCCESSES times in a row. Rounds never overlap, never use a user's deadline, and stop at shutdown.
+ * LLM_HEALTHCHECK_SUCCESSES times in a row. The cadence adapts (`probeDelayMs`). Rounds never overlap, never use a
+ * user's deadline, run on one replica at a time (the probe lease), and stop at shutdown.
  */
 @Injectable()
 export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -44,6 +68,7 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
   private readonly providers: Map<string, LlmProvider>;
   private readonly stopSignal = new AbortController();
   private running: Promise<void> | undefined;
+  private cadence: ProbeCadence = { probing: false, quietRounds: 0, confirming: false };
   private readonly lease: ProbeLease;
   private readonly probeRequest: Omit<ProviderRequest, 'model'> = {
     messages: [{ role: 'user', content: 'Health check: reply with the single word OK.' }],
@@ -92,8 +117,11 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
 
   private scheduleNext(): void {
     if (this.stopSignal.signal.aborted) return;
-    const interval = this.config.healthcheckIntervalMs;
-    const delay = Math.round(interval * (1 - JITTER + this.config.clock.random() * 2 * JITTER));
+    const probing = this.routeStates.all().some((state) => state.needsProbing());
+    if (!probing) this.cadence = { probing, quietRounds: 0, confirming: false };
+    else this.cadence.probing = true;
+    const base = probeDelayMs(this.config.healthcheckIntervalMs, this.cadence);
+    const delay = Math.round(base * (1 - JITTER + this.config.clock.random() * 2 * JITTER));
     const handle = setTimeout(() => {
       this.scheduler.deleteTimeout(TIMER_NAME);
       this.runProbes()
@@ -141,7 +169,14 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
         if (outcome !== undefined) state.recordProbe(target.index, outcome);
       }
     }
-    for (const state of states) state.recoverIfHealthy();
+    let recovered = false;
+    for (const state of states) if (state.recoverIfHealthy()) recovered = true;
+    const succeeded = [...outcomes.values()].includes('success');
+    this.cadence = {
+      probing: true,
+      quietRounds: succeeded || recovered ? 0 : this.cadence.quietRounds + 1,
+      confirming: succeeded && !recovered,
+    };
   }
 
   private async probe(route: Route): Promise<AttemptOutcome | undefined> {

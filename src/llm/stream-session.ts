@@ -80,6 +80,8 @@ export interface StreamContext {
   metrics: LlmMetrics;
   clock: Clock;
   logger: Logger;
+  /** Record the request's outcome at the end (false when a continuing stream records it for all its segments). */
+  recordRequest?: boolean;
 }
 
 /** The committed rest of a stream, under the idle timeout, with metrics and the circuit told at its end or failure. */
@@ -90,11 +92,12 @@ export async function* continueStream(
   const { opened, route, index, state, started, release } = stream;
   const { buffered, iterator, control } = opened;
   const { metrics, clock } = context;
+  const recordRequest = context.recordRequest !== false;
   const complete = (usage: TokenUsage) => {
     metrics.attempt(route, 'success', clock.now() - started);
     metrics.usage(route, usage);
     chargeSpend(usage.inputTokens + usage.outputTokens);
-    metrics.request('success', clock.now() - started);
+    if (recordRequest) metrics.request('success', clock.now() - started);
   };
   let finished = false;
   let failed = false;
@@ -133,13 +136,11 @@ export async function* continueStream(
   } catch (error) {
     if (error instanceof ProviderError) {
       failed = true;
-      context.logger.warn(
-        `${routeLabel(route)} failed mid-stream: ${error.kind}; the answer is incomplete`,
-      );
+      context.logger.warn(`${routeLabel(route)} failed mid-stream: ${error.kind}`);
       state.recordAttempt(index, error.kind);
       chargeSpend(context.estimatedInputTokens);
       metrics.attempt(route, error.kind, clock.now() - started);
-      metrics.request('failed', clock.now() - started);
+      if (recordRequest) metrics.request('failed', clock.now() - started);
     }
     throw error;
   } finally {
@@ -148,7 +149,7 @@ export async function* continueStream(
       // The consumer stopped reading before the end: the caller left, not a success.
       if (!failed) {
         metrics.attempt(route, 'client_aborted', clock.now() - started);
-        metrics.request('client_aborted', clock.now() - started);
+        if (recordRequest) metrics.request('client_aborted', clock.now() - started);
       }
     }
     release();

@@ -28,7 +28,7 @@ class OpenAiNotFoundError extends NotFoundException {
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
-import { ProviderError, RequestAbortedError } from '../llm';
+import { AllRoutesFailedError, ProviderError, RequestAbortedError } from '../llm';
 import { OpenAiExceptionFilter } from './openai-exception.filter';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { ChatCompletionsService, PreparedChat, RouteHeaders } from './chat-completions.service';
@@ -153,7 +153,21 @@ export class ChatCompletionsController {
           chunk({ content: event.text }, null);
           continue;
         }
-        chunk({}, event.finish);
+        if (event.continuations) {
+          // Continued on other routes after a mid-stream failure: said in a comment (clients skip it) and in an
+          // extension field of the last chunk, beside the metrics.
+          response.write(
+            `: llm-continuation ${event.continuations.map((c) => `${c.from} -> ${c.to} (${c.reason}, ${c.method})`).join('; ')}\n\n`,
+          );
+          send({
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model,
+            choices: [{ index: 0, delta: {}, finish_reason: event.finish, logprobs: null }],
+            llm_continuations: event.continuations,
+          });
+        } else chunk({}, event.finish);
         if (includeUsage) {
           const usage = {
             prompt_tokens: event.usage.inputTokens,
@@ -171,7 +185,9 @@ export class ChatCompletionsController {
           ? error.kind
           : error instanceof RequestAbortedError
             ? 'aborted'
-            : 'error';
+            : error instanceof AllRoutesFailedError
+              ? 'all_routes_failed'
+              : 'error';
       if (kind === 'error')
         this.logger.error(`Stream failed [request ${context.requestId}]`, (error as Error).stack);
       if (!response.destroyed) {

@@ -21,7 +21,9 @@ export type Fault =
   | 'slow' // a valid answer after delayMs
   | 'stream_cut' // streams: half the deltas, then the response ends without the provider's end marker
   | 'stream_reset' // streams: half the deltas, then the connection is destroyed
-  | 'stream_stall'; // streams: the first delta, then silence
+  | 'stream_stall' // streams: the first delta, then silence
+  | 'stream_malformed' // streams: a complete answer with one event in the middle that is not valid JSON
+  | 'slow_first_token'; // streams: headers at once, the first event after delayMs, then the rest
 
 export interface Behaviour {
   /** `mix`: pick one of `mix` at random, by weight, for each request. */
@@ -33,6 +35,11 @@ export interface Behaviour {
   delayMs?: number;
   /** For `ok`: answer with this JSON value instead of a sample built from the request's schema. */
   json?: unknown;
+  /**
+   * A plain-text answer instead of the default one. A request that continues a partial answer of this text (an
+   * assistant prefill, or the partial answer followed by an instruction) gets the rest of it.
+   */
+  text?: string;
 }
 
 export type ResolvedBehaviour = Behaviour & { fault: Fault };
@@ -49,6 +56,8 @@ export const STREAMED_FAULTS = new Set<Fault>([
   'stream_cut',
   'stream_reset',
   'stream_stall',
+  'stream_malformed',
+  'slow_first_token',
 ]);
 
 export function toBehaviour(input: Fault | Behaviour): Behaviour {

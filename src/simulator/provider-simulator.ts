@@ -21,6 +21,7 @@ import {
   STREAMED_FAULTS,
   toBehaviour,
 } from './fault-script';
+import { continuationOf, endsWithPrefill, rejectsPrefill } from './continuation';
 import { simulatedLesson } from './lesson-fixture';
 import { sampleFromSchema } from './sample-from-schema';
 import { splitIntoChunks } from './streaming';
@@ -43,6 +44,8 @@ export interface SimulatedAttempt {
   outputLimit: number | undefined;
   /** Thought tokens the simulated model spent before answering (0 for a model that does not think). */
   thoughts: number;
+  /** The model rejected the request's assistant prefill (a 400). */
+  prefillRejected?: boolean;
 }
 
 const DIALECTS: readonly Dialect[] = [openAiDialect, anthropicDialect, geminiDialect];
@@ -171,7 +174,15 @@ export class ProviderSimulator {
     this.attempts.push(attempt);
 
     if (behaviour.fault === 'hang') return; // never answered; the socket is destroyed at stop()
-    const delay = this.latencyMs + (behaviour.delayMs ?? 0);
+    if (rejectsPrefill(call) && endsWithPrefill(call)) {
+      // What newer Claude models answer to a request that ends with an assistant turn.
+      const rejected = dialect.failure(400);
+      attempt.status = rejected.status;
+      attempt.prefillRejected = true;
+      return send(response, rejected);
+    }
+    const firstTokenDelay = behaviour.fault === 'slow_first_token';
+    const delay = this.latencyMs + (firstTokenDelay ? 0 : (behaviour.delayMs ?? 0));
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (behaviour.fault === 'reset') {
       request.socket.destroy();
@@ -200,7 +211,7 @@ export class ProviderSimulator {
       fault === 'schema_violation'
         ? SCHEMA_VIOLATION
         : answerValue(dialect, call, behaviour, schema);
-    const document = value === undefined ? plainAnswer(call) : JSON.stringify(value);
+    const document = value === undefined ? plainAnswer(call, behaviour) : JSON.stringify(value);
     const spent = afterThinking(dialect, call, document);
     const text =
       fault === 'prose'
@@ -228,7 +239,13 @@ export class ProviderSimulator {
       outputTokens: estimateTokens(text) + spent.thoughts,
       asTool: schema !== undefined && fault !== 'prose',
     });
+    if (fault === 'stream_malformed')
+      frames.splice(Math.ceil(frames.length / 2), 0, 'data: {"choices": [{"delta": \n\n');
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    if (fault === 'slow_first_token') {
+      response.flushHeaders();
+      await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs ?? 20_000));
+    }
     const gapMs = this.streamGapMs;
     for (const [position, payload] of frames.entries()) {
       if (response.destroyed) return;
@@ -304,7 +321,11 @@ function parseCall(
   return undefined;
 }
 
-const plainAnswer = (call: ParsedCall) => `Simulated answer from ${call.provider}/${call.model}.`;
+/** The default plain answer names its route; a scripted `text` is used as given, continued where asked to. */
+const plainAnswer = (call: ParsedCall, behaviour: Behaviour) =>
+  behaviour.text === undefined
+    ? `Simulated answer from ${call.provider}/${call.model}.`
+    : continuationOf(call, behaviour.text);
 
 /** The value a correct answer carries: scripted, sampled from the schema (a lesson from its spec), JSON mode, or none. */
 function answerValue(
@@ -318,7 +339,7 @@ function answerValue(
     const lesson = findLessonSpec(textOf(call.body));
     return lesson ? simulatedLesson(lesson) : sampleFromSchema(schema);
   }
-  return dialect.wantsJsonObject(call.body) ? { answer: plainAnswer(call) } : undefined;
+  return dialect.wantsJsonObject(call.body) ? { answer: plainAnswer(call, behaviour) } : undefined;
 }
 
 /**
@@ -347,14 +368,16 @@ function answerFor(
 ): Answer {
   const promptTokens = estimateTokens(JSON.stringify(call.body));
   const value = answerValue(dialect, call, behaviour, schema);
-  const document = value === undefined ? plainAnswer(call) : JSON.stringify(value);
+  const document = value === undefined ? plainAnswer(call, behaviour) : JSON.stringify(value);
   switch (behaviour.fault) {
     // Without streaming, the stream faults behave like a normal answer.
     case 'ok':
     case 'slow':
     case 'stream_cut':
     case 'stream_reset':
-    case 'stream_stall': {
+    case 'stream_stall':
+    case 'stream_malformed':
+    case 'slow_first_token': {
       const spent = afterThinking(dialect, call, document);
       return spent.ending === 'complete'
         ? dialect.answer(call, document, 'complete', promptTokens, value, spent.thoughts)

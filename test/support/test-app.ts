@@ -69,6 +69,8 @@ export async function startTestApp(
     API_KEYS: undefined,
     // Suites send hundreds of requests a minute; security.e2e-spec.ts tests the limit itself.
     RATE_LIMIT_PER_MINUTE: '100000',
+    // No recovery probes in the middle of a test's attempt counts: recovery.e2e-spec.ts sets its own interval.
+    LLM_HEALTHCHECK_INTERVAL_MS: '600000',
     ...env,
   };
   const logs = new CapturingLogger();

@@ -15,6 +15,7 @@ import { incompleteStream, requireClient, settleFinish } from './finish';
 import { ProviderClientSettings, thinkingOf } from './provider-settings';
 import type { ThinkingLevel } from '../thinking';
 import { realmSafeFetch } from './realm-safe-fetch';
+import { sanitizingSse } from './sse-sanitizer';
 
 /** Anthropic needs max_tokens on every call; used when the caller sets none. */
 const DEFAULT_MAX_TOKENS = 4096;
@@ -81,7 +82,7 @@ export class AnthropicProvider implements LlmProvider {
           baseURL: settings.baseUrl,
           maxRetries: 0,
           timeout: settings.attemptTimeoutMs,
-          fetch: realmSafeFetch(),
+          fetch: sanitizingSse(realmSafeFetch(), () => settings.malformedEvents?.add(this.name)),
         })
       : undefined;
   }

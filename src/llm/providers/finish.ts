@@ -21,7 +21,7 @@ export function settleFinish(
 export function incompleteStream(route: Route): ProviderError {
   return new ProviderError(
     route,
-    { kind: 'truncated' },
+    { kind: 'truncated', cutShort: true },
     { detail: 'stream ended without an end marker' },
   );
 }

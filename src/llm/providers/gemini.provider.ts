@@ -23,6 +23,7 @@ import { geminiThinking, mapGeminiError, mapGeminiFinishReason } from './gemini.
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ThinkingLevel } from '../thinking';
 import { realmSafeFetch } from './realm-safe-fetch';
+import { sanitizingSse } from './sse-sanitizer';
 
 /** Per-call notes the fetch wrapper fills in: the SDK's ApiError drops the headers and the structured details. */
 interface CallNotes {
@@ -142,7 +143,9 @@ export class GeminiProvider implements LlmProvider {
           httpOptions: {
             baseUrl: settings.baseUrl,
             timeout: settings.attemptTimeoutMs,
-            fetch: this.noteRetryAfter(realmSafeFetch()),
+            fetch: this.noteRetryAfter(
+              sanitizingSse(realmSafeFetch(), () => settings.malformedEvents?.add(this.name)),
+            ),
           },
         })
       : undefined;

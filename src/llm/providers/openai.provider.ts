@@ -20,6 +20,7 @@ import {
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ThinkingLevel } from '../thinking';
 import { realmSafeFetch } from './realm-safe-fetch';
+import { sanitizingSse } from './sse-sanitizer';
 
 function toOpenAiResponseFormat(
   format: ResponseFormat,
@@ -83,7 +84,7 @@ export class OpenAiProvider implements LlmProvider {
           baseURL: settings.baseUrl,
           maxRetries: 0,
           timeout: settings.attemptTimeoutMs,
-          fetch: realmSafeFetch(),
+          fetch: sanitizingSse(realmSafeFetch(), () => settings.malformedEvents?.add(this.name)),
         })
       : undefined;
   }

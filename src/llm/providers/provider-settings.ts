@@ -1,4 +1,5 @@
 import { ProviderRequest } from '../llm.types';
+import type { MalformedEventTally } from './sse-sanitizer';
 import { ProviderName } from '../routes';
 import { ThinkingLevel, thinkingFor, ThinkingSettings } from '../thinking';
 
@@ -12,6 +13,8 @@ export interface ProviderClientSettings {
   streamMaxDurationMs: number;
   /** Thinking per route (LLM_THINKING), for calls that do not set their own. */
   thinking: ThinkingSettings;
+  /** Where malformed stream events, dropped before the SDK parses them, are counted. */
+  malformedEvents?: MalformedEventTally;
 }
 
 export type ProviderClientSettingsMap = Record<ProviderName, ProviderClientSettings>;
