@@ -191,15 +191,15 @@ describe('OpenAI-compatible /v1 over the fallback layer (official openai SDK as 
     ['a malformed route', { model: 'gpt-4' }, 'model'],
     ['a malformed fallback', { model: OPENAI, fallbacks: ['nope'] }, 'fallbacks[0]'],
     [
-      'tools (unsupported)',
-      { model: OPENAI, tools: [{ type: 'function', function: { name: 'f' } }] },
-      'tools',
+      'a tool of another type than function',
+      { model: OPENAI, tools: [{ type: 'web_search', function: { name: 'f' } }] },
+      'tools.0.type',
     ],
     ['n > 1', { model: OPENAI, n: 2 }, 'n'],
     [
-      'a tool message',
+      'a tool message without tool_call_id',
       { model: OPENAI, messages: [{ role: 'tool', content: 'x' }] },
-      'messages.0.role',
+      'messages.0.tool_call_id',
     ],
     [
       'an image part',

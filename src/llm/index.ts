@@ -40,8 +40,12 @@ export type {
   ProviderResponse,
   ResponseFormat,
   SamplingParameter,
+  StreamContinuation,
   StreamEvent,
   TokenUsage,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
 } from './llm.types';
 export {
   buildChain,

@@ -200,6 +200,7 @@ export class LlmService {
           usage = event.usage;
           continue;
         }
+        if (event.type !== 'text') continue; // objects are asked for without tools
         text += event.text;
         handlers.onText?.(text);
       }

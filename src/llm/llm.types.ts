@@ -6,9 +6,35 @@ import type { JsonSchema } from '../common/json-schema';
 
 export type { JsonSchema };
 
+/** A function call the model made: `arguments` is the JSON text of its arguments. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A function the model may call, with a JSON Schema for its arguments. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters: JsonSchema;
+}
+
+/** Whether the model may (`auto`), must not (`none`), must (`required`) call a tool, or must call this one. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+/**
+ * One turn of the conversation. An assistant turn may carry the tool calls it made (its text may then be empty);
+ * a `tool` turn is the result of one call, by its id. Every provider strategy translates these into its own wire
+ * format, so a call made by one provider can be answered and continued on another.
+ */
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** assistant: the calls it made. */
+  toolCalls?: ToolCall[];
+  /** tool: the call this result answers. */
+  toolCallId?: string;
 }
 
 /** What the caller wants back: free text, any JSON object, or JSON that matches a schema (native structured output). */
@@ -36,6 +62,9 @@ export interface ProviderRequest {
   allowTruncation?: boolean;
   /** Thinking for this call; when unset, the route's level from LLM_THINKING. */
   thinking?: ThinkingLevel;
+  /** Functions the model may call. */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
 }
 
 /** Sampling parameters each provider can honour; the others are dropped (and reported by the chat endpoint). */
@@ -47,14 +76,16 @@ export interface TokenUsage {
   outputTokens: number;
 }
 
-export type FinishReason = 'stop' | 'length';
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface ProviderResponse {
   /** The model's answer as text; for json_schema requests, the JSON document. */
   text: string;
   usage: TokenUsage;
-  /** `length` only when the request allowed truncation. */
+  /** `length` only when the request allowed truncation; `tool_calls` when the model called tools. */
   finish: FinishReason;
+  /** The function calls the model made (then `text` may be empty). */
+  toolCalls?: ToolCall[];
 }
 
 /** A streamed answer: text deltas, then exactly one `end` (an incomplete stream throws instead). */
@@ -72,6 +103,8 @@ export interface StreamContinuation {
 
 export type StreamEvent =
   | { type: 'text'; text: string }
+  /** One complete function call (providers stream their arguments in pieces; they are joined first). */
+  | { type: 'tool_call'; call: ToolCall }
   | {
       type: 'end';
       finish: FinishReason;

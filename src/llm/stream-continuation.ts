@@ -137,6 +137,10 @@ export async function* continuingStream(
             if (text.length > 0) yield { type: 'text', text };
             continue;
           }
+          if (event.type === 'tool_call') {
+            yield event;
+            continue;
+          }
           if (stitchAfter !== undefined) {
             const text = release();
             if (text.length > 0) yield { type: 'text', text };

@@ -49,7 +49,8 @@ export async function openStream(
       const next = await iterator.next();
       if (next.done) break;
       buffered.push(next.value);
-      if (next.value.type === 'end' || next.value.text.length > 0) break;
+      // Committed at the first text, tool call or end.
+      if (next.value.type !== 'text' || next.value.text.length > 0) break;
     }
   } catch (error) {
     throw control.classify(error);

@@ -28,7 +28,7 @@ class OpenAiNotFoundError extends NotFoundException {
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
-import { AllRoutesFailedError, ProviderError, RequestAbortedError } from '../llm';
+import { streamFailureKind, toOpenAiToolCall } from './chat-translation';
 import { OpenAiExceptionFilter } from './openai-exception.filter';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { ChatCompletionsService, PreparedChat, RouteHeaders } from './chat-completions.service';
@@ -147,10 +147,17 @@ export class ChatCompletionsController {
     response.setHeader('x-accel-buffering', 'no');
     response.flushHeaders();
     chunk({ role: 'assistant', content: '' }, null);
+    let toolIndex = 0;
     try {
       for await (const event of session.events) {
         if (event.type === 'text') {
           chunk({ content: event.text }, null);
+          continue;
+        }
+        if (event.type === 'tool_call') {
+          // Each call whole, in one delta: clients join deltas by index, so one piece is a valid stream.
+          chunk({ tool_calls: [{ index: toolIndex, ...toOpenAiToolCall(event.call) }] }, null);
+          toolIndex += 1;
           continue;
         }
         if (event.continuations) {
@@ -180,14 +187,7 @@ export class ChatCompletionsController {
       }
     } catch (error) {
       // Headers are sent: the only honest way left to report a failure is an error event without [DONE].
-      const kind =
-        error instanceof ProviderError
-          ? error.kind
-          : error instanceof RequestAbortedError
-            ? 'aborted'
-            : error instanceof AllRoutesFailedError
-              ? 'all_routes_failed'
-              : 'error';
+      const kind = streamFailureKind(error);
       if (kind === 'error')
         this.logger.error(`Stream failed [request ${context.requestId}]`, (error as Error).stack);
       if (!response.destroyed) {

@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
+  FinishReason,
   Interpret,
   LlmCallMeta,
   LlmService,
   ProviderError,
   ProviderRequest,
+  ProviderResponse,
   Route,
   routeId,
   StreamSession,
+  ToolCall,
 } from '../llm';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import {
@@ -16,7 +19,9 @@ import {
   checkSpend,
   ignoredFields,
   droppedParameters,
+  OpenAiToolCall,
   resolveChain,
+  toOpenAiToolCall,
   toProviderRequest,
 } from './chat-translation';
 
@@ -35,8 +40,13 @@ export interface ChatCompletion {
   model: string;
   choices: Array<{
     index: number;
-    message: { role: 'assistant'; content: string; refusal: null };
-    finish_reason: 'stop' | 'length';
+    message: {
+      role: 'assistant';
+      content: string | null;
+      refusal: null;
+      tool_calls?: OpenAiToolCall[];
+    };
+    finish_reason: FinishReason;
     logprobs: null;
   }>;
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
@@ -53,7 +63,7 @@ export interface PreparedChat {
 /** A JSON response format is checked before the answer is accepted; anything else is taken as text. */
 function interpreterFor(
   request: Omit<ProviderRequest, 'model'>,
-): Interpret<{ text: string; finish: 'stop' | 'length' }> {
+): Interpret<Pick<ProviderResponse, 'text' | 'finish' | 'toolCalls'>> {
   return async (response, route) => {
     if (request.responseFormat.type !== 'text' && response.finish === 'stop') {
       let parsed: unknown;
@@ -66,7 +76,21 @@ function interpreterFor(
         throw new ProviderError(route, { kind: 'invalid_output' }, { detail: 'not a JSON object' });
       }
     }
-    return { text: response.text, finish: response.finish };
+    return { text: response.text, finish: response.finish, toolCalls: response.toolCalls };
+  };
+}
+
+/** The answer as OpenAI's assistant message: text, or tool calls (then `content` is null when there is no text). */
+function assistantMessage(
+  text: string,
+  toolCalls: ToolCall[] | undefined,
+): ChatCompletion['choices'][number]['message'] {
+  if (!toolCalls?.length) return { role: 'assistant', content: text, refusal: null };
+  return {
+    role: 'assistant',
+    content: text || null,
+    refusal: null,
+    tool_calls: toolCalls.map(toOpenAiToolCall),
   };
 }
 
@@ -109,7 +133,7 @@ export class ChatCompletionsService {
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: result.value.text, refusal: null },
+            message: assistantMessage(result.value.text, result.value.toolCalls),
             finish_reason: result.value.finish,
             logprobs: null,
           },

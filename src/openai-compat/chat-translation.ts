@@ -13,6 +13,10 @@ import {
   Route,
   RouteParseError,
   routeId,
+  ToolCall,
+  ProviderError,
+  RequestAbortedError,
+  AllRoutesFailedError,
 } from '../llm';
 import { ChatCompletionRequestDto, ChatMessageDto } from './dto/chat-completion-request.dto';
 
@@ -28,14 +32,76 @@ export class OpenAiRequestError extends BadRequestException {
 }
 
 function textOf(content: ChatMessageDto['content']): string {
+  if (content === null) return '';
   return typeof content === 'string' ? content : content.map((part) => part.text).join('');
 }
 
+/** A tool call in OpenAI's wire shape. */
+export interface OpenAiToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export function toOpenAiToolCall(call: ToolCall): OpenAiToolCall {
+  return {
+    id: call.id,
+    type: 'function',
+    function: { name: call.name, arguments: call.arguments },
+  };
+}
+
 export function toMessages(messages: ChatMessageDto[]): ChatMessage[] {
-  return messages.map((message) => ({
-    role: message.role === 'developer' ? 'system' : message.role,
-    content: textOf(message.content),
+  return messages.map((message): ChatMessage => {
+    const content = textOf(message.content);
+    switch (message.role) {
+      case 'tool':
+        return { role: 'tool', content, toolCallId: message.tool_call_id };
+      case 'assistant':
+        return message.tool_calls?.length
+          ? {
+              role: 'assistant',
+              content,
+              toolCalls: message.tool_calls.map((call) => ({
+                id: call.id,
+                name: call.function.name,
+                arguments: call.function.arguments,
+              })),
+            }
+          : { role: 'assistant', content };
+      case 'developer':
+        return { role: 'system', content };
+      case 'system':
+      case 'user':
+        return { role: message.role, content };
+    }
+  });
+}
+
+/** `tools` and `tool_choice` as the LLM layer takes them; a named choice must name one of the tools. */
+function toTools(dto: ChatCompletionRequestDto): Pick<ProviderRequest, 'tools' | 'toolChoice'> {
+  if (!dto.tools?.length) {
+    if (dto.tool_choice !== undefined && dto.tool_choice !== 'none' && dto.tool_choice !== 'auto')
+      throw new OpenAiRequestError('tool_choice needs tools', 'tool_choice');
+    return {};
+  }
+  const tools = dto.tools.map((tool) => ({
+    name: tool.function.name,
+    ...(tool.function.description ? { description: tool.function.description } : {}),
+    parameters: tool.function.parameters ?? { type: 'object', properties: {} },
   }));
+  const choice = dto.tool_choice;
+  if (typeof choice === 'object' && !tools.some((tool) => tool.name === choice.function.name))
+    throw new OpenAiRequestError(
+      `tool_choice names ${choice.function.name}, which is not among the tools`,
+      'tool_choice',
+    );
+  return {
+    tools,
+    ...(choice === undefined
+      ? {}
+      : { toolChoice: typeof choice === 'string' ? choice : { name: choice.function.name } }),
+  };
 }
 
 export function toResponseFormat(dto: ChatCompletionRequestDto): ResponseFormat {
@@ -77,6 +143,7 @@ export function toProviderRequest(dto: ChatCompletionRequestDto): Omit<ProviderR
     // With its own token limit the caller gets finish_reason "length" back, as from OpenAI.
     allowTruncation: maxOutputTokens !== undefined,
     ...(dto.reasoning_effort ? { thinking: REASONING_EFFORT[dto.reasoning_effort] } : {}),
+    ...toTools(dto),
   };
 }
 
@@ -216,4 +283,12 @@ export function attemptsHeader(attempts: AttemptRecord[]): string {
         `${attempt.provider}:${attempt.model}=${attempt.outcome}${attempt.status ? `(${attempt.status})` : ''}`,
     )
     .join(',');
+}
+
+/** What ended a stream after it started, as the `code` suffix of the error event. */
+export function streamFailureKind(error: unknown): string {
+  if (error instanceof ProviderError) return error.kind;
+  if (error instanceof RequestAbortedError) return 'aborted';
+  if (error instanceof AllRoutesFailedError) return 'all_routes_failed';
+  return 'error';
 }

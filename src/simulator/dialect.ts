@@ -1,3 +1,5 @@
+import type { SimulatedToolCall } from './tools';
+
 export type SimulatedProvider = 'openai' | 'anthropic' | 'gemini';
 export type JsonObject = Record<string, unknown>;
 
@@ -69,6 +71,10 @@ export interface Dialect {
   /** The provider's content-policy refusal of the request. */
   contentPolicy(call: ParsedCall, promptTokens: number): Answer;
   streamFrames(plan: StreamPlan): string[];
+  /** The model calls a function instead of answering (finish reason: tool calls). */
+  toolCall(call: ParsedCall, toolCall: SimulatedToolCall, promptTokens: number): Answer;
+  /** The same, streamed (arguments in pieces where the provider streams them so). */
+  toolCallFrames(call: ParsedCall, toolCall: SimulatedToolCall, promptTokens: number): string[];
 }
 
 /** `value.a.b.c` when each step is an object, else undefined. */

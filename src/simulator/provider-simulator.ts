@@ -23,6 +23,7 @@ import {
 } from './fault-script';
 import { continuationOf, endsWithPrefill, rejectsPrefill } from './continuation';
 import { simulatedLesson } from './lesson-fixture';
+import { plannedToolCall, toolResultOf } from './tools';
 import { sampleFromSchema } from './sample-from-schema';
 import { splitIntoChunks } from './streaming';
 
@@ -46,6 +47,10 @@ export interface SimulatedAttempt {
   thoughts: number;
   /** The model rejected the request's assistant prefill (a 400). */
   prefillRejected?: boolean;
+  /** The function the model called, when it answered with a tool call. */
+  toolCall?: string;
+  /** The tool result the request carried (its last turn), as the provider's wire format delivered it. */
+  toolResult?: string;
 }
 
 const DIALECTS: readonly Dialect[] = [openAiDialect, anthropicDialect, geminiDialect];
@@ -172,6 +177,7 @@ export class ProviderSimulator {
       thoughts: dialect.thinking(call).thoughts,
     };
     this.attempts.push(attempt);
+    attempt.toolResult = toolResultOf(call);
 
     if (behaviour.fault === 'hang') return; // never answered; the socket is destroyed at stop()
     if (rejectsPrefill(call) && endsWithPrefill(call)) {
@@ -186,6 +192,19 @@ export class ProviderSimulator {
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (behaviour.fault === 'reset') {
       request.socket.destroy();
+      return;
+    }
+    // A model offered tools calls one (when allowed and not already answered by a tool result).
+    const toolCall = behaviour.fault === 'ok' ? plannedToolCall(call) : undefined;
+    if (toolCall && !(call.provider === 'anthropic' && schema !== undefined)) {
+      attempt.status = 200;
+      attempt.toolCall = toolCall.name;
+      const promptTokens = estimateTokens(JSON.stringify(call.body));
+      if (!call.stream) return send(response, dialect.toolCall(call, toolCall, promptTokens));
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      for (const payload of dialect.toolCallFrames(call, toolCall, promptTokens))
+        response.write(payload);
+      response.end();
       return;
     }
     if (call.stream && STREAMED_FAULTS.has(behaviour.fault)) {
@@ -321,11 +340,17 @@ function parseCall(
   return undefined;
 }
 
-/** The default plain answer names its route; a scripted `text` is used as given, continued where asked to. */
-const plainAnswer = (call: ParsedCall, behaviour: Behaviour) =>
-  behaviour.text === undefined
+/**
+ * The default plain answer names its route (and, after a tool call, the result it was given); a scripted `text` is
+ * used as given, continued where asked to.
+ */
+const plainAnswer = (call: ParsedCall, behaviour: Behaviour) => {
+  if (behaviour.text !== undefined) return continuationOf(call, behaviour.text);
+  const result = toolResultOf(call);
+  return result === undefined
     ? `Simulated answer from ${call.provider}/${call.model}.`
-    : continuationOf(call, behaviour.text);
+    : `Simulated answer from ${call.provider}/${call.model}, given the tool result ${result}`;
+};
 
 /** The value a correct answer carries: scripted, sampled from the schema (a lesson from its spec), JSON mode, or none. */
 function answerValue(

@@ -3,6 +3,7 @@ import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resource
 import { ProviderError } from '../llm.errors';
 import {
   ChatMessage,
+  ToolChoice,
   LlmProvider,
   ProviderCallOptions,
   ProviderRequest,
@@ -15,6 +16,7 @@ import { incompleteStream, requireClient, settleFinish } from './finish';
 import { ProviderClientSettings, thinkingOf } from './provider-settings';
 import type { ThinkingLevel } from '../thinking';
 import { realmSafeFetch } from './realm-safe-fetch';
+import { argumentsObject, finishWithTools, ToolCallAssembler } from './tool-calls';
 import { sanitizingSse } from './sse-sanitizer';
 
 /** Anthropic needs max_tokens on every call; used when the caller sets none. */
@@ -25,6 +27,54 @@ const JSON_OBJECT_INSTRUCTION = 'Respond with a single JSON object and nothing e
 /** The thinking budget of `low` on Anthropic (thinking is off unless asked for). */
 const LOW_THINKING_BUDGET = 1_024;
 
+/** The conversation as Messages turns: tool calls as `tool_use` blocks, their results as `tool_result` blocks. */
+function toAnthropicTurns(messages: ChatMessage[]): Anthropic.MessageParam[] {
+  const turns: Anthropic.MessageParam[] = [];
+  for (const message of messages) {
+    if (message.role === 'system') continue;
+    if (message.role === 'tool') {
+      const result: Anthropic.ToolResultBlockParam = {
+        type: 'tool_result',
+        tool_use_id: message.toolCallId ?? '',
+        content: message.content,
+      };
+      // Every result of one assistant turn's calls goes back in one user turn.
+      const previous = turns[turns.length - 1];
+      if (previous?.role === 'user' && Array.isArray(previous.content))
+        previous.content.push(result);
+      else turns.push({ role: 'user', content: [result] });
+      continue;
+    }
+    if (message.role === 'assistant' && message.toolCalls?.length) {
+      turns.push({
+        role: 'assistant',
+        content: [
+          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
+          ...message.toolCalls.map((call) => ({
+            type: 'tool_use' as const,
+            id: call.id,
+            name: call.name,
+            input: argumentsObject(call),
+          })),
+        ],
+      });
+      continue;
+    }
+    turns.push({ role: message.role, content: message.content });
+  }
+  return turns;
+}
+
+function toAnthropicToolChoice(choice: ToolChoice | undefined): Anthropic.ToolChoice | undefined {
+  if (choice === undefined) return undefined;
+  if (typeof choice === 'object') return { type: 'tool', name: choice.name };
+  return {
+    auto: { type: 'auto' as const },
+    none: { type: 'none' as const },
+    required: { type: 'any' as const },
+  }[choice];
+}
+
 function toAnthropicParams(
   request: ProviderRequest,
   thinking: ThinkingLevel,
@@ -33,15 +83,11 @@ function toAnthropicParams(
     .filter((message) => message.role === 'system')
     .map((message) => message.content);
   if (request.responseFormat.type === 'json_object') system.push(JSON_OBJECT_INSTRUCTION);
-  const turns = request.messages
-    .filter(
-      (message): message is ChatMessage & { role: 'user' | 'assistant' } =>
-        message.role !== 'system',
-    )
-    .map((message) => ({ role: message.role, content: message.content }));
   const format = request.responseFormat;
+  const callerTools = request.tools?.length ? request.tools : undefined;
+  // Structured output is a forced tool, unless the caller brought tools of its own.
   const tool =
-    format.type === 'json_schema'
+    format.type === 'json_schema' && !callerTools
       ? {
           name: format.name,
           description: 'Return the answer as this tool input.',
@@ -49,8 +95,9 @@ function toAnthropicParams(
         }
       : undefined;
   // Thinking stays off unless a route asks for `low`; a forced tool (structured output) cannot think at all.
-  const think = thinking === 'low' && !tool;
+  const think = thinking === 'low' && !tool && !callerTools;
   const maxTokens = request.maxOutputTokens ?? DEFAULT_MAX_TOKENS;
+  const toolChoice = toAnthropicToolChoice(request.toolChoice);
   return {
     model: request.model,
     max_tokens: think ? maxTokens + LOW_THINKING_BUDGET : maxTokens,
@@ -58,9 +105,19 @@ function toAnthropicParams(
       ? { thinking: { type: 'enabled' as const, budget_tokens: LOW_THINKING_BUDGET } }
       : {}),
     system: system.length > 0 ? system.join('\n\n') : undefined,
-    messages: turns,
+    messages: toAnthropicTurns(request.messages),
     stop_sequences: request.stop,
     ...(tool ? { tools: [tool], tool_choice: { type: 'tool' as const, name: tool.name } } : {}),
+    ...(callerTools
+      ? {
+          tools: callerTools.map((definition) => ({
+            name: definition.name,
+            ...(definition.description ? { description: definition.description } : {}),
+            input_schema: definition.parameters as Anthropic.Tool.InputSchema,
+          })),
+          ...(toolChoice ? { tool_choice: toolChoice } : {}),
+        }
+      : {}),
   };
 }
 
@@ -112,15 +169,27 @@ export class AnthropicProvider implements LlmProvider {
       request.allowTruncation,
       `stop_reason ${message.stop_reason}`,
     );
-    const toolUse = message.content.find((block) => block.type === 'tool_use');
-    const text = toolUse
-      ? JSON.stringify(toolUse.input)
-      : message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
-    return {
-      text,
-      finish,
-      usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
+    const usage = {
+      inputTokens: message.usage.input_tokens,
+      outputTokens: message.usage.output_tokens,
     };
+    const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    if (request.tools?.length) {
+      const toolCalls = message.content.flatMap((block) =>
+        block.type === 'tool_use'
+          ? [{ id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) }]
+          : [],
+      );
+      return {
+        text,
+        finish: finishWithTools(finish, toolCalls),
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+        usage,
+      };
+    }
+    // Structured output: the forced tool's input is the answer.
+    const toolUse = message.content.find((block) => block.type === 'tool_use');
+    return { text: toolUse ? JSON.stringify(toolUse.input) : text, finish, usage };
   }
 
   async *stream(
@@ -132,6 +201,9 @@ export class AnthropicProvider implements LlmProvider {
     let stopReason: string | null = null;
     let ended = false;
     const usage = { inputTokens: 0, outputTokens: 0 };
+    // With the caller's tools, tool_use blocks are calls to join; without, the one forced tool is the answer.
+    const callerTools = (request.tools?.length ?? 0) > 0;
+    const tools = new ToolCallAssembler();
     try {
       const stream = await client.messages.create(
         {
@@ -147,8 +219,10 @@ export class AnthropicProvider implements LlmProvider {
             break;
           case 'content_block_delta':
             if (event.delta.type === 'text_delta') yield { type: 'text', text: event.delta.text };
-            if (event.delta.type === 'input_json_delta')
-              yield { type: 'text', text: event.delta.partial_json };
+            if (event.delta.type === 'input_json_delta') {
+              if (callerTools) tools.add(event.index, { arguments: event.delta.partial_json });
+              else yield { type: 'text', text: event.delta.partial_json };
+            }
             break;
           case 'message_delta':
             stopReason = event.delta.stop_reason ?? stopReason;
@@ -158,6 +232,12 @@ export class AnthropicProvider implements LlmProvider {
             ended = true;
             break;
           case 'content_block_start':
+            if (callerTools && event.content_block.type === 'tool_use')
+              tools.add(event.index, {
+                id: event.content_block.id,
+                name: event.content_block.name,
+              });
+            break;
           case 'content_block_stop':
             break;
         }
@@ -173,6 +253,8 @@ export class AnthropicProvider implements LlmProvider {
       request.allowTruncation,
       `stop_reason ${stopReason}`,
     );
-    yield { type: 'end', finish, usage };
+    const toolCalls = tools.done();
+    for (const call of toolCalls) yield { type: 'tool_call', call };
+    yield { type: 'end', finish: finishWithTools(finish, toolCalls), usage };
   }
 }

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import {
   Content,
+  FunctionCallingConfigMode,
   GenerateContentConfig,
   GenerateContentParameters,
   GenerateContentResponse,
@@ -8,6 +10,7 @@ import {
 } from '@google/genai';
 import { ProviderError } from '../llm.errors';
 import {
+  ChatMessage,
   LlmProvider,
   ProviderCallOptions,
   ProviderRequest,
@@ -15,6 +18,8 @@ import {
   SamplingParameter,
   StreamEvent,
   TokenUsage,
+  ToolCall,
+  ToolChoice,
 } from '../llm.types';
 import { Route } from '../routes';
 import { incompleteStream, requireClient, settleFinish } from './finish';
@@ -24,6 +29,7 @@ import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-set
 import type { ThinkingLevel } from '../thinking';
 import { realmSafeFetch } from './realm-safe-fetch';
 import { sanitizingSse } from './sse-sanitizer';
+import { argumentsObject, finishWithTools, toolNameOf } from './tool-calls';
 
 /** Per-call notes the fetch wrapper fills in: the SDK's ApiError drops the headers and the structured details. */
 interface CallNotes {
@@ -64,6 +70,80 @@ async function keyRejected(response: Response): Promise<boolean> {
   );
 }
 
+/**
+ * The conversation as Gemini contents: tool calls as `functionCall` parts of the model turn, their results as
+ * `functionResponse` parts (by function name, which Gemini matches on) in one user turn.
+ */
+function toGeminiContents(messages: ChatMessage[]): Content[] {
+  const contents: Content[] = [];
+  for (const message of messages) {
+    if (message.role === 'system') continue;
+    if (message.role === 'tool') {
+      const part = {
+        functionResponse: {
+          id: message.toolCallId,
+          name: toolNameOf(messages, message.toolCallId),
+          response: resultObject(message.content),
+        },
+      };
+      const previous = contents[contents.length - 1];
+      if (previous?.role === 'user' && previous.parts?.every((p) => p.functionResponse))
+        previous.parts.push(part);
+      else contents.push({ role: 'user', parts: [part] });
+      continue;
+    }
+    if (message.role === 'assistant') {
+      contents.push({
+        role: 'model',
+        parts: [
+          ...(message.content || !message.toolCalls?.length ? [{ text: message.content }] : []),
+          ...(message.toolCalls ?? []).map((call) => ({
+            functionCall: { id: call.id, name: call.name, args: argumentsObject(call) },
+          })),
+        ],
+      });
+      continue;
+    }
+    contents.push({ role: 'user', parts: [{ text: message.content }] });
+  }
+  return contents;
+}
+
+/** A tool's result as the object Gemini wants: its JSON when it is an object, else `{result: text}`. */
+function resultObject(content: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(content);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+  } catch {
+    // plain text
+  }
+  return { result: content };
+}
+
+function toGeminiToolConfig(choice: ToolChoice | undefined): GenerateContentConfig['toolConfig'] {
+  if (choice === undefined || choice === 'auto')
+    return { functionCallingConfig: { mode: FunctionCallingConfigMode.AUTO } };
+  if (choice === 'none') return { functionCallingConfig: { mode: FunctionCallingConfigMode.NONE } };
+  if (choice === 'required')
+    return { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY } };
+  return {
+    functionCallingConfig: {
+      mode: FunctionCallingConfigMode.ANY,
+      allowedFunctionNames: [choice.name],
+    },
+  };
+}
+
+/** The function calls of an answer; Gemini may leave ids out, so each call gets one. */
+function toolCallsOf(response: GenerateContentResponse): ToolCall[] {
+  return (response.functionCalls ?? []).map((call) => ({
+    id: call.id ?? `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+    name: call.name ?? '',
+    arguments: JSON.stringify(call.args ?? {}),
+  }));
+}
+
 function toGeminiParams(
   request: ProviderRequest,
   signal: AbortSignal,
@@ -73,12 +153,7 @@ function toGeminiParams(
   const system = request.messages
     .filter((message) => message.role === 'system')
     .map((message) => message.content);
-  const contents: Content[] = request.messages
-    .filter((message) => message.role !== 'system')
-    .map((message) => ({
-      role: message.role === 'assistant' ? 'model' : 'user',
-      parts: [{ text: message.content }],
-    }));
+  const contents = toGeminiContents(request.messages);
   const config: GenerateContentConfig = {
     systemInstruction: system.length > 0 ? system.join('\n\n') : undefined,
     maxOutputTokens: withHeadroom(request.maxOutputTokens, control.headroom),
@@ -94,10 +169,32 @@ function toGeminiParams(
     // fallback service's policy. A CONTINUATION finish is then an unfinished answer (truncated).
     automaticContinuation: false,
   };
-  if (request.responseFormat.type !== 'text') config.responseMimeType = 'application/json';
-  if (request.responseFormat.type === 'json_schema')
-    config.responseJsonSchema = request.responseFormat.schema;
+  if (request.tools?.length) {
+    config.tools = [
+      {
+        functionDeclarations: request.tools.map((tool) => ({
+          name: tool.name,
+          ...(tool.description ? { description: tool.description } : {}),
+          parametersJsonSchema: tool.parameters,
+        })),
+      },
+    ];
+    if (request.toolChoice !== undefined)
+      config.toolConfig = toGeminiToolConfig(request.toolChoice);
+  } else {
+    // JSON mode and function calling do not go together on Gemini; with tools the format is left to the prompt.
+    if (request.responseFormat.type !== 'text') config.responseMimeType = 'application/json';
+    if (request.responseFormat.type === 'json_schema')
+      config.responseJsonSchema = request.responseFormat.schema;
+  }
   return { model: request.model, contents, config };
+}
+
+/** The answer's text parts (the SDK's `text` getter warns when an answer also has function calls). */
+function textOf(response: GenerateContentResponse): string {
+  return (response.candidates?.[0]?.content?.parts ?? [])
+    .map((part) => (typeof part.text === 'string' && !part.thought ? part.text : ''))
+    .join('');
 }
 
 function usageOf(response: GenerateContentResponse): TokenUsage {
@@ -178,7 +275,13 @@ export class GeminiProvider implements LlmProvider {
       request.allowTruncation,
       `finishReason ${candidate.finishReason}`,
     );
-    return { text: response.text ?? '', finish, usage: usageOf(response) };
+    const toolCalls = toolCallsOf(response);
+    return {
+      text: textOf(response),
+      finish: finishWithTools(finish, toolCalls),
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      usage: usageOf(response),
+    };
   }
 
   async *stream(
@@ -190,14 +293,16 @@ export class GeminiProvider implements LlmProvider {
     const notes: CallNotes = {};
     let finishReason: string | undefined;
     let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+    const toolCalls: ToolCall[] = [];
     try {
       const chunks = await this.callNotes.run(notes, () =>
         client.models.generateContentStream(this.streamParams(request, options.signal)),
       );
       for await (const chunk of chunks) {
         throwIfBlocked(route, chunk);
-        const text = chunk.text;
+        const text = textOf(chunk);
         if (text) yield { type: 'text', text };
+        toolCalls.push(...toolCallsOf(chunk));
         finishReason = chunk.candidates?.[0]?.finishReason ?? finishReason;
         if (chunk.usageMetadata) usage = usageOf(chunk);
       }
@@ -212,7 +317,8 @@ export class GeminiProvider implements LlmProvider {
       request.allowTruncation,
       `finishReason ${finishReason}`,
     );
-    yield { type: 'end', finish, usage };
+    for (const call of toolCalls) yield { type: 'tool_call', call };
+    yield { type: 'end', finish: finishWithTools(finish, toolCalls), usage };
   }
 
   /**

@@ -1,7 +1,11 @@
 import OpenAI from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import { ProviderError } from '../llm.errors';
 import {
+  ChatMessage,
   LlmProvider,
   ProviderCallOptions,
   ProviderRequest,
@@ -20,6 +24,7 @@ import {
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ThinkingLevel } from '../thinking';
 import { realmSafeFetch } from './realm-safe-fetch';
+import { finishWithTools, ToolCallAssembler } from './tool-calls';
 import { sanitizingSse } from './sse-sanitizer';
 
 function toOpenAiResponseFormat(
@@ -42,6 +47,55 @@ function toOpenAiResponseFormat(
   }
 }
 
+function toOpenAiMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
+  return messages.map((message): ChatCompletionMessageParam => {
+    switch (message.role) {
+      case 'tool':
+        return { role: 'tool', tool_call_id: message.toolCallId ?? '', content: message.content };
+      case 'assistant':
+        return message.toolCalls?.length
+          ? {
+              role: 'assistant',
+              content: message.content || null,
+              tool_calls: message.toolCalls.map((call) => ({
+                id: call.id,
+                type: 'function',
+                function: { name: call.name, arguments: call.arguments },
+              })),
+            }
+          : { role: 'assistant', content: message.content };
+      case 'system':
+      case 'user':
+        return { role: message.role, content: message.content };
+    }
+  });
+}
+
+function toOpenAiTools(
+  request: ProviderRequest,
+): Pick<ChatCompletionCreateParamsNonStreaming, 'tools' | 'tool_choice'> {
+  if (!request.tools?.length) return {};
+  const choice = request.toolChoice;
+  return {
+    tools: request.tools.map((tool) => ({
+      type: 'function',
+      function: {
+        name: tool.name,
+        ...(tool.description ? { description: tool.description } : {}),
+        parameters: tool.parameters,
+      },
+    })),
+    ...(choice === undefined
+      ? {}
+      : {
+          tool_choice:
+            typeof choice === 'string'
+              ? choice
+              : { type: 'function', function: { name: choice.name } },
+        }),
+  };
+}
+
 function toOpenAiParams(
   request: ProviderRequest,
   thinking: ThinkingLevel,
@@ -49,7 +103,8 @@ function toOpenAiParams(
   const reasoning = openAiReasoning(request.model, thinking);
   return {
     model: request.model,
-    messages: request.messages,
+    messages: toOpenAiMessages(request.messages),
+    ...toOpenAiTools(request),
     response_format: toOpenAiResponseFormat(request.responseFormat),
     max_completion_tokens: withHeadroom(request.maxOutputTokens, reasoning.headroom),
     ...(reasoning.effort ? { reasoning_effort: reasoning.effort } : {}),
@@ -119,9 +174,15 @@ export class OpenAiProvider implements LlmProvider {
       request.allowTruncation,
       `finish_reason ${choice.finish_reason}`,
     );
+    const toolCalls = (choice.message.tool_calls ?? []).flatMap((call) =>
+      call.type === 'function'
+        ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }]
+        : [],
+    );
     return {
       text: choice.message.content ?? '',
-      finish,
+      finish: finishWithTools(finish, toolCalls),
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       usage: {
         inputTokens: completion.usage?.prompt_tokens ?? 0,
         outputTokens: completion.usage?.completion_tokens ?? 0,
@@ -137,6 +198,7 @@ export class OpenAiProvider implements LlmProvider {
     const client = requireClient(this.client, route);
     let finishReason: string | null = null;
     const usage = { inputTokens: 0, outputTokens: 0 };
+    const tools = new ToolCallAssembler();
     try {
       const stream = await client.chat.completions.create(
         {
@@ -151,6 +213,12 @@ export class OpenAiProvider implements LlmProvider {
         if (choice?.delta?.refusal)
           throw new ProviderError(route, { kind: 'content_blocked' }, { detail: 'refusal' });
         if (choice?.delta?.content) yield { type: 'text', text: choice.delta.content };
+        for (const piece of choice?.delta?.tool_calls ?? [])
+          tools.add(piece.index, {
+            id: piece.id,
+            name: piece.function?.name,
+            arguments: piece.function?.arguments,
+          });
         if (choice?.finish_reason) finishReason = choice.finish_reason;
         if (chunk.usage) {
           usage.inputTokens = chunk.usage.prompt_tokens;
@@ -168,6 +236,8 @@ export class OpenAiProvider implements LlmProvider {
       request.allowTruncation,
       `finish_reason ${finishReason}`,
     );
-    yield { type: 'end', finish, usage };
+    const toolCalls = tools.done();
+    for (const call of toolCalls) yield { type: 'tool_call', call };
+    yield { type: 'end', finish: finishWithTools(finish, toolCalls), usage };
   }
 }

@@ -17,6 +17,7 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
   ValidationOptions,
 } from 'class-validator';
@@ -93,16 +94,83 @@ function IsStop(options?: ValidationOptions) {
   );
 }
 
-export class ChatMessageDto {
-  /** `developer` is OpenAI's newer name for system instructions. */
-  @IsIn(['system', 'developer', 'user', 'assistant'], {
-    message:
-      'role must be one of system, developer, user, assistant (tool messages are not supported)',
+export class FunctionCallDto {
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'function.name must be 1–64 letters, digits, _ or -',
   })
-  role: 'system' | 'developer' | 'user' | 'assistant';
+  name: string;
 
+  /** The arguments as JSON text, as OpenAI sends them. */
+  @IsString() @MaxLength(MAX_CONTENT_LENGTH) arguments: string;
+}
+
+export class ToolCallDto {
+  @IsString() @Length(1, 200) id: string;
+  @IsIn(['function'], { message: 'type must be "function"' }) type: 'function';
+  @ValidateNested() @Type(() => FunctionCallDto) function: FunctionCallDto;
+}
+
+export class FunctionDefinitionDto {
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'function.name must be 1–64 letters, digits, _ or -',
+  })
+  name: string;
+
+  @IsOptional() @IsString() @MaxLength(4000) description?: string;
+  /** JSON Schema of the arguments; none means no arguments. */
+  @IsOptional() @IsObject() parameters?: Record<string, unknown>;
+  @IsOptional() @IsBoolean() strict?: boolean;
+}
+
+export class ToolDto {
+  @IsIn(['function'], {
+    message: 'type must be "function" (only function tools are supported)',
+  })
+  type: 'function';
+  @ValidateNested() @Type(() => FunctionDefinitionDto) function: FunctionDefinitionDto;
+}
+
+/** `tool_choice`: `auto`, `none`, `required`, or `{type: "function", function: {name}}`. */
+function IsToolChoice(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isToolChoice',
+      validator: {
+        validate: (value: unknown) =>
+          value === 'auto' ||
+          value === 'none' ||
+          value === 'required' ||
+          (typeof value === 'object' &&
+            value !== null &&
+            (value as { type?: unknown }).type === 'function' &&
+            typeof (value as { function?: { name?: unknown } }).function?.name === 'string'),
+        defaultMessage: () =>
+          '$property must be "auto", "none", "required" or {"type": "function", "function": {"name": ...}}',
+      },
+    },
+    options,
+  );
+}
+
+export class ChatMessageDto {
+  /** `developer` is OpenAI's newer name for system instructions; `tool` carries a function's result. */
+  @IsIn(['system', 'developer', 'user', 'assistant', 'tool'], {
+    message: 'role must be one of system, developer, user, assistant, tool',
+  })
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+
+  /** Null only for an assistant turn that made tool calls. */
+  @ValidateIf(
+    (message: ChatMessageDto) => !(message.role === 'assistant' && message.content === null),
+  )
   @IsTextContent()
-  content: string | Array<{ type: 'text'; text: string }>;
+  content: string | Array<{ type: 'text'; text: string }> | null;
+
+  /** For `tool` messages: the call this result answers. */
+  @ValidateIf((message: ChatMessageDto) => message.role === 'tool')
+  @IsString({ message: 'tool_call_id is required on tool messages' })
+  @Length(1, 200)
+  tool_call_id?: string;
 
   @IsOptional() @IsString() @MaxLength(64) name?: string;
 
@@ -114,8 +182,10 @@ export class ChatMessageDto {
   @IsOptional() @IsNull() function_call?: null;
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(0, { message: 'tool_calls are not supported (an empty list is accepted)' })
-  tool_calls?: unknown[];
+  @ArrayMaxSize(128)
+  @ValidateNested({ each: true })
+  @Type(() => ToolCallDto)
+  tool_calls?: ToolCallDto[];
   @Allow() parsed?: unknown;
 }
 
@@ -188,6 +258,16 @@ export class ChatCompletionRequestDto {
   logprobs?: boolean;
   /** Mapped to each provider's thinking control: minimal → off, low → low, medium and high → the provider's default. */
   @IsOptional() @IsIn(['minimal', 'low', 'medium', 'high']) reasoning_effort?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(128)
+  @ValidateNested({ each: true })
+  @Type(() => ToolDto)
+  tools?: ToolDto[];
+  @IsOptional()
+  @IsToolChoice()
+  tool_choice?: 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
 
   /** Extension: the routes to try after `model`, in order (`provider:model`). */
   @IsOptional()

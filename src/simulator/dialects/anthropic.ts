@@ -109,6 +109,55 @@ export const anthropicDialect: Dialect = {
   // Anthropic's structured refusal is a 200 with stop_reason "refusal" (its 400s name the policy only in prose).
   contentPolicy: (call, promptTokens) => anthropicDialect.blocked(call, promptTokens),
 
+  toolCall: (call, toolCall, promptTokens) =>
+    message(
+      call,
+      [{ type: 'tool_use', id: toolCall.id, name: toolCall.name, input: toolCall.args }],
+      'tool_use',
+      { input_tokens: promptTokens, output_tokens: 12 },
+    ),
+
+  toolCallFrames: (call, toolCall, promptTokens) => {
+    const args = JSON.stringify(toolCall.args);
+    const half = Math.ceil(args.length / 2);
+    const start = {
+      id: `msg_${randomUUID()}`,
+      type: 'message',
+      role: 'assistant',
+      model: call.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: promptTokens, output_tokens: 0 },
+    };
+    const block = { type: 'tool_use', id: toolCall.id, name: toolCall.name, input: {} };
+    const delta = (partial: string) =>
+      frame(
+        {
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'input_json_delta', partial_json: partial },
+        },
+        'content_block_delta',
+      );
+    return [
+      frame({ type: 'message_start', message: start }, 'message_start'),
+      frame({ type: 'content_block_start', index: 0, content_block: block }, 'content_block_start'),
+      delta(args.slice(0, half)),
+      delta(args.slice(half)),
+      frame({ type: 'content_block_stop', index: 0 }, 'content_block_stop'),
+      frame(
+        {
+          type: 'message_delta',
+          delta: { stop_reason: 'tool_use', stop_sequence: null },
+          usage: { output_tokens: 12 },
+        },
+        'message_delta',
+      ),
+      frame({ type: 'message_stop' }, 'message_stop'),
+    ];
+  },
+
   streamFrames: (plan: StreamPlan) => {
     const toolName = plan.asTool ? forcedTool(plan.call.body) : undefined;
     const start = {

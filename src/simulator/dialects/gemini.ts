@@ -126,6 +126,29 @@ export const geminiDialect: Dialect = {
 
   contentPolicy: (call, promptTokens) => geminiDialect.blocked(call, promptTokens),
 
+  toolCall: (call, toolCall, promptTokens) => ({
+    status: 200,
+    body: {
+      candidates: [
+        {
+          content: {
+            role: 'model',
+            parts: [{ functionCall: { name: toolCall.name, args: toolCall.args } }],
+          },
+          ...ending('complete'),
+          index: 0,
+        },
+      ],
+      usageMetadata: usage(promptTokens, 12),
+      modelVersion: call.model,
+    },
+  }),
+
+  // Gemini streams a function call whole, in one chunk with the finish reason.
+  toolCallFrames: (call, toolCall, promptTokens) => [
+    frame(geminiDialect.toolCall(call, toolCall, promptTokens).body),
+  ],
+
   streamFrames: (plan: StreamPlan) => {
     if (plan.ending === 'blocked') return [frame({ promptFeedback: { blockReason: 'SAFETY' } })];
     const frames = plan.chunks.map((text) =>

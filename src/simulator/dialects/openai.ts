@@ -94,6 +94,54 @@ export const openAiDialect: Dialect = {
     },
   }),
 
+  toolCall: (call, toolCall, promptTokens) =>
+    completion(
+      call,
+      {
+        role: 'assistant',
+        content: null,
+        refusal: null,
+        tool_calls: [
+          {
+            id: toolCall.id,
+            type: 'function',
+            function: { name: toolCall.name, arguments: JSON.stringify(toolCall.args) },
+          },
+        ],
+      },
+      'tool_calls',
+      { prompt_tokens: promptTokens, completion_tokens: 12 },
+    ),
+
+  toolCallFrames: (call, toolCall) => {
+    const id = `chatcmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const chunk = (delta: object, finishReason: string | null) =>
+      frame({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model: call.model,
+        choices: [{ index: 0, delta, finish_reason: finishReason }],
+      });
+    const args = JSON.stringify(toolCall.args);
+    const half = Math.ceil(args.length / 2);
+    const piece = (fn: object, extra: object = {}) => ({
+      tool_calls: [{ index: 0, ...extra, function: fn }],
+    });
+    return [
+      chunk({ role: 'assistant', content: null }, null),
+      chunk(
+        piece({ name: toolCall.name, arguments: '' }, { id: toolCall.id, type: 'function' }),
+        null,
+      ),
+      chunk(piece({ arguments: args.slice(0, half) }), null),
+      chunk(piece({ arguments: args.slice(half) }), null),
+      chunk({}, 'tool_calls'),
+      frame('[DONE]'),
+    ];
+  },
+
   streamFrames: (plan: StreamPlan) => {
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
