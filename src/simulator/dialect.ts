@@ -1,4 +1,9 @@
-import type { SimulatedToolCall } from './tools';
+/** One function call the simulated model makes. */
+export interface SimulatedToolCall {
+  id: string;
+  name: string;
+  args: unknown;
+}
 
 export type SimulatedProvider = 'openai' | 'anthropic' | 'gemini';
 export type JsonObject = Record<string, unknown>;

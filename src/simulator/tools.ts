@@ -1,12 +1,6 @@
-import { asObject, dig, JsonObject, ParsedCall, textOf } from './dialect';
+import { asObject, dig, JsonObject, ParsedCall, SimulatedToolCall, textOf } from './dialect';
 import { sampleFromSchema } from './sample-from-schema';
 
-/** One function call the simulated model makes. */
-export interface SimulatedToolCall {
-  id: string;
-  name: string;
-  args: unknown;
-}
 
 interface OfferedTools {
   names: Array<{ name: string; parameters: JsonObject | undefined }>;
