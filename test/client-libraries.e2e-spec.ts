@@ -1,4 +1,13 @@
 import { createOpenAI } from '@ai-sdk/openai';
+import {
+  Agent,
+  OpenAIResponsesModel,
+  run,
+  setTracingDisabled,
+  tool as agentTool,
+} from '@openai/agents';
+import OpenAI from 'openai';
+import { z } from 'zod';
 import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import { APICallError, generateText, jsonSchema, Output, stepCountIs, streamText, tool } from 'ai';
@@ -9,6 +18,7 @@ import {
   ANTHROPIC,
   GEMINI_FALLBACK,
   OPENAI,
+  openAiClientFor,
   PRIMARY,
   startTestApp,
   TestApp,
@@ -214,5 +224,44 @@ describe('Real client libraries against the gateway', () => {
         ]);
       expect(second.content).toContain('rain, 4 C');
     });
+  });
+});
+
+describe('OpenAI Agents SDK (Responses API) against the gateway', () => {
+  let t: TestApp;
+  let client: OpenAI;
+  beforeAll(async () => {
+    setTracingDisabled(true);
+    t = await startTestApp();
+    client = await openAiClientFor(t);
+  });
+  afterAll(() => t.close());
+
+  it('an agent answers, and an agent with a function tool runs the tool and answers with its result', async () => {
+    const plain = new Agent({
+      name: 'Greeter',
+      instructions: 'Be brief.',
+      model: new OpenAIResponsesModel(client, OPENAI),
+    });
+    const hello = await run(plain, 'Say hello');
+    expect(hello.finalOutput).toBe('Simulated answer from openai/gpt-4o-mini.');
+
+    const withTool = new Agent({
+      name: 'Weather',
+      instructions: 'Use the tool.',
+      model: new OpenAIResponsesModel(client, ANTHROPIC),
+      tools: [
+        agentTool({
+          name: 'get_weather',
+          description: 'The weather in a city',
+          parameters: z.object({ city: z.string() }),
+          execute: async () => 'rain, 4 C',
+        }),
+      ],
+    });
+    const answer = await run(withTool, 'Weather in Oslo?');
+    expect(answer.finalOutput).toBe(
+      'Simulated answer from anthropic/claude-haiku-4-5-20251001, given the tool result rain, 4 C',
+    );
   });
 });

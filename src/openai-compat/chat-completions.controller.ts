@@ -30,8 +30,9 @@ import { randomUUID } from 'node:crypto';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
 import { streamFailureKind, toOpenAiToolCall } from './chat-translation';
 import { OpenAiExceptionFilter } from './openai-exception.filter';
+import { setRouteHeaders, startEventStream } from './event-stream';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
-import { ChatCompletionsService, PreparedChat, RouteHeaders } from './chat-completions.service';
+import { ChatCompletionsService, PreparedChat } from './chat-completions.service';
 
 /**
  * OpenAI-compatible endpoints over the fallback layer: any OpenAI client gets cross-provider fallback by pointing
@@ -74,7 +75,7 @@ export class ChatCompletionsController {
     const prepared = this.chat.prepare(body);
     if (!body.stream) {
       const { body: completion, headers } = await this.chat.complete(prepared, context);
-      setHeaders(response, headers);
+      setRouteHeaders(response, headers);
       return completion;
     }
     await this.stream(prepared, body.stream_options?.include_usage === true, context, response);
@@ -140,12 +141,7 @@ export class ChatCompletionsController {
         choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
       });
 
-    setHeaders(response, headers);
-    response.status(200);
-    response.setHeader('content-type', 'text/event-stream; charset=utf-8');
-    response.setHeader('cache-control', 'no-cache');
-    response.setHeader('x-accel-buffering', 'no');
-    response.flushHeaders();
+    startEventStream(response, headers);
     chunk({ role: 'assistant', content: '' }, null);
     let toolIndex = 0;
     try {
@@ -204,8 +200,4 @@ export class ChatCompletionsController {
       response.end();
     }
   }
-}
-
-function setHeaders(response: Response, headers: RouteHeaders): void {
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
 }

@@ -6,11 +6,12 @@ import { requestSchemaFor } from '../common/json-schema';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
 import { ToolCall } from '../llm';
 import { ApiGeneratingErrors, asSchema } from '../openapi/api-docs.decorators';
-import { ChatCompletionsService, PreparedChat, RouteHeaders } from './chat-completions.service';
+import { ChatCompletionsService, PreparedChat } from './chat-completions.service';
 import { streamFailureKind } from './chat-translation';
 import { ResponsesRequestDto } from './dto/responses-request.dto';
 import { openAiErrorSchema } from './openai.schemas';
 import { OpenAiExceptionFilter } from './openai-exception.filter';
+import { setRouteHeaders, startEventStream } from './event-stream';
 import {
   completedResponse,
   functionCallItem,
@@ -60,7 +61,7 @@ export class ResponsesController {
     };
     if (!body.stream) {
       const { body: completion, headers } = await this.chat.complete(prepared, context);
-      setHeaders(response, headers);
+      setRouteHeaders(response, headers);
       const choice = completion.choices[0];
       return completedResponse(body, completion.model, {
         text: choice.message.content ?? '',
@@ -100,12 +101,7 @@ export class ResponsesController {
       response.write(
         `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`,
       );
-    setHeaders(response, headers);
-    response.status(200);
-    response.setHeader('content-type', 'text/event-stream; charset=utf-8');
-    response.setHeader('cache-control', 'no-cache');
-    response.setHeader('x-accel-buffering', 'no');
-    response.flushHeaders();
+    startEventStream(response, headers);
 
     const output: unknown[] = [];
     const snapshot = () => responseObject(responseId, createdAt, dto, model, output, undefined);
@@ -213,8 +209,4 @@ export class ResponsesController {
       response.end();
     }
   }
-}
-
-function setHeaders(response: Response, headers: RouteHeaders): void {
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
 }

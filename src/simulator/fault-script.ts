@@ -23,7 +23,8 @@ export type Fault =
   | 'stream_reset' // streams: half the deltas, then the connection is destroyed
   | 'stream_stall' // streams: the first delta, then silence
   | 'stream_malformed' // streams: a complete answer with one event in the middle that is not valid JSON
-  | 'slow_first_token'; // streams: headers at once, the first event after delayMs, then the rest
+  | 'slow_first_token' // streams: headers at once, the first event after delayMs, then the rest
+  | 'stream_no_done'; // streams (OpenAI): a complete answer whose `data: [DONE]` sentinel never comes
 
 export interface Behaviour {
   /** `mix`: pick one of `mix` at random, by weight, for each request. */
@@ -58,6 +59,7 @@ export const STREAMED_FAULTS = new Set<Fault>([
   'stream_stall',
   'stream_malformed',
   'slow_first_token',
+  'stream_no_done',
 ]);
 
 export function toBehaviour(input: Fault | Behaviour): Behaviour {

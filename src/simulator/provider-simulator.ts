@@ -76,6 +76,7 @@ export class ProviderSimulator {
   readonly attempts: SimulatedAttempt[] = [];
   private readonly faults = new FaultScript();
   private readonly sockets = new Set<Socket>();
+  private readonly healTimers = new Set<NodeJS.Timeout>();
   private readonly startedAt = performance.now();
   private server: Server | undefined;
   private seq = 0;
@@ -111,6 +112,8 @@ export class ProviderSimulator {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.healTimers) clearTimeout(timer);
+    this.healTimers.clear();
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -130,8 +133,30 @@ export class ProviderSimulator {
     return this;
   }
 
+  /**
+   * An outage that heals by itself: the route answers with `fault` from now, and with `healed` (a correct answer by
+   * default) once `healAfterMs` have passed.
+   */
+  outage(
+    route: string,
+    fault: Fault | Behaviour,
+    healAfterMs: number,
+    healed: Fault | Behaviour = 'ok',
+  ): this {
+    this.always(route, fault);
+    const timer = setTimeout(() => {
+      this.healTimers.delete(timer);
+      this.always(route, healed);
+    }, healAfterMs);
+    timer.unref();
+    this.healTimers.add(timer);
+    return this;
+  }
+
   /** Forgets scripts, defaults and recorded attempts. */
   reset(): void {
+    for (const timer of this.healTimers) clearTimeout(timer);
+    this.healTimers.clear();
     this.faults.clear();
     this.attempts.length = 0;
     this.latencyMs = 0;
@@ -258,6 +283,7 @@ export class ProviderSimulator {
       outputTokens: estimateTokens(text) + spent.thoughts,
       asTool: schema !== undefined && fault !== 'prose',
     });
+    if (fault === 'stream_no_done' && frames.at(-1) === 'data: [DONE]\n\n') frames.pop();
     if (fault === 'stream_malformed')
       frames.splice(Math.ceil(frames.length / 2), 0, 'data: {"choices": [{"delta": \n\n');
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -402,7 +428,8 @@ function answerFor(
     case 'stream_reset':
     case 'stream_stall':
     case 'stream_malformed':
-    case 'slow_first_token': {
+    case 'slow_first_token':
+    case 'stream_no_done': {
       const spent = afterThinking(dialect, call, document);
       return spent.ending === 'complete'
         ? dialect.answer(call, document, 'complete', promptTokens, value, spent.thoughts)

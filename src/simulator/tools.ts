@@ -1,7 +1,6 @@
 import { asObject, dig, JsonObject, ParsedCall, SimulatedToolCall, textOf } from './dialect';
 import { sampleFromSchema } from './sample-from-schema';
 
-
 interface OfferedTools {
   names: Array<{ name: string; parameters: JsonObject | undefined }>;
   /** `none`, `auto`, `required`, or the one tool the request insists on. */
