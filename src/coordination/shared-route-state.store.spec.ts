@@ -2,6 +2,9 @@ import { ChainState, ChainPolicy } from '../llm/route-state/chain-state';
 import { FakeClock } from '../../test/support/fake-clock';
 import type { RouteCounts, SharedStateStatus } from '../llm';
 import { Route } from '../llm/routes';
+import { resolveLlmConfig } from '../llm/llm.config';
+import { RouteStateRegistry } from '../llm/route-state/route-state.registry';
+import { RouteEventLog } from '../llm/route-events';
 import {
   ChainStateMessage,
   COUNT_FIELDS,
@@ -185,5 +188,31 @@ describe('SharedRouteStateStore (two replicas, fake timers)', () => {
     const state = new ChainState(chain, policy, late, new FakeClock());
     await elapse(0);
     expect(state.sticky().index).toBe(1);
+  });
+
+  it('a per-request chain used only on replica A is tracked on replica B too (so the lease holder probes it)', async () => {
+    const hub = new Hub();
+    const config = resolveLlmConfig({ chain, providers: {}, clock: new FakeClock() });
+    const registry = (name: string) =>
+      new RouteStateRegistry(
+        chain,
+        config,
+        new SharedRouteStateStore(new MemoryTransport(hub, name), () => Date.now()),
+        new RouteEventLog(),
+      );
+    const a = registry('a');
+    const b = registry('b');
+    const perRequest: Route[] = [
+      { provider: 'openai', model: 'gpt-4o-mini' },
+      { provider: 'anthropic', model: 'claude-haiku-4-5-20251001' },
+    ];
+    const state = a.forChain(perRequest);
+    const plan = state.plan();
+    state.recordAttempt(0, 'overloaded');
+    state.recordSuccess(plan, 1, 'overloaded');
+    await elapse(STATE_FLUSH_MS);
+    const onB = b.all().find((candidate) => candidate.key === state.key);
+    expect(onB?.sticky().index).toBe(1);
+    expect(onB?.probeTargets().map((target) => target.route)).toEqual([perRequest[0]]);
   });
 });

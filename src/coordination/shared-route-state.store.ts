@@ -102,6 +102,7 @@ export class SharedRouteStateStore implements RouteStateStore {
   private readonly entries = new Map<string, Entry>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private remoteChainListener: ((chainKey: string) => void) | undefined;
 
   constructor(
     private readonly transport: RouteStateTransport,
@@ -216,9 +217,15 @@ export class SharedRouteStateStore implements RouteStateStore {
 
   private receive(message: ChainStateMessage): void {
     if (message.origin === this.transport.origin) return;
+    // A chain only another replica has used so far: opened here too (its probes need a holder everywhere).
+    if (!this.entries.has(message.chain)) this.remoteChainListener?.(message.chain);
     const entry = this.entries.get(message.chain);
     if (!entry) return;
     this.apply(entry, message.state);
+  }
+
+  onRemoteChain(listener: (chainKey: string) => void): void {
+    this.remoteChainListener = listener;
   }
 
   private apply(entry: Entry, state: SharedChainState): void {

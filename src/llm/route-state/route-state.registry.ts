@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LLM_CONFIG, LlmConfig } from '../llm.config';
 import { LLM_USABLE_CHAIN } from '../llm.tokens';
-import { Route } from '../routes';
+import { parseRoute, Route, RouteParseError } from '../routes';
 import { ChainPolicy, ChainState, chainKey } from './chain-state';
 import { ROUTE_STATE_STORE, RouteStateStore } from './route-state.store';
 import { ROUTE_EVENT_LOG, RouteEventLog } from '../route-events';
@@ -32,6 +32,19 @@ export class RouteStateRegistry {
       disabledReprobeMs: config.disabledReprobeMs,
     };
     this.defaultState = this.create(chain);
+    store.onRemoteChain?.((key) => this.adopt(key));
+  }
+
+  /** Tracks a chain another replica uses, from its key (`provider:model` ids); a key that does not parse is ignored. */
+  private adopt(key: string): void {
+    let routes: Route[];
+    try {
+      routes = key.split(',').map((id) => parseRoute(id));
+    } catch (error) {
+      if (error instanceof RouteParseError) return;
+      throw error;
+    }
+    this.forChain(routes);
   }
 
   forChain(chain: readonly Route[] | undefined): ChainState {

@@ -61,6 +61,12 @@ export interface RouteStateStore {
   forget(chainKey: string): void;
   /** For /health/llm and the metrics. */
   status(): SharedStateStatus;
+  /**
+   * A shared store calls `listener` with the key of a chain another replica changed and this one has not opened
+   * (a per-request chain used elsewhere), so that this replica tracks it too: its probes then cover that chain when
+   * it holds the probe lease.
+   */
+  onRemoteChain?(listener: (chainKey: string) => void): void;
 }
 
 /** Today's state: in this process only. */
