@@ -21,7 +21,8 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node drizzle ./drizzle
 COPY --chown=node:node content ./content
-# Writable only for the embedded PGlite default; deployments set DATABASE_URL=postgres://…
+# Writable only for the embedded PGlite (production needs ALLOW_EMBEDDED_DATABASE=true for it: one process, one
+# database); deployments set DATABASE_URL=postgres://… (and REDIS_URL for several replicas).
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000
