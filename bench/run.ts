@@ -397,6 +397,131 @@ async function httpThroughput() {
   return results;
 }
 
+const PEER_SECONDS = Number(process.env.BENCH_PEER_SECONDS ?? 5);
+
+/** Chat calls per second through `client` with `concurrency` callers looping for `seconds`; errors counted apart. */
+async function callsPerSecond(client: OpenAI, model: string, seconds: number, concurrency = 50) {
+  let done = 0;
+  let errors = 0;
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        try {
+          await client.chat.completions.create({
+            model,
+            messages: [{ role: 'user', content: 'Hi' }],
+          });
+          done += 1;
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  return { rate: done / seconds, errors };
+}
+
+/**
+ * The gateway against its peers: the same chat call through the `openai` SDK, straight to a zero-latency fake (the
+ * floor), through the minimal node:http gateway in bench/minimal-gateway.js, and through this service's /v1, at
+ * c=50 for BENCH_PEER_SECONDS per round, and sequentially (the added p50); interleaved rounds, medians.
+ */
+async function gatewayPeers() {
+  const simulatorPort = await freePort();
+  const simulatorProcess = spawn(process.execPath, ['dist/simulator/main.js'], {
+    cwd: ROOT,
+    env: { ...process.env, SIMULATOR_PORT: String(simulatorPort), SIMULATOR_LATENCY_MS: '0' },
+    stdio: 'ignore',
+  });
+  await sleep(1000);
+  const fakeUrl = `http://127.0.0.1:${simulatorPort}/v1`;
+  const gatewayPort = await freePort();
+  const gateway = spawn(process.execPath, ['bench/minimal-gateway.js'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(gatewayPort), UPSTREAM_BASE_URL: fakeUrl },
+    stdio: 'ignore',
+  });
+  const service = await startService({
+    OPENAI_API_KEY: 'bench',
+    GEMINI_API_KEY: '',
+    ANTHROPIC_API_KEY: '',
+    OPENAI_BASE_URL: fakeUrl,
+    LLM_PROVIDER: 'openai',
+    LLM_MODEL: 'gpt-4o-mini',
+    LLM_FALLBACKS: FALLBACK,
+    RATE_LIMIT_PER_MINUTE: '100000',
+    LLM_MAX_CONCURRENCY: '512',
+    DATABASE_URL: 'pglite://memory',
+  });
+  await sleep(500);
+  const client = (baseURL: string) =>
+    new OpenAI({ apiKey: 'bench', baseURL, maxRetries: 0, timeout: 60_000 });
+  const peers = {
+    floor: { client: client(fakeUrl), model: 'gpt-4o-mini' },
+    minimal: { client: client(`http://127.0.0.1:${gatewayPort}/v1`), model: 'gpt-4o-mini' },
+    service: { client: client(`${service.url}/v1`), model: PRIMARY },
+  };
+  const rates: Record<keyof typeof peers, number[]> = { floor: [], minimal: [], service: [] };
+  const errors: Record<keyof typeof peers, number> = { floor: 0, minimal: 0, service: 0 };
+  const addedP50: Record<'minimal' | 'service', number[]> = { minimal: [], service: [] };
+  for (const peer of Object.values(peers)) await callsPerSecond(peer.client, peer.model, 1); // warm-up
+  for (let r = 0; r < ROUNDS; r += 1) {
+    for (const name of Object.keys(peers) as Array<keyof typeof peers>) {
+      const { rate, errors: failed } = await callsPerSecond(
+        peers[name].client,
+        peers[name].model,
+        PEER_SECONDS,
+      );
+      rates[name].push(rate);
+      errors[name] += failed;
+    }
+    const sequential = async (name: keyof typeof peers) =>
+      percentile(
+        (
+          await timeCalls(
+            () =>
+              peers[name].client.chat.completions.create({
+                model: peers[name].model,
+                messages: [{ role: 'user', content: 'Hi' }],
+              }),
+            CALLS_PER_ROUND,
+          )
+        ).sort((a, b) => a - b),
+        50,
+      );
+    const floor = await sequential('floor');
+    addedP50.minimal.push((await sequential('minimal')) - floor);
+    addedP50.service.push((await sequential('service')) - floor);
+  }
+  await service.stop();
+  gateway.kill('SIGTERM');
+  simulatorProcess.kill('SIGTERM');
+  const ratio = (a: number[], b: number[]) => stat(a.map((value, index) => value / b[index]));
+  return {
+    callsPerSecond: {
+      floor: stat(rates.floor),
+      minimal: stat(rates.minimal),
+      service: stat(rates.service),
+    },
+    serviceVsFloor: ratio(rates.service, rates.floor),
+    serviceVsMinimal: ratio(rates.service, rates.minimal),
+    minimalVsFloor: ratio(rates.minimal, rates.floor),
+    addedP50Ms: { minimal: stat(addedP50.minimal), service: stat(addedP50.service) },
+    errors,
+    target: '/v1 at c=50 ≥ 0.6× the floor and ≥ 0.8× the minimal gateway; added p50 ≤ 0.6 ms',
+  };
+}
+
+function peersMarkdown(peers: Awaited<ReturnType<typeof gatewayPeers>>): string[] {
+  const s = (value: Stat) => `${value.median} (${value.min} … ${value.max})`;
+  return [
+    `| Peers, c=50 calls/s: bare SDK (floor) / minimal node:http gateway / this service's /v1 | ${s(peers.callsPerSecond.floor)} / ${s(peers.callsPerSecond.minimal)} / ${s(peers.callsPerSecond.service)}; errors ${peers.errors.floor}/${peers.errors.minimal}/${peers.errors.service} | — |`,
+    `| Peers: /v1 vs floor, /v1 vs minimal gateway, minimal vs floor (ratios) | ×${s(peers.serviceVsFloor)}, ×${s(peers.serviceVsMinimal)}, ×${s(peers.minimalVsFloor)} | ≥ 0.6×, ≥ 0.8× |`,
+    `| Peers, sequential added p50 (ms): minimal gateway / this service's /v1 | ${s(peers.addedP50Ms.minimal)} / ${s(peers.addedP50Ms.service)} | /v1 ≤ 0.6 ms |`,
+  ];
+}
+
 function markdown(report: Record<string, any>): string {
   // eslint-disable-line @typescript-eslint/no-explicit-any
   const s = (value: Stat) => `${value.median} (${value.min} … ${value.max})`;
@@ -416,6 +541,7 @@ function markdown(report: Record<string, any>): string {
     `| HTTP c=50: service / baseline req/s (ratio) | ${h.c50.service.requestsPerSecond} / ${h.c50.baseline.requestsPerSecond} (×${h.c50.throughputRatio}); p50 ${h.c50.service.p50Ms}/${h.c50.baseline.p50Ms} ms, p99 ${h.c50.service.p99Ms}/${h.c50.baseline.p99Ms} ms; errors ${h.c50.service.errors}/${h.c50.baseline.errors} | ≥ 80 %, 0 errors |`,
     `| HTTP c=200: service / baseline req/s (ratio); service peak RSS | ${h.c200.service.requestsPerSecond} / ${h.c200.baseline.requestsPerSecond} (×${h.c200.throughputRatio}); p99 ${h.c200.service.p99Ms}/${h.c200.baseline.p99Ms} ms; errors ${h.c200.service.errors}/${h.c200.baseline.errors}; RSS ${h.c200.service.peakRssMb} MB (baseline ${h.c200.baseline.peakRssMb} MB) | RSS ≤ 256 MB |`,
     `| /v1/chat/completions added p50 (ms) vs the SDK straight to the simulator | ${s(h.chatCompletionsAddedP50Ms)} | — |`,
+    ...(report.gatewayPeers ? peersMarkdown(report.gatewayPeers) : []),
     '',
     `HTTP runs: ${HTTP_SECONDS} s each after a 3 s warm-up, simulator latency 50 ms, database ${h.database}.`,
   ];
@@ -448,6 +574,21 @@ async function main(): Promise<void> {
     rounds: ROUNDS,
     callsPerRound: CALLS_PER_ROUND,
   };
+  if (process.env.BENCH_ONLY === 'peers') {
+    // Only the gateway peers (bench/results/peers.md), for a quick comparison.
+    await simulator.stop();
+    const peers = await gatewayPeers();
+    const table = [
+      `Gateway peers — ${String(report.date)}, Node ${process.version}; ${ROUNDS} rounds × ${PEER_SECONDS} s at c=50, ${CALLS_PER_ROUND} sequential calls; medians (min … max).`,
+      '',
+      '| Comparison | Result | Target |',
+      '|---|---|---|',
+      ...peersMarkdown(peers),
+    ].join('\n');
+    writeFileSync(join(ROOT, 'bench', 'results', 'peers.md'), `${table}\n`);
+    console.log(table);
+    process.exit(0);
+  }
   console.log('layer overhead…');
   report.layerOverhead = await layerOverhead(simulator, baseEnv);
   console.log('shared state cost…');
@@ -459,6 +600,8 @@ async function main(): Promise<void> {
   await simulator.stop();
   console.log('HTTP throughput…');
   report.httpThroughput = await httpThroughput();
+  console.log('gateway peers…');
+  report.gatewayPeers = await gatewayPeers();
   writeFileSync(
     join(ROOT, 'bench', 'results', 'latest.json'),
     `${JSON.stringify(report, null, 2)}\n`,
