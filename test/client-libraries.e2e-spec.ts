@@ -13,7 +13,6 @@ import { ChatOpenAI } from '@langchain/openai';
 import { APICallError, generateText, jsonSchema, Output, stepCountIs, streamText, tool } from 'ai';
 import { AddressInfo } from 'node:net';
 import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
-import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   ANTHROPIC,
   GEMINI_FALLBACK,
@@ -41,7 +40,7 @@ describe('Real client libraries against the gateway', () => {
   afterAll(() => t.close());
   beforeEach(() => {
     t.simulator.reset();
-    t.app.get(RouteStateRegistry).defaultState.reset(); // each test starts on the primary
+    t.resetRouting(); // each test starts on the primary
   });
 
   const aiSdk = () => createOpenAI({ baseURL, apiKey: 'unused', fetch: realmSafeFetch() });

@@ -23,7 +23,7 @@ describe('Fallback across providers (real SDKs against the simulator)', () => {
   });
   beforeEach(() => {
     t.simulator.reset();
-    t.app.get(RouteStateRegistry).defaultState.reset();
+    t.resetRouting();
   });
 
   const createProfile = () => t.http().post('/profiles').send(uniqueProfile());
@@ -299,7 +299,7 @@ describe('Deadlines and bad keys', () => {
       t.simulator.always(PRIMARY, 'unauthorized');
 
       const first = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
-      t.app.get(RouteStateRegistry).defaultState.reset();
+      t.resetRouting();
       const second = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
 
       expect(

@@ -1,6 +1,5 @@
 import { AddressInfo } from 'node:net';
 import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
-import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   ANTHROPIC,
   GEMINI_FALLBACK,
@@ -61,7 +60,7 @@ describe('POST /lessons as server-sent events', () => {
   afterAll(() => t.close());
   beforeEach(() => {
     t.simulator.reset();
-    t.app.get(RouteStateRegistry).defaultState.reset();
+    t.resetRouting();
   });
 
   let lessonCounter = 0;

@@ -1,4 +1,3 @@
-import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   GEMINI_FALLBACK,
   OPENAI,
@@ -39,7 +38,7 @@ describe('Courses and lessons', () => {
   });
   beforeEach(() => {
     t.simulator.reset();
-    t.app.get(RouteStateRegistry).defaultState.reset();
+    t.resetRouting();
   });
 
   const lessonRequest = (overrides: Record<string, unknown> = {}) => ({

@@ -1,5 +1,4 @@
 import OpenAI, { APIError, BadRequestError } from 'openai';
-import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   ANTHROPIC,
   GEMINI_FALLBACK,
@@ -34,7 +33,7 @@ describe('OpenAI-compatible /v1 over the fallback layer (official openai SDK as 
   });
   beforeEach(() => {
     t.simulator.reset();
-    t.app.get(RouteStateRegistry).defaultState.reset();
+    t.resetRouting();
   });
 
   const hello = [{ role: 'user' as const, content: 'Say hello' }];

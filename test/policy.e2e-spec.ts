@@ -31,7 +31,7 @@ describe('Failure policy: only availability moves everyone’s traffic', () => {
   afterAll(() => t.close());
   beforeEach(() => {
     t.simulator.reset();
-    t.app.get(RouteStateRegistry).defaultState.reset();
+    t.resetRouting();
   });
   const profile = () => t.http().post('/profiles').send(uniqueProfile()).expect(201);
 

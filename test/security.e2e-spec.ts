@@ -1,4 +1,3 @@
-import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   ANTHROPIC,
   FAKE_KEYS,
@@ -231,7 +230,7 @@ describe('Secrets', () => {
         'bad_request',
       ] as const;
       for (const fault of faults) {
-        t.app.get(RouteStateRegistry).defaultState.reset();
+        t.resetRouting();
         t.simulator.script(PRIMARY, fault, fault);
         record(await t.http().post('/profiles').set(auth).send(uniqueProfile()));
       }

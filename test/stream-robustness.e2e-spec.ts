@@ -1,6 +1,5 @@
 import OpenAI, { APIError } from 'openai';
 import { AddressInfo } from 'node:net';
-import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   ANTHROPIC,
   GEMINI_FALLBACK,
@@ -55,7 +54,7 @@ describe('Streams that fail mid-answer are continued on the next route (defaults
   });
   afterAll(() => t.close());
   beforeEach(() => {
-    t.app.get(RouteStateRegistry).defaultState.reset(); // each test starts on the primary
+    t.resetRouting(); // each test starts on the primary
     t.simulator.reset();
     t.simulator.streamGapMs = 20; // the first deltas reach the caller before the fault
     for (const route of [PRIMARY, GEMINI_FALLBACK, OPENAI, ANTHROPIC])

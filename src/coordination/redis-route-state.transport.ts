@@ -1,11 +1,10 @@
 import type { RouteCounts, SharedStateStatus } from '../llm';
 import { RedisConnection } from './redis-connection';
+import { COUNT_FIELDS, zeroCounts } from '../llm';
 import {
   ChainStateMessage,
-  COUNT_FIELDS,
   RouteStateTransport,
   SharedChainState,
-  zeroCounts,
 } from './shared-route-state.store';
 
 /** Per-request chains nobody uses any more fall out of Redis after a week. */

@@ -1,5 +1,6 @@
 import { ChainState, ChainPolicy } from '../llm/route-state/chain-state';
 import { FakeClock } from '../../test/support/fake-clock';
+import { COUNT_FIELDS, zeroCounts } from '../llm';
 import type { RouteCounts, SharedStateStatus } from '../llm';
 import { Route } from '../llm/routes';
 import { resolveLlmConfig } from '../llm/llm.config';
@@ -7,13 +8,11 @@ import { RouteStateRegistry } from '../llm/route-state/route-state.registry';
 import { RouteEventLog } from '../llm/route-events';
 import {
   ChainStateMessage,
-  COUNT_FIELDS,
   COUNTS_FLUSH_MS,
   RouteStateTransport,
   SharedChainState,
   SharedRouteStateStore,
   STATE_FLUSH_MS,
-  zeroCounts,
 } from './shared-route-state.store';
 
 /** What Redis does for the store, in memory: the latest state per chain, summed counts, ordered announcements. */

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { COUNT_FIELDS, zeroCounts } from '../llm';
 import type {
   ChainRecord,
   RouteCounts,
@@ -50,14 +51,6 @@ export const STATE_FLUSH_MS = 50;
 /** How often counts alone are added to the shared totals. */
 export const COUNTS_FLUSH_MS = 1_000;
 
-export const COUNT_FIELDS: Array<keyof RouteCounts> = [
-  'successes',
-  'availabilityFailures',
-  'rateLimits',
-  'badOutputs',
-  'otherFailures',
-];
-
 interface Entry {
   record: ChainRecord;
   /** The state last sent or received, serialised: what the other replicas are known to hold. */
@@ -80,14 +73,6 @@ function stateOf(record: ChainRecord): SharedChainState {
     })),
   };
 }
-
-export const zeroCounts = (): RouteCounts => ({
-  successes: 0,
-  availabilityFailures: 0,
-  rateLimits: 0,
-  badOutputs: 0,
-  otherFailures: 0,
-});
 
 /**
  * Route state shared by every replica. The call path reads and writes a local record, as with the in-memory store:

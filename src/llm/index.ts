@@ -65,5 +65,6 @@ export type {
   SharedStateStatus,
   StickyPointer,
 } from './route-state/route-state.store';
+export { COUNT_FIELDS, zeroCounts } from './route-state/route-state.store';
 export type { ProbeLease } from './route-state/probe-lease';
 export { allRoutesFailedSchema, attemptSchema, llmMetaSchema } from './llm.schemas';

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { realmSafeFetch } from '../../src/llm/providers/realm-safe-fetch';
+import { RouteStateRegistry } from '../../src/llm/route-state/route-state.registry';
 
 export const PRIMARY = 'gemini:gemini-3-flash-preview';
 export const GEMINI_FALLBACK = 'gemini:gemini-2.5-flash';
@@ -30,6 +31,8 @@ export interface TestApp {
   http: () => TestAgent;
   simulator: ProviderSimulator;
   logs: CapturingLogger;
+  /** Moves the configured chain's traffic back to the primary (tests that each start there). */
+  resetRouting: () => void;
   close: () => Promise<void>;
 }
 
@@ -98,6 +101,7 @@ export async function startTestApp(
     http: () => request(app.getHttpServer()),
     simulator,
     logs,
+    resetRouting: () => app.get(RouteStateRegistry).defaultState.reset(),
     close: async () => {
       await app.close();
       if (!existingSimulator) await simulator.stop();

@@ -19,6 +19,7 @@ import {
   RouteRecord,
   RouteStateStore,
   StickyReason,
+  zeroCounts,
 } from './route-state.store';
 
 export interface PlannedRoute {
@@ -91,13 +92,7 @@ function initialRecord(length: number): ChainRecord {
       circuit: { ...CLOSED_CIRCUIT },
       lastProbe: undefined,
       disabledReason: undefined,
-      counts: {
-        successes: 0,
-        availabilityFailures: 0,
-        rateLimits: 0,
-        badOutputs: 0,
-        otherFailures: 0,
-      },
+      counts: zeroCounts(),
     })),
   };
 }

@@ -19,6 +19,23 @@ export interface RouteCounts {
   otherFailures: number;
 }
 
+/** The fields of `RouteCounts`, for code that adds or compares counts field by field. */
+export const COUNT_FIELDS: ReadonlyArray<keyof RouteCounts> = [
+  'successes',
+  'availabilityFailures',
+  'rateLimits',
+  'badOutputs',
+  'otherFailures',
+];
+
+export const zeroCounts = (): RouteCounts => ({
+  successes: 0,
+  availabilityFailures: 0,
+  rateLimits: 0,
+  badOutputs: 0,
+  otherFailures: 0,
+});
+
 /** Everything known about one route of a chain, as plain data. */
 export interface RouteRecord {
   circuit: Circuit;
