@@ -89,7 +89,8 @@ const admin = process.env.E2E_DATABASE_URL;
       expect(read.body.requestId).toEqual(expect.any(String));
       expect(JSON.stringify(read.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|password|llm:llm/);
       expect((await readyStatus(t)).status).toBe(503);
-      await t.http().get('/health/live').expect(200);
+      const live = await t.http().get('/health/live');
+      expect({ status: live.status, body: live.body }).toMatchObject({ status: 200 }); // the body says which check failed
 
       await proxy.restore();
       await t.http().get('/health/ready').expect(200);

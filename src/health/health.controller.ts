@@ -13,9 +13,14 @@ import { DatabaseService } from '../database/database.service';
 import { LlmStatus, LlmStatusService } from '../llm';
 import { EventLoopIndicator } from './event-loop.indicator';
 import { LifecycleService } from './lifecycle.service';
+import { getHeapStatistics } from 'node:v8';
 
-/** Heap ceiling for liveness: far above normal use, low enough to restart a leaking pod. */
-const HEAP_LIMIT_BYTES = 1_024 * 1_024 * 1_024;
+/**
+ * Heap ceiling for liveness: 90 % of the process's own V8 heap limit (`--max-old-space-size`, 384 MB in the image),
+ * so a leaking pod is restarted before it dies of an out-of-memory crash mid-request. A fixed byte count would be
+ * unreachable under a small limit and too low for a process that legitimately runs with a large one.
+ */
+const HEAP_LIMIT_BYTES = Math.floor(0.9 * getHeapStatistics().heap_size_limit);
 
 @ApiTags('health')
 @Controller('health')
