@@ -16,7 +16,7 @@ async function bootstrap(): Promise<void> {
   const configuration = loadConfiguration(process.env);
   const config = configuration.app;
   // Before the app is built: the trace context must be in place for every request.
-  const tracing = startTracing(config.tracing);
+  const tracing = await startTracing(config.tracing);
   const logger = new ServiceLogger({
     logLevels: nestLogLevels(config.logLevel),
     json: config.logFormat === 'json',

@@ -1,13 +1,10 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { mkdirSync } from 'node:fs';
 import { MIGRATIONS_FOLDER } from './migrations';
 import { openPostgres } from './postgres';
+import { openPglite } from './embedded';
 import { DatabaseConfig } from '../config/database.config';
 import * as schema from './schema';
 
@@ -30,8 +27,9 @@ export class DatabaseService implements OnApplicationShutdown {
     const started = performance.now();
     let service: DatabaseService;
     if (config.kind === 'pglite') {
-      if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
-      const client = await PGlite.create(config.dataDir);
+      const client = await openPglite(config.dataDir);
+      const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
+      const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
       const db = drizzlePglite({ client, schema });
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
       service = new DatabaseService(db, () => client.close(), config.label);

@@ -109,11 +109,11 @@ export interface TracedApp {
 export async function startTracedApp(protocol: TracingConfig['protocol']): Promise<TracedApp> {
   const receiver = new OtlpReceiver();
   const endpoint = await receiver.start();
-  const tracing = startTracing({
+  const tracing = (await startTracing({
     tracesUrl: `${endpoint}/v1/traces`,
     protocol,
     serviceName: 'llm-test',
-  })!;
+  }))!;
   const t = await startTestApp();
   return {
     t,
