@@ -422,10 +422,30 @@ async function callsPerSecond(client: OpenAI, model: string, seconds: number, co
   return { rate: done / seconds, errors };
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return NaN;
+  }
+}
+
+/** The simulator's attempt log: how many calls reached `route` so far. */
+async function attemptsOn(simulatorUrl: string, route: string): Promise<number> {
+  const attempts = (await (await fetch(`${simulatorUrl}/__simulator/attempts`)).json()) as Array<{
+    route: string;
+  }>;
+  return attempts.filter((attempt) => attempt.route === route).length;
+}
+
 /**
  * The gateway against its peers: the same chat call through the `openai` SDK, straight to a zero-latency fake (the
- * floor), through the minimal node:http gateway in bench/minimal-gateway.js, and through this service's /v1, at
- * c=50 for BENCH_PEER_SECONDS per round, and sequentially (the added p50); interleaved rounds, medians.
+ * floor), through the minimal node:http gateway in bench/minimal-gateway.js, through this service's /v1, and through
+ * a second instance of the service whose primary route is down (sticky failover), at c=50 for BENCH_PEER_SECONDS per
+ * round, and sequentially (the added p50); interleaved rounds, medians. Each peer's CPU per call is measured too:
+ * the client's own for the floor (what the SDK costs), the gateway process's for the others.
  */
 async function gatewayPeers() {
   const simulatorPort = await freePort();
@@ -435,14 +455,21 @@ async function gatewayPeers() {
     stdio: 'ignore',
   });
   await sleep(1000);
-  const fakeUrl = `http://127.0.0.1:${simulatorPort}/v1`;
+  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  const fakeUrl = `${simulatorUrl}/v1`;
+  const downRoute = 'openai:gpt-4o';
+  await fetch(`${simulatorUrl}/__simulator/script`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ route: downRoute, always: { fault: 'unavailable' } }),
+  });
   const gatewayPort = await freePort();
   const gateway = spawn(process.execPath, ['bench/minimal-gateway.js'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(gatewayPort), UPSTREAM_BASE_URL: fakeUrl },
     stdio: 'ignore',
   });
-  const service = await startService({
+  const serviceEnv = {
     OPENAI_API_KEY: 'bench',
     GEMINI_API_KEY: '',
     ANTHROPIC_API_KEY: '',
@@ -453,30 +480,48 @@ async function gatewayPeers() {
     RATE_LIMIT_PER_MINUTE: '100000',
     LLM_MAX_CONCURRENCY: '512',
     DATABASE_URL: 'pglite://memory',
+  };
+  const service = await startService(serviceEnv);
+  // Default settings otherwise: the health checker probes the down primary at its own pace (counted below).
+  const failover = await startService({
+    ...serviceEnv,
+    LLM_MODEL: 'gpt-4o',
+    LLM_FALLBACKS: 'openai:gpt-4o-mini',
   });
   await sleep(500);
   const client = (baseURL: string) =>
     new OpenAI({ apiKey: 'bench', baseURL, maxRetries: 0, timeout: 60_000 });
   const peers = {
-    floor: { client: client(fakeUrl), model: 'gpt-4o-mini' },
-    minimal: { client: client(`http://127.0.0.1:${gatewayPort}/v1`), model: 'gpt-4o-mini' },
-    service: { client: client(`${service.url}/v1`), model: PRIMARY },
+    floor: { client: client(fakeUrl), model: 'gpt-4o-mini', pid: process.pid },
+    minimal: {
+      client: client(`http://127.0.0.1:${gatewayPort}/v1`),
+      model: 'gpt-4o-mini',
+      pid: gateway.pid,
+    },
+    service: { client: client(`${service.url}/v1`), model: PRIMARY, pid: service.child.pid },
+    failover: { client: client(`${failover.url}/v1`), model: 'default', pid: failover.child.pid },
   };
-  const rates: Record<keyof typeof peers, number[]> = { floor: [], minimal: [], service: [] };
-  const errors: Record<keyof typeof peers, number> = { floor: 0, minimal: 0, service: 0 };
+  type Peer = keyof typeof peers;
+  const names = Object.keys(peers) as Peer[];
+  const rates: Record<Peer, number[]> = { floor: [], minimal: [], service: [], failover: [] };
+  const cpuPerCall: Record<Peer, number[]> = { floor: [], minimal: [], service: [], failover: [] };
+  const errors: Record<Peer, number> = { floor: 0, minimal: 0, service: 0, failover: 0 };
   const addedP50: Record<'minimal' | 'service', number[]> = { minimal: [], service: [] };
   for (const peer of Object.values(peers)) await callsPerSecond(peer.client, peer.model, 1); // warm-up
+  const primaryBefore = await attemptsOn(simulatorUrl, downRoute);
   for (let r = 0; r < ROUNDS; r += 1) {
-    for (const name of Object.keys(peers) as Array<keyof typeof peers>) {
+    for (const name of names) {
+      const cpuBefore = cpuMs(peers[name].pid);
       const { rate, errors: failed } = await callsPerSecond(
         peers[name].client,
         peers[name].model,
         PEER_SECONDS,
       );
+      cpuPerCall[name].push((cpuMs(peers[name].pid) - cpuBefore) / (rate * PEER_SECONDS));
       rates[name].push(rate);
       errors[name] += failed;
     }
-    const sequential = async (name: keyof typeof peers) =>
+    const sequential = async (name: Peer) =>
       percentile(
         (
           await timeCalls(
@@ -494,30 +539,37 @@ async function gatewayPeers() {
     addedP50.minimal.push((await sequential('minimal')) - floor);
     addedP50.service.push((await sequential('service')) - floor);
   }
+  const primaryAttempts = (await attemptsOn(simulatorUrl, downRoute)) - primaryBefore;
   await service.stop();
+  await failover.stop();
   gateway.kill('SIGTERM');
   simulatorProcess.kill('SIGTERM');
   const ratio = (a: number[], b: number[]) => stat(a.map((value, index) => value / b[index]));
+  const perPeer = <T>(f: (name: Peer) => T) =>
+    Object.fromEntries(names.map((name) => [name, f(name)])) as Record<Peer, T>;
   return {
-    callsPerSecond: {
-      floor: stat(rates.floor),
-      minimal: stat(rates.minimal),
-      service: stat(rates.service),
-    },
+    callsPerSecond: perPeer((name) => stat(rates[name])),
+    cpuMsPerCall: perPeer((name) => stat(cpuPerCall[name])),
     serviceVsFloor: ratio(rates.service, rates.floor),
     serviceVsMinimal: ratio(rates.service, rates.minimal),
     minimalVsFloor: ratio(rates.minimal, rates.floor),
+    failoverVsFloor: ratio(rates.failover, rates.floor),
+    failedPrimaryAttempts: primaryAttempts,
     addedP50Ms: { minimal: stat(addedP50.minimal), service: stat(addedP50.service) },
     errors,
-    target: '/v1 at c=50 ≥ 0.6× the floor and ≥ 0.8× the minimal gateway; added p50 ≤ 0.6 ms',
+    target:
+      '/v1 at c=50 ≥ 0.6× the floor and ≥ 0.8× the minimal gateway; added p50 ≤ 0.6 ms; failover ≥ 0.5× the floor, 0 errors, 0 primary calls',
   };
 }
 
 function peersMarkdown(peers: Awaited<ReturnType<typeof gatewayPeers>>): string[] {
   const s = (value: Stat) => `${value.median} (${value.min} … ${value.max})`;
+  const { callsPerSecond: rate, cpuMsPerCall: cpu, errors } = peers;
   return [
-    `| Peers, c=50 calls/s: bare SDK (floor) / minimal node:http gateway / this service's /v1 | ${s(peers.callsPerSecond.floor)} / ${s(peers.callsPerSecond.minimal)} / ${s(peers.callsPerSecond.service)}; errors ${peers.errors.floor}/${peers.errors.minimal}/${peers.errors.service} | — |`,
+    `| Peers, c=50 calls/s: bare SDK (floor) / minimal node:http gateway / this service's /v1 / /v1 with its primary down | ${s(rate.floor)} / ${s(rate.minimal)} / ${s(rate.service)} / ${s(rate.failover)}; errors ${errors.floor}/${errors.minimal}/${errors.service}/${errors.failover} | — |`,
     `| Peers: /v1 vs floor, /v1 vs minimal gateway, minimal vs floor (ratios) | ×${s(peers.serviceVsFloor)}, ×${s(peers.serviceVsMinimal)}, ×${s(peers.minimalVsFloor)} | ≥ 0.6×, ≥ 0.8× |`,
+    `| Sticky failover at c=50 (primary down): vs floor; errors; calls on the down primary (health probes included) | ×${s(peers.failoverVsFloor)}; ${errors.failover}; ${peers.failedPrimaryAttempts} | ≥ 0.5×, 0, 0 |`,
+    `| CPU ms per call at c=50: the SDK client itself (floor) / minimal gateway / /v1 / /v1 failing over | ${s(cpu.floor)} / ${s(cpu.minimal)} / ${s(cpu.service)} / ${s(cpu.failover)} | — |`,
     `| Peers, sequential added p50 (ms): minimal gateway / this service's /v1 | ${s(peers.addedP50Ms.minimal)} / ${s(peers.addedP50Ms.service)} | /v1 ≤ 0.6 ms |`,
   ];
 }

@@ -23,13 +23,6 @@ import {
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 50);
 const WARMUP_SECONDS = Math.min(30, Math.max(5, Math.floor(SECONDS / 4)));
-/**
- * The heap of a container with the Deployment's 768 MiB limit. Without a ceiling V8 on a 24 GB machine lets the old
- * generation grow lazily for minutes, and Node 24 sizes the young generation by the machine's memory too (up to
- * 64 MiB semi-spaces): both read as RSS growth but are not leaks. With them bounded, a leak still shows (and ends in
- * an out-of-memory crash, which the soak reports as lost requests). The Dockerfile sets the same options.
- */
-const SERVICE_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=16';
 const ATTEMPT_TIMEOUT_MS = 2_000;
 const REQUEST_TIMEOUT_MS = 6_000;
 /** Grace past the deadline before a request counts as hung: event-loop and network slack. */
@@ -78,7 +71,9 @@ async function main(): Promise<void> {
       LLM_MAX_CONCURRENCY: '256',
       DATABASE_URL: database.url,
     },
-    SERVICE_NODE_OPTIONS,
+    // The deployed heap (startService's default, the Dockerfile's NODE_OPTIONS): without a ceiling V8 on a 24 GB
+    // machine grows the old generation lazily for minutes and sizes semi-spaces up to 64 MiB, which reads as RSS
+    // growth but is not a leak. With them bounded, a leak still shows (and ends in an out-of-memory crash).
   );
 
   const outcomes: Outcome[] = [];

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePort } from '../test/support/temporary-database';
 
@@ -14,10 +15,17 @@ export interface RunningService {
   stop: () => Promise<number | null>;
 }
 
+/**
+ * The Node options the service is deployed with, read from the Dockerfile's `NODE_OPTIONS` (a bounded old
+ * generation, 16 MiB semi-spaces), so benchmarks and the soak measure memory as it runs in production.
+ */
+export const DEPLOYED_NODE_OPTIONS =
+  /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(resolve(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+
 /** Starts the built service (`dist/main.js`) with the given environment and waits for readiness. */
 export async function startService(
   env: Record<string, string>,
-  nodeOptions = '',
+  nodeOptions = DEPLOYED_NODE_OPTIONS,
 ): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
