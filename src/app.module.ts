@@ -10,6 +10,7 @@ import { ConfigurationModule } from './config/configuration.module';
 import { CoordinationModule, SharedLlmState } from './coordination/coordination.module';
 import { RedisConnection } from './coordination/redis-connection';
 import { RedisThrottlerStorage } from './coordination/redis-throttler.storage';
+import { FixedWindowThrottlerStorage } from './common/fixed-window-throttler.storage';
 import { CoursesModule } from './courses/courses.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -30,12 +31,13 @@ export class AppModule implements NestModule {
         ConfigurationModule.forRoot(configuration),
         MetricsModule,
         CoordinationModule.forRoot({ probeIntervalMs: configuration.llm.healthcheckIntervalMs }),
-        // Counters in Redis when REDIS_URL is set (one limit for the whole deployment), in-process otherwise.
+        // Counters in Redis when REDIS_URL is set (one limit for the whole deployment), in-process otherwise; both
+        // fixed windows of a minute.
         ThrottlerModule.forRootAsync({
           inject: [RedisConnection, RedisThrottlerStorage],
           useFactory: (redis: RedisConnection, storage: RedisThrottlerStorage) => ({
             throttlers: [{ ttl: 60_000, limit: configuration.security.rateLimitPerMinute }],
-            storage: redis.configured ? storage : undefined,
+            storage: redis.configured ? storage : new FixedWindowThrottlerStorage(),
           }),
         }),
         DatabaseModule,

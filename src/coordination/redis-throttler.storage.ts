@@ -1,4 +1,5 @@
-import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { FixedWindowThrottlerStorage } from '../common/fixed-window-throttler.storage';
 import { RedisConnection } from './redis-connection';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -25,7 +26,7 @@ return {hits, ttl, 0, 0}`;
  * behaviour and falls back to this process's own counters while Redis is unreachable, instead of failing requests.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
-  private readonly local = new ThrottlerStorageService();
+  private readonly local = new FixedWindowThrottlerStorage();
 
   constructor(private readonly redis: RedisConnection) {}
 
