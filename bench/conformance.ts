@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
 import { Behaviour, Fault } from '../src/simulator/fault-script';
+import { updateReadme } from './readme-results';
 import { ROOT, sleep, startService } from './support';
 
 const PROMPT =
@@ -445,6 +446,7 @@ async function main(): Promise<void> {
     `${JSON.stringify(rows, null, 2)}\n`,
   );
   writeFileSync(join(ROOT, 'bench', 'results', 'conformance.md'), `${lines.join('\n')}\n`);
+  updateReadme();
   console.log(lines.join('\n'));
   // A regression gate: a scenario that fails (a hang, a truncated success, a required check) fails the run.
   process.exit(count('fail') > 0 ? 1 : 0);
