@@ -159,7 +159,7 @@ export const LLM_DEFAULTS = {
   maxConcurrency: 32,
   queueSize: 16,
   queueTimeoutMs: 1_000,
-  healthcheckIntervalMs: 20_000,
+  healthcheckIntervalMs: 10_000,
   healthcheckSuccesses: 2,
   circuitFailureThreshold: 3,
   prices: DEFAULT_PRICES,

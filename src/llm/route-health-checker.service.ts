@@ -45,8 +45,8 @@ export interface ProbeCadence {
 /**
  * The wait before the next round, before jitter. The cadence adapts to an outage: the first probe comes a tenth of
  * LLM_HEALTHCHECK_INTERVAL_MS after traffic left the primary, then the wait doubles with each quiet round up to the
- * interval; a success is confirmed a tenth of the interval later. With the defaults (20 s, 2 successes) a primary
- * that comes back takes traffic again within about 20 + 2 s plus two probe round trips, however long it was down.
+ * interval; a success is confirmed a tenth of the interval later. With the defaults (10 s, 2 successes) a primary
+ * that comes back takes traffic again within about 10 + 1 s plus two probe round trips, however long it was down.
  * While nothing needs probing, the checker only looks every tenth of the interval (no provider call).
  */
 export function probeDelayMs(intervalMs: number, cadence: ProbeCadence): number {
