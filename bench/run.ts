@@ -29,6 +29,7 @@ import {
   ROOT,
   sleep,
   startService,
+  startSimulatorProcess,
   temporaryPostgresDatabase,
 } from './support';
 
@@ -310,14 +311,8 @@ async function cannon(url: string, connections: number, seconds: number, path: s
 }
 
 async function httpThroughput() {
-  const simulatorPort = await freePort();
-  const simulatorProcess = spawn(process.execPath, ['dist/simulator/main.js'], {
-    cwd: ROOT,
-    env: { ...process.env, SIMULATOR_PORT: String(simulatorPort), SIMULATOR_LATENCY_MS: '50' },
-    stdio: 'ignore',
-  });
-  await sleep(1000);
-  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  const simulatorProcess = await startSimulatorProcess(50);
+  const simulatorUrl = simulatorProcess.url;
   const database = process.env.BENCH_DATABASE_URL
     ? await temporaryPostgresDatabase(process.env.BENCH_DATABASE_URL, 'bench')
     : { url: `pglite://${mkdtempSync(join(tmpdir(), 'bench-db-'))}`, drop: async () => undefined };
@@ -397,7 +392,7 @@ async function httpThroughput() {
 
   await service.stop();
   baseline.kill('SIGTERM');
-  simulatorProcess.kill('SIGTERM');
+  simulatorProcess.stop();
   await once(baseline, 'exit');
   await database.drop();
   return results;
@@ -457,14 +452,8 @@ async function attemptsOn(simulatorUrl: string, route: string): Promise<number> 
  * the client's own for the floor (what the SDK costs), the gateway process's for the others.
  */
 async function gatewayPeers() {
-  const simulatorPort = await freePort();
-  const simulatorProcess = spawn(process.execPath, ['dist/simulator/main.js'], {
-    cwd: ROOT,
-    env: { ...process.env, SIMULATOR_PORT: String(simulatorPort), SIMULATOR_LATENCY_MS: '0' },
-    stdio: 'ignore',
-  });
-  await sleep(1000);
-  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  const simulatorProcess = await startSimulatorProcess(0);
+  const simulatorUrl = simulatorProcess.url;
   const fakeUrl = `${simulatorUrl}/v1`;
   const downRoute = 'openai:gpt-4o';
   await fetch(`${simulatorUrl}/__simulator/script`, {
@@ -552,7 +541,7 @@ async function gatewayPeers() {
   await service.stop();
   await failover.stop();
   gateway.kill('SIGTERM');
-  simulatorProcess.kill('SIGTERM');
+  simulatorProcess.stop();
   const ratio = (a: number[], b: number[]) => stat(a.map((value, index) => value / b[index]));
   const perPeer = <T>(f: (name: Peer) => T) =>
     Object.fromEntries(names.map((name) => [name, f(name)])) as Record<Peer, T>;

@@ -83,3 +83,17 @@ export async function serviceMetric(url: string, name: string): Promise<number> 
   const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   return match ? Number(match[1]) : NaN;
 }
+
+/** The provider simulator as its own process (`dist/simulator/main.js`), answering after `latencyMs`. */
+export async function startSimulatorProcess(
+  latencyMs: number,
+): Promise<{ url: string; stop: () => void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/simulator/main.js'], {
+    cwd: ROOT,
+    env: { ...process.env, SIMULATOR_PORT: String(port), SIMULATOR_LATENCY_MS: String(latencyMs) },
+    stdio: 'ignore',
+  });
+  await sleep(1000);
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
