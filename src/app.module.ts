@@ -1,4 +1,11 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import {
+  DynamicModule,
+  Inject,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  Type,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfiguration } from './app.configuration';
@@ -7,6 +14,7 @@ import { RequestIdMiddleware } from './common/request-id.middleware';
 import { RequestLoggingMiddleware } from './common/request-logging.middleware';
 import { TracingMiddleware } from './common/tracing.middleware';
 import { ConfigurationModule } from './config/configuration.module';
+import { APP_CONFIG, AppConfig } from './config/app.config';
 import { CoordinationModule, SharedLlmState } from './coordination/coordination.module';
 import { RedisConnection } from './coordination/redis-connection';
 import { RedisThrottlerStorage } from './coordination/redis-throttler.storage';
@@ -60,9 +68,16 @@ export class AppModule implements NestModule {
     };
   }
 
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /**
+   * Every request gets an id; the server span and the request log line only when tracing is on and the log level is
+   * debug: below them, those middlewares would do per-request work only to throw it away.
+   */
   configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(RequestIdMiddleware, TracingMiddleware, RequestLoggingMiddleware)
-      .forRoutes('*path');
+    const middlewares: Type[] = [RequestIdMiddleware];
+    if (this.config.tracing.tracesUrl) middlewares.push(TracingMiddleware);
+    if (this.config.logLevel === 'debug') middlewares.push(RequestLoggingMiddleware);
+    consumer.apply(...middlewares).forRoutes('*path');
   }
 }

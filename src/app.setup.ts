@@ -1,8 +1,9 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import helmet from 'helmet';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
+import { securityHeaders } from './common/security-headers';
+import { cacheValidationMetadata } from './common/validation-metadata-cache';
 import { AppConfiguration } from './app.configuration';
 import { setupOpenApi } from './openapi/swagger';
 
@@ -16,6 +17,7 @@ export function configureApp(
   // for depth and control characters.
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.use(jsonBodyMiddleware);
+  cacheValidationMetadata();
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -28,7 +30,7 @@ export function configureApp(
   app.useGlobalFilters(new HttpExceptionFilter());
   app.disable('x-powered-by');
   // Swagger UI loads inline scripts and styles; the API itself needs no content security policy.
-  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(securityHeaders({ contentSecurityPolicy: false }));
   const security = configuration.security;
   if (security.corsOrigins.length > 0) app.enableCors({ origin: security.corsOrigins });
   if (config.docsEnabled) setupOpenApi(app);

@@ -6,7 +6,7 @@ import { requestIdOf } from './request-id.middleware';
 const tracer = trace.getTracer('resilient-llm-backend/http');
 
 /**
- * One server span per HTTP request (a no-op unless tracing is on): the LLM attempts it makes become its children,
+ * One server span per HTTP request (applied only when tracing is on, see AppModule): the LLM attempts it makes become its children,
  * and fallbacks and sticky switches become its events. An incoming W3C `traceparent` is continued.
  */
 @Injectable()

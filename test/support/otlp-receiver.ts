@@ -109,12 +109,15 @@ export interface TracedApp {
 export async function startTracedApp(protocol: TracingConfig['protocol']): Promise<TracedApp> {
   const receiver = new OtlpReceiver();
   const endpoint = await receiver.start();
-  const tracing = (await startTracing({
-    tracesUrl: `${endpoint}/v1/traces`,
-    protocol,
-    serviceName: 'llm-test',
-  }))!;
-  const t = await startTestApp();
+  const tracesUrl = `${endpoint}/v1/traces`;
+  const tracing = (await startTracing({ tracesUrl, protocol, serviceName: 'llm-test' }))!;
+  // The app is configured for the same endpoint, as main.ts configures both from one environment: the server span
+  // middleware is applied only when tracing is on.
+  const t = await startTestApp({
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: tracesUrl,
+    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+    OTEL_SERVICE_NAME: 'llm-test',
+  });
   return {
     t,
     tracing,
