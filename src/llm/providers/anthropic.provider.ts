@@ -15,9 +15,8 @@ import { mapAnthropicError, mapAnthropicStopReason } from './anthropic.mapping';
 import { incompleteStream, requireClient, settleFinish } from './finish';
 import { ProviderClientSettings, thinkingOf } from './provider-settings';
 import type { ThinkingLevel } from '../thinking';
-import { realmSafeFetch } from './realm-safe-fetch';
+import { providerFetch } from './provider-fetch';
 import { argumentsObject, finishWithTools, ToolCallAssembler } from './tool-calls';
-import { sanitizingSse } from './sse-sanitizer';
 
 /** Anthropic needs max_tokens on every call; used when the caller sets none. */
 const DEFAULT_MAX_TOKENS = 4096;
@@ -139,7 +138,7 @@ export class AnthropicProvider implements LlmProvider {
           baseURL: settings.baseUrl,
           maxRetries: 0,
           timeout: settings.attemptTimeoutMs,
-          fetch: sanitizingSse(realmSafeFetch(), () => settings.malformedEvents?.add(this.name)),
+          fetch: providerFetch(() => settings.malformedEvents?.add(this.name)),
         })
       : undefined;
   }

@@ -27,8 +27,7 @@ import { parseRetryAfter } from './http-failure';
 import { geminiThinking, mapGeminiError, mapGeminiFinishReason } from './gemini.mapping';
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ThinkingLevel } from '../thinking';
-import { realmSafeFetch } from './realm-safe-fetch';
-import { sanitizingSse } from './sse-sanitizer';
+import { providerFetch } from './provider-fetch';
 import { argumentsObject, finishWithTools, toolNameOf } from './tool-calls';
 
 /** Per-call notes the fetch wrapper fills in: the SDK's ApiError drops the headers and the structured details. */
@@ -241,7 +240,7 @@ export class GeminiProvider implements LlmProvider {
             baseUrl: settings.baseUrl,
             timeout: settings.attemptTimeoutMs,
             fetch: this.noteRetryAfter(
-              sanitizingSse(realmSafeFetch(), () => settings.malformedEvents?.add(this.name)),
+              providerFetch(() => settings.malformedEvents?.add(this.name)),
             ),
           },
         })

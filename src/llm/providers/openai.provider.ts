@@ -23,9 +23,8 @@ import {
 } from './openai.mapping';
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ThinkingLevel } from '../thinking';
-import { realmSafeFetch } from './realm-safe-fetch';
+import { providerFetch } from './provider-fetch';
 import { finishWithTools, ToolCallAssembler } from './tool-calls';
-import { sanitizingSse } from './sse-sanitizer';
 
 function toOpenAiResponseFormat(
   format: ResponseFormat,
@@ -139,7 +138,7 @@ export class OpenAiProvider implements LlmProvider {
           baseURL: settings.baseUrl,
           maxRetries: 0,
           timeout: settings.attemptTimeoutMs,
-          fetch: sanitizingSse(realmSafeFetch(), () => settings.malformedEvents?.add(this.name)),
+          fetch: providerFetch(() => settings.malformedEvents?.add(this.name)),
         })
       : undefined;
   }
