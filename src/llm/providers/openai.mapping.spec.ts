@@ -1,5 +1,10 @@
 import OpenAI from 'openai';
-import { mapOpenAiError, mapOpenAiFinishReason, toOpenAiStrictSchema } from './openai.mapping';
+import {
+  mapOpenAiError,
+  mapOpenAiFinishReason,
+  openAiStrictSchemaOf,
+  toOpenAiStrictSchema,
+} from './openai.mapping';
 
 const apiError = (status: number, body: object = {}, headers: Record<string, string> = {}) =>
   OpenAI.APIError.generate(status, { error: body }, 'message', new Headers(headers));
@@ -78,5 +83,16 @@ describe(toOpenAiStrictSchema.name, () => {
       required: ['name', 'tags'],
       additionalProperties: false,
     });
+  });
+});
+
+describe(openAiStrictSchemaOf.name, () => {
+  it('converts a schema object once and answers the same conversion for it afterwards', () => {
+    const schema = { type: 'object', properties: { name: { type: 'string', maxLength: 5 } } };
+    const strict = openAiStrictSchemaOf(schema);
+    expect(strict).toEqual(toOpenAiStrictSchema(schema));
+    expect(openAiStrictSchemaOf(schema)).toBe(strict);
+    // Another object with the same content is converted on its own.
+    expect(openAiStrictSchemaOf({ ...schema })).not.toBe(strict);
   });
 });

@@ -43,6 +43,21 @@ export function mapOpenAiError(error: unknown): FailureDetails {
 /** Keywords OpenAI's strict structured output rejects; our DTO validation still enforces them afterwards. */
 const UNSUPPORTED_STRICT_KEYWORDS = new Set(['minLength', 'maxLength']);
 
+const strictSchemas = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * `toOpenAiStrictSchema` once per schema object: the DTO schemas (`jsonSchemaFor`) are built once and passed on every
+ * call, so converting them per call was repeated work. Schemas are never mutated after they are built.
+ */
+export function openAiStrictSchemaOf(schema: Record<string, unknown>): Record<string, unknown> {
+  let strict = strictSchemas.get(schema);
+  if (!strict) {
+    strict = toOpenAiStrictSchema(schema) as Record<string, unknown>;
+    strictSchemas.set(schema, strict);
+  }
+  return strict;
+}
+
 /** The JSON Schema as OpenAI strict mode accepts it. */
 export function toOpenAiStrictSchema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(toOpenAiStrictSchema);

@@ -19,7 +19,7 @@ import {
   mapOpenAiError,
   mapOpenAiFinishReason,
   openAiReasoning,
-  toOpenAiStrictSchema,
+  openAiStrictSchemaOf,
 } from './openai.mapping';
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ThinkingLevel } from '../thinking';
@@ -39,7 +39,7 @@ function toOpenAiResponseFormat(
         type: 'json_schema',
         json_schema: {
           name: format.name,
-          schema: toOpenAiStrictSchema(format.schema) as Record<string, unknown>,
+          schema: openAiStrictSchemaOf(format.schema),
           strict: true,
         },
       };
