@@ -1,6 +1,11 @@
 import { once } from 'node:events';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { nodeHttpFetch, proxyFromEnvironment } from './node-http-fetch';
 
@@ -161,5 +166,56 @@ describe('nodeHttpFetch', () => {
     );
     expect(proxyFromEnvironment({ NODE_USE_ENV_PROXY: '1' })).toBe(true);
     expect(proxyFromEnvironment({})).toBe(false);
+  });
+
+  it('speaks HTTPS: an untrusted certificate is refused, a trusted one answers over a kept-alive connection', async () => {
+    const tls = join(__dirname, '../../../test/fixtures/tls');
+    const secure = https.createServer(
+      {
+        key: readFileSync(join(tls, 'localhost.key')),
+        cert: readFileSync(join(tls, 'localhost.crt')),
+      },
+      (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"secure":true}');
+      },
+    );
+    let tlsConnections = 0;
+    secure.on('secureConnection', () => (tlsConnections += 1));
+    secure.listen(0, '127.0.0.1');
+    await once(secure, 'listening');
+    const url = `https://127.0.0.1:${(secure.address() as AddressInfo).port}/`;
+    try {
+      // The certificate is self-signed: refused, as Node's fetch refuses it.
+      const refused = (await fetchFn(url).catch((error: unknown) => error)) as TypeError & {
+        cause: { code?: string };
+      };
+      expect(refused).toBeInstanceOf(TypeError);
+      expect(refused.cause.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+      // A process that trusts it (NODE_EXTRA_CA_CERTS, as for a private CA) is answered, over one kept-alive connection.
+      const script = [
+        `const { nodeHttpFetch } = await import(${JSON.stringify(join(__dirname, 'node-http-fetch.ts'))});`,
+        'const fetchOverTls = nodeHttpFetch(undefined, {});',
+        'const answers = [];',
+        'for (let i = 0; i < 2; i += 1) answers.push(await (await fetchOverTls(process.argv[1])).json());',
+        'console.log(JSON.stringify(answers));',
+      ].join('\n');
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON',
+          '--input-type=module',
+          '-e',
+          script,
+          url,
+        ],
+        { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(tls, 'localhost.crt') } },
+      );
+      expect(JSON.parse(stdout)).toEqual([{ secure: true }, { secure: true }]);
+      expect(tlsConnections).toBe(1);
+    } finally {
+      secure.closeAllConnections();
+      secure.close();
+    }
   });
 });
