@@ -71,8 +71,8 @@ export class AppModule implements NestModule {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   /**
-   * Every request gets an id; the server span and the request log line only when tracing is on and the log level is
-   * debug: below them, those middlewares would do per-request work only to throw it away.
+   * Every request gets an id; the server span only when tracing is on, the request log line only at debug level:
+   * otherwise those middlewares would do per-request work only to throw it away.
    */
   configure(consumer: MiddlewareConsumer): void {
     const middlewares: Type[] = [RequestIdMiddleware];
