@@ -1,7 +1,23 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { Clock, SYSTEM_CLOCK } from './clock';
 
-type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/** A window's state as the throttler takes it: times left in whole seconds, rounded up, never negative. */
+export function throttlerRecord(
+  hits: number,
+  windowMsLeft: number,
+  blocked: boolean,
+  blockMsLeft: number,
+): ThrottlerStorageRecord {
+  const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
+  return {
+    totalHits: hits,
+    timeToExpire: seconds(windowMsLeft),
+    isBlocked: blocked,
+    timeToBlockExpire: blocked ? seconds(blockMsLeft) : 0,
+  };
+}
 
 interface Window {
   hits: number;
@@ -40,12 +56,7 @@ export class FixedWindowThrottlerStorage implements ThrottlerStorage {
     if (window.blockedUntil <= now && window.hits > limit)
       window.blockedUntil = now + blockDuration;
     const blocked = window.blockedUntil > now;
-    return {
-      totalHits: window.hits,
-      timeToExpire: Math.max(0, Math.ceil((window.endsAt - now) / 1000)),
-      isBlocked: blocked,
-      timeToBlockExpire: blocked ? Math.max(0, Math.ceil((window.blockedUntil - now) / 1000)) : 0,
-    };
+    return throttlerRecord(window.hits, window.endsAt - now, blocked, window.blockedUntil - now);
   }
 
   /** The number of keys held (for tests: windows that ended are dropped). */

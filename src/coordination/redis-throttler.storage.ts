@@ -1,8 +1,10 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
-import { FixedWindowThrottlerStorage } from '../common/fixed-window-throttler.storage';
+import {
+  FixedWindowThrottlerStorage,
+  throttlerRecord,
+  ThrottlerStorageRecord,
+} from '../common/fixed-window-throttler.storage';
 import { RedisConnection } from './redis-connection';
-
-type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /**
  * One fixed window per key: counts the hit, starts the window on the first one, and blocks the key for
@@ -49,12 +51,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
           limit,
           blockDuration,
         )) as [number, number, number, number];
-        return {
-          totalHits: hits,
-          timeToExpire: Math.max(0, Math.ceil(windowMs / 1000)),
-          isBlocked: blocked === 1,
-          timeToBlockExpire: Math.max(0, Math.ceil(blockMs / 1000)),
-        };
+        return throttlerRecord(hits, windowMs, blocked === 1, blockMs);
       } catch {
         // Unreachable or slow: this process's own counters serve until it answers.
       }
