@@ -1,40 +1,35 @@
 import { Injectable } from '@nestjs/common';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { DatabaseService } from '../database/database.service';
+import { placeholders, preparedFindOne } from '../database/prepared';
 import { LessonRow, lessons, NewLessonRow } from '../database/schema';
 
-const placeholder = (name: keyof NewLessonRow) => sql.placeholder(name);
-
 /** Built once and prepared by name, as the profiles' statements are (see ProfilesRepository). */
-function statements(database: DatabaseService) {
-  const { db } = database;
-  return {
-    byId: db
-      .select()
-      .from(lessons)
-      .where(eq(lessons.id, sql.placeholder('id')))
-      .limit(1)
-      .prepare('lesson_by_id'),
-    byCacheKey: db
-      .select()
-      .from(lessons)
-      .where(eq(lessons.cacheKey, sql.placeholder('cacheKey')))
-      .limit(1)
-      .prepare('lesson_by_cache_key'),
-    upsert: db
+@Injectable()
+export class LessonsRepository {
+  readonly findById: (id: string) => Promise<LessonRow | undefined>;
+  readonly findByCacheKey: (cacheKey: string) => Promise<LessonRow | undefined>;
+  private readonly upsertStatement;
+
+  constructor({ db }: DatabaseService) {
+    this.findById = preparedFindOne(db, lessons, lessons.id, 'lesson_by_id');
+    this.findByCacheKey = preparedFindOne(db, lessons, lessons.cacheKey, 'lesson_by_cache_key');
+    this.upsertStatement = db
       .insert(lessons)
-      .values({
-        id: placeholder('id'),
-        cacheKey: placeholder('cacheKey'),
-        courseId: placeholder('courseId'),
-        lessonId: placeholder('lessonId'),
-        difficulty: placeholder('difficulty'),
-        profileId: placeholder('profileId'),
-        adaptation: placeholder('adaptation'),
-        promptVersion: placeholder('promptVersion'),
-        content: placeholder('content'),
-        generation: placeholder('generation'),
-      })
+      .values(
+        placeholders(
+          'id',
+          'cacheKey',
+          'courseId',
+          'lessonId',
+          'difficulty',
+          'profileId',
+          'adaptation',
+          'promptVersion',
+          'content',
+          'generation',
+        ),
+      )
       .onConflictDoUpdate({
         target: lessons.cacheKey,
         set: {
@@ -44,31 +39,12 @@ function statements(database: DatabaseService) {
         },
       })
       .returning()
-      .prepare('lesson_upsert'),
-  };
-}
-
-@Injectable()
-export class LessonsRepository {
-  private readonly statements: ReturnType<typeof statements>;
-
-  constructor(database: DatabaseService) {
-    this.statements = statements(database);
-  }
-
-  async findById(id: string): Promise<LessonRow | undefined> {
-    const rows = await this.statements.byId.execute({ id });
-    return rows[0];
-  }
-
-  async findByCacheKey(cacheKey: string): Promise<LessonRow | undefined> {
-    const rows = await this.statements.byCacheKey.execute({ cacheKey });
-    return rows[0];
+      .prepare('lesson_upsert');
   }
 
   /** Inserts, or replaces the stored lesson with the same cache key while keeping its id. */
   async upsert(row: NewLessonRow): Promise<LessonRow> {
-    const [stored] = await this.statements.upsert.execute({
+    const [stored] = await this.upsertStatement.execute({
       id: row.id,
       cacheKey: row.cacheKey,
       courseId: row.courseId,

@@ -1,41 +1,41 @@
 import { Injectable } from '@nestjs/common';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { DatabaseService } from '../database/database.service';
+import { placeholders, preparedFindOne } from '../database/prepared';
 import { NewProfileRow, ProfileRow, profiles } from '../database/schema';
-
-const placeholder = (name: keyof NewProfileRow) => sql.placeholder(name);
 
 /**
  * The statements are built once and prepared by name: per call only the parameters are bound (building drizzle's
  * query was the largest single item of `POST /profiles`' CPU), and PostgreSQL parses and plans each statement once
  * per connection.
  */
-function statements(database: DatabaseService) {
-  const { db } = database;
-  return {
-    byId: db
-      .select()
-      .from(profiles)
-      .where(eq(profiles.id, sql.placeholder('id')))
-      .limit(1)
-      .prepare('profile_by_id'),
-    byLookupKey: db
-      .select()
-      .from(profiles)
-      .where(eq(profiles.lookupKey, sql.placeholder('lookupKey')))
-      .limit(1)
-      .prepare('profile_by_lookup_key'),
-    upsert: db
+@Injectable()
+export class ProfilesRepository {
+  readonly findById: (id: string) => Promise<ProfileRow | undefined>;
+  readonly findByLookupKey: (lookupKey: string) => Promise<ProfileRow | undefined>;
+  private readonly upsertStatement;
+
+  constructor({ db }: DatabaseService) {
+    this.findById = preparedFindOne(db, profiles, profiles.id, 'profile_by_id');
+    this.findByLookupKey = preparedFindOne(
+      db,
+      profiles,
+      profiles.lookupKey,
+      'profile_by_lookup_key',
+    );
+    this.upsertStatement = db
       .insert(profiles)
-      .values({
-        id: placeholder('id'),
-        lookupKey: placeholder('lookupKey'),
-        profession: placeholder('profession'),
-        industry: placeholder('industry'),
-        experienceLevel: placeholder('experienceLevel'),
-        profile: placeholder('profile'),
-        llm: placeholder('llm'),
-      })
+      .values(
+        placeholders(
+          'id',
+          'lookupKey',
+          'profession',
+          'industry',
+          'experienceLevel',
+          'profile',
+          'llm',
+        ),
+      )
       .onConflictDoUpdate({
         target: profiles.lookupKey,
         set: {
@@ -48,31 +48,12 @@ function statements(database: DatabaseService) {
         },
       })
       .returning()
-      .prepare('profile_upsert'),
-  };
-}
-
-@Injectable()
-export class ProfilesRepository {
-  private readonly statements: ReturnType<typeof statements>;
-
-  constructor(database: DatabaseService) {
-    this.statements = statements(database);
-  }
-
-  async findById(id: string): Promise<ProfileRow | undefined> {
-    const rows = await this.statements.byId.execute({ id });
-    return rows[0];
-  }
-
-  async findByLookupKey(lookupKey: string): Promise<ProfileRow | undefined> {
-    const rows = await this.statements.byLookupKey.execute({ lookupKey });
-    return rows[0];
+      .prepare('profile_upsert');
   }
 
   /** Inserts, or replaces the content of the profile with the same lookup key while keeping its id. */
   async upsert(row: NewProfileRow): Promise<ProfileRow> {
-    const [stored] = await this.statements.upsert.execute({
+    const [stored] = await this.upsertStatement.execute({
       id: row.id,
       lookupKey: row.lookupKey,
       profession: row.profession,
