@@ -44,17 +44,10 @@ export class LessonsRepository {
 
   /** Inserts, or replaces the stored lesson with the same cache key while keeping its id. */
   async upsert(row: NewLessonRow): Promise<LessonRow> {
+    // Every placeholder needs a value: no adaptation is stored as NULL.
     const [stored] = await this.upsertStatement.execute({
-      id: row.id,
-      cacheKey: row.cacheKey,
-      courseId: row.courseId,
-      lessonId: row.lessonId,
-      difficulty: row.difficulty,
-      profileId: row.profileId,
+      ...row,
       adaptation: row.adaptation ?? null,
-      promptVersion: row.promptVersion,
-      content: row.content,
-      generation: row.generation,
     });
     return stored;
   }

@@ -53,15 +53,7 @@ export class ProfilesRepository {
 
   /** Inserts, or replaces the content of the profile with the same lookup key while keeping its id. */
   async upsert(row: NewProfileRow): Promise<ProfileRow> {
-    const [stored] = await this.upsertStatement.execute({
-      id: row.id,
-      lookupKey: row.lookupKey,
-      profession: row.profession,
-      industry: row.industry,
-      experienceLevel: row.experienceLevel,
-      profile: row.profile,
-      llm: row.llm,
-    });
+    const [stored] = await this.upsertStatement.execute(row);
     return stored;
   }
 }
