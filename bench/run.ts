@@ -27,6 +27,7 @@ import {
   freePort,
   percentile,
   ROOT,
+  serviceMetric,
   sleep,
   startService,
   startSimulatorProcess,
@@ -444,16 +445,6 @@ async function attemptsOn(simulatorUrl: string, route: string): Promise<number> 
   return attempts.filter((attempt) => attempt.route === route).length;
 }
 
-/** The sum of a Prometheus counter's series on `url`/metrics whose labels include all of `labels`. */
-async function counterSum(url: string, name: string, labels: Record<string, string>) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) && wanted.every((label) => line.includes(label)))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
-
 /**
  * The gateway against its peers: the same chat call through the `openai` SDK, straight to a zero-latency fake (the
  * floor), through the minimal node:http gateway in bench/minimal-gateway.js, through this service's /v1, and through
@@ -521,8 +512,9 @@ async function gatewayPeers() {
   const downLabels = { provider: 'openai', model: 'gpt-4o' };
   const primaryCalls = async () => ({
     all: await attemptsOn(simulatorUrl, downRoute),
-    callers: await counterSum(failover.url, 'llm_attempts_total', downLabels),
-    probes: await counterSum(failover.url, 'llm_probes_total', downLabels),
+    // A counter with no series yet has counted nothing.
+    callers: (await serviceMetric(failover.url, 'llm_attempts_total', downLabels)) || 0,
+    probes: (await serviceMetric(failover.url, 'llm_probes_total', downLabels)) || 0,
   });
   const primaryBefore = await primaryCalls();
   for (let r = 0; r < ROUNDS; r += 1) {

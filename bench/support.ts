@@ -66,10 +66,8 @@ export async function startService(
 }
 
 /** The service's resident memory, from its own /metrics. */
-export async function serviceRss(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const match = /^process_resident_memory_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
-  return match ? Number(match[1]) : NaN;
+export function serviceRss(url: string): Promise<number> {
+  return serviceMetric(url, 'process_resident_memory_bytes');
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -77,11 +75,26 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** One value from the service's /metrics. */
-export async function serviceMetric(url: string, name: string): Promise<number> {
+/**
+ * A value from the service's /metrics: the sum of the series of `name` whose labels include all of `labels` (every
+ * series of it without), NaN when there is none.
+ */
+export async function serviceMetric(
+  url: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : NaN;
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  const values = text
+    .split('\n')
+    .filter(
+      (line) =>
+        (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) &&
+        wanted.every((label) => line.includes(label)),
+    )
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+  return values.length === 0 ? NaN : values.reduce((sum, value) => sum + value, 0);
 }
 
 /** The provider simulator as its own process (`dist/simulator/main.js`), answering after `latencyMs`. */
