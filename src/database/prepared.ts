@@ -12,9 +12,11 @@ export function preparedFindOne<TTable extends PgTable>(
   column: PgColumn,
   name: string,
 ): (value: string) => Promise<InferSelectModel<TTable> | undefined> {
+  // Selected as a plain table: the row type is given by TTable below.
+  const source: PgTable = table;
   const statement = db
     .select()
-    .from(table as PgTable)
+    .from(source)
     .where(eq(column, sql.placeholder('value')))
     .limit(1)
     .prepare(name);
