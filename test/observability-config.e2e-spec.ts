@@ -61,7 +61,7 @@ describe('Dashboards and alert rules (deploy/observability)', () => {
         .set('x-api-key', 'dashboard-key-AAAA1111BBBB')
         .send(uniqueProfile())
         .expect(201);
-      const { RouteHealthChecker } = await import('../src/llm/route-health-checker.service');
+      const { RouteHealthChecker } = await import('../src/llm/probes/route-health-checker.service');
       await t.app.get(RouteHealthChecker).runProbes(); // and the probe counters
       const exported = new Set(
         ((await t.http().get('/metrics').expect(200)).text.match(/^# TYPE (\S+)/gm) ?? []).map(

@@ -1,7 +1,7 @@
 import { GoogleGenAI } from '@google/genai';
 import OpenAI, { APIError } from 'openai';
 import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
-import { RouteHealthChecker } from '../src/llm/route-health-checker.service';
+import { RouteHealthChecker } from '../src/llm/probes/route-health-checker.service';
 import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import {
   ANTHROPIC,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import request from 'supertest';
-import { probeDelayMs, RouteHealthChecker } from '../src/llm/route-health-checker.service';
+import { probeDelayMs, RouteHealthChecker } from '../src/llm/probes/route-health-checker.service';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
 import {
   ANTHROPIC,

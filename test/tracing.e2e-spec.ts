@@ -62,7 +62,7 @@ describe('OpenTelemetry traces (OTLP/HTTP, http/json) with GenAI attributes', ()
   });
 
   it('a recovery is an event on the probe round’s span', async () => {
-    const { RouteHealthChecker } = await import('../src/llm/route-health-checker.service');
+    const { RouteHealthChecker } = await import('../src/llm/probes/route-health-checker.service');
     const checker = t.app.get(RouteHealthChecker);
     await checker.runProbes();
     await checker.runProbes();

@@ -3,9 +3,9 @@ import { FakeClock } from '../../test/support/fake-clock';
 import { COUNT_FIELDS, zeroCounts } from '../llm';
 import type { RouteCounts, SharedStateStatus } from '../llm';
 import { Route } from '../llm/routes';
-import { resolveLlmConfig } from '../llm/llm.config';
+import { resolveLlmConfig } from '../llm/config/llm.config';
 import { RouteStateRegistry } from '../llm/route-state/route-state.registry';
-import { RouteEventLog } from '../llm/route-events';
+import { RouteEventLog } from '../llm/route-state/route-events';
 import {
   ChainStateMessage,
   COUNTS_FLUSH_MS,

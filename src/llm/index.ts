@@ -10,17 +10,17 @@ export type {
   GenerateObjectParams,
   StreamObjectHandlers,
 } from './llm.service';
-export type { StreamSession } from './stream-session';
-export { LlmStatusService } from './llm-status.service';
-export type { LlmStatus, RouteStatus } from './llm-status.service';
-export type { RouteEvent, RouteEventType } from './route-events';
-export type { RecentAttemptsSummary } from './recent-attempts';
-export { loadLlmConfig, LLM_DEFAULTS } from './llm.config';
-export type { LlmConfig, LlmModuleOptions, ProviderSettings } from './llm.config';
-export type { PriceTable, TokenPrice } from './prices';
-export type { ThinkingLevel } from './thinking';
-export { estimateInputTokens } from './token-estimate';
-export type { Interpret } from './attempt';
+export type { StreamSession } from './streaming/stream-session';
+export { LlmStatusService } from './status/llm-status.service';
+export type { LlmStatus, RouteStatus } from './status/llm-status.service';
+export type { RouteEvent, RouteEventType } from './route-state/route-events';
+export type { RecentAttemptsSummary } from './status/recent-attempts';
+export { loadLlmConfig, LLM_DEFAULTS } from './config/llm.config';
+export type { LlmConfig, LlmModuleOptions, ProviderSettings } from './config/llm.config';
+export type { PriceTable, TokenPrice } from './config/prices';
+export type { ThinkingLevel } from './config/thinking';
+export { estimateInputTokens } from './fallback/token-estimate';
+export type { Interpret } from './fallback/attempt';
 export {
   AllRoutesFailedError,
   ContentFilteredError,
@@ -67,4 +67,4 @@ export type {
 } from './route-state/route-state.store';
 export { COUNT_FIELDS, zeroCounts } from './route-state/route-state.store';
 export type { ProbeLease } from './route-state/probe-lease';
-export { allRoutesFailedSchema, attemptSchema, llmMetaSchema } from './llm.schemas';
+export { allRoutesFailedSchema, attemptSchema, llmMetaSchema } from './status/llm.schemas';

@@ -1,11 +1,10 @@
 import { ProviderName, Route, routeLabel } from './routes';
-import type { AttemptRecord } from './llm.types';
+import type { AttemptRecord, FailureDetails, FailureKind } from './llm.types';
 import { DomainError } from '../common/domain-error';
 
-import { FailureDetails, FailureKind } from './failure-kind';
 
-export { FAILURE_KINDS } from './failure-kind';
-export type { FailureDetails, FailureKind } from './failure-kind';
+export { FAILURE_KINDS } from './llm.types';
+export type { FailureDetails, FailureKind } from './llm.types';
 
 /** The one error type a provider strategy throws. Its message never holds a provider body or a key. */
 export class ProviderError extends Error {

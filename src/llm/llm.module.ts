@@ -1,13 +1,12 @@
-import { Logger, Module } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Logger, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { MetricsModule } from '../metrics/metrics.module';
 import { EmbeddedSimulatorService } from './embedded-simulator.service';
-import { LLM_CONFIG, LlmConfig, LlmModuleOptions, resolveLlmConfig } from './llm.config';
-import { ConfigurableLlmModule, LLM_MODULE_OPTIONS } from './llm.module-definition';
+import { LLM_CONFIG, LlmConfig, LlmModuleOptions, resolveLlmConfig } from './config/llm.config';
 import { LlmService } from './llm.service';
-import { LlmStatusService } from './llm-status.service';
-import { LlmMetrics } from './llm-metrics.service';
-import { RouteHealthChecker } from './route-health-checker.service';
+import { LlmStatusService } from './status/llm-status.service';
+import { LlmMetrics } from './status/llm-metrics.service';
+import { RouteHealthChecker } from './probes/route-health-checker.service';
 import {
   LLM_CLIENT_SETTINGS,
   LLM_MALFORMED_EVENTS,
@@ -22,8 +21,23 @@ import { OpenAiProvider } from './providers/openai.provider';
 import { ProviderClientSettingsMap } from './providers/provider-settings';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { InMemoryRouteStateStore, ROUTE_STATE_STORE } from './route-state/route-state.store';
-import { ROUTE_EVENT_LOG, RouteEventLog } from './route-events';
+import { ROUTE_EVENT_LOG, RouteEventLog } from './route-state/route-events';
 import { PROVIDER_NAMES, Route, routeLabel } from './routes';
+
+/**
+ * `LlmModule.forRoot(options)` / `forRootAsync({inject, useFactory})`. Global by default, so feature modules inject
+ * `LlmService` without importing the module again; `isGlobal: false` keeps it to the importing module.
+ */
+export const {
+  ConfigurableModuleClass: ConfigurableLlmModule,
+  MODULE_OPTIONS_TOKEN: LLM_MODULE_OPTIONS,
+} = new ConfigurableModuleBuilder<LlmModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({ isGlobal: true }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
+  .build();
 
 const KEY_VARIABLE = {
   openai: 'OPENAI_API_KEY',

@@ -1,8 +1,8 @@
 import { IsString } from 'class-validator';
 import { Registry } from 'prom-client';
 import { FakeClock } from '../../test/support/fake-clock';
-import { LlmConfig, resolveLlmConfig } from './llm.config';
-import { LlmMetrics } from './llm-metrics.service';
+import { LlmConfig, resolveLlmConfig } from './config/llm.config';
+import { LlmMetrics } from './status/llm-metrics.service';
 import {
   AllRoutesFailedError,
   FailureKind,
@@ -20,7 +20,7 @@ import {
 } from './llm.types';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { InMemoryRouteStateStore } from './route-state/route-state.store';
-import { RouteEventLog } from './route-events';
+import { RouteEventLog } from './route-state/route-events';
 import { parseRouteList, ProviderName, routeId } from './routes';
 
 class Greeting {

@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Attributes, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ClassConstructor } from 'class-transformer';
 import { jsonSchemaFor } from '../common/json-schema';
-import { attemptRoute, Interpret, interpretAs } from './attempt';
-import { AttemptLedger } from './attempt-ledger';
-import { decideAfterFailure, failureEffects } from './failure-policy';
-import { LLM_CONFIG, LlmConfig } from './llm.config';
-import { LlmMetrics } from './llm-metrics.service';
+import { attemptRoute, Interpret, interpretAs } from './fallback/attempt';
+import { AttemptLedger } from './fallback/request-ledger';
+import { decideAfterFailure, failureEffects } from './fallback/failure-policy';
+import { LLM_CONFIG, LlmConfig } from './config/llm.config';
+import { LlmMetrics } from './status/llm-metrics.service';
 import {
   ContentFilteredError,
   FailureKind,
@@ -22,19 +22,19 @@ import {
   SamplingParameter,
   TokenUsage,
 } from './llm.types';
-import { ProviderSlots, Release } from './provider-slots';
+import { ProviderSlots, Release } from './fallback/provider-slots';
 import { ChainState } from './route-state/chain-state';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { ProviderName, Route, routeAllowed, routeLabel, sameRoute } from './routes';
-import { estimateInputTokens } from './token-estimate';
-import { continueStream, openStream, OpenedStream, StreamSession } from './stream-session';
+import { estimateInputTokens } from './fallback/token-estimate';
+import { continueStream, openStream, OpenedStream, StreamSession } from './streaming/stream-session';
 import {
   continuationRequest,
   continuingStream,
   ContinuationMethod,
   PrefillSupport,
   Reopened,
-} from './stream-continuation';
+} from './streaming/stream-continuation';
 
 /** The least time worth starting an attempt with (capped by the attempt timeout). */
 const MIN_ATTEMPT_MS = 1_000;

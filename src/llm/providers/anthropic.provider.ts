@@ -14,7 +14,7 @@ import {
 import { mapAnthropicError, mapAnthropicStopReason } from './anthropic.mapping';
 import { incompleteStream, requireClient, settleFinish } from './finish';
 import { ProviderClientSettings, thinkingOf } from './provider-settings';
-import type { ThinkingLevel } from '../thinking';
+import type { ThinkingLevel } from '../config/thinking';
 import { providerFetch } from './provider-fetch';
 import { argumentsObject, finishWithTools, ToolCallAssembler } from './tool-calls';
 

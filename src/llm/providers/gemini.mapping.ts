@@ -1,5 +1,5 @@
 import { ApiError, ThinkingConfig, ThinkingLevel as GeminiThinkingLevel } from '@google/genai';
-import type { ThinkingLevel } from '../thinking';
+import type { ThinkingLevel } from '../config/thinking';
 import { FailureDetails, FailureKind } from '../llm.errors';
 import { classifyHttpStatus } from './http-failure';
 

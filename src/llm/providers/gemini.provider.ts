@@ -26,7 +26,7 @@ import { incompleteStream, requireClient, settleFinish } from './finish';
 import { parseRetryAfter } from './http-failure';
 import { geminiThinking, mapGeminiError, mapGeminiFinishReason } from './gemini.mapping';
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
-import type { ThinkingLevel } from '../thinking';
+import type { ThinkingLevel } from '../config/thinking';
 import { providerFetch } from './provider-fetch';
 import { argumentsObject, finishWithTools, toolNameOf } from './tool-calls';
 

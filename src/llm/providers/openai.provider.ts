@@ -22,7 +22,7 @@ import {
   openAiStrictSchemaOf,
 } from './openai.mapping';
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
-import type { ThinkingLevel } from '../thinking';
+import type { ThinkingLevel } from '../config/thinking';
 import { providerFetch } from './provider-fetch';
 import { finishWithTools, ToolCallAssembler } from './tool-calls';
 

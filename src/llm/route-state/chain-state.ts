@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { FailureKind } from '../llm.errors';
-import { failureEffects, failureFamily } from '../failure-policy';
+import { failureEffects, failureFamily } from '../fallback/failure-policy';
 import { AttemptOutcome } from '../llm.types';
-import { RouteEventLog, RouteEventType } from '../route-events';
+import { RouteEventLog, RouteEventType } from './route-events';
 import { Route, routeId, routeLabel } from '../routes';
 import {
   Circuit,

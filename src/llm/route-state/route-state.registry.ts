@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LLM_CONFIG, LlmConfig } from '../llm.config';
+import { LLM_CONFIG, LlmConfig } from '../config/llm.config';
 import { LLM_USABLE_CHAIN } from '../llm.tokens';
 import { parseRoute, Route, RouteParseError } from '../routes';
 import { ChainPolicy, ChainState, chainKey } from './chain-state';
 import { ROUTE_STATE_STORE, RouteStateStore } from './route-state.store';
-import { ROUTE_EVENT_LOG, RouteEventLog } from '../route-events';
+import { ROUTE_EVENT_LOG, RouteEventLog } from './route-events';
 
 /** Per-request chains (the chat endpoint's `fallbacks`) beyond this many distinct ones evict the least recent. */
 const MAX_CHAINS = 64;

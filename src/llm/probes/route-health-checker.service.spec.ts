@@ -1,9 +1,9 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Registry } from 'prom-client';
-import { FakeClock } from '../../test/support/fake-clock';
-import { resolveLlmConfig } from './llm.config';
-import { LlmMetrics } from './llm-metrics.service';
-import { ProviderError } from './llm.errors';
+import { FakeClock } from '../../../test/support/fake-clock';
+import { resolveLlmConfig } from '../config/llm.config';
+import { LlmMetrics } from '../status/llm-metrics.service';
+import { ProviderError } from '../llm.errors';
 import {
   LlmProvider,
   ProviderCallOptions,
@@ -11,12 +11,12 @@ import {
   ProviderResponse,
   SamplingParameter,
   StreamEvent,
-} from './llm.types';
+} from '../llm.types';
 import { probeDelayMs, RouteHealthChecker } from './route-health-checker.service';
-import { RouteStateRegistry } from './route-state/route-state.registry';
-import { InMemoryRouteStateStore } from './route-state/route-state.store';
-import { RouteEventLog } from './route-events';
-import { parseRouteList } from './routes';
+import { RouteStateRegistry } from '../route-state/route-state.registry';
+import { InMemoryRouteStateStore } from '../route-state/route-state.store';
+import { RouteEventLog } from '../route-state/route-events';
+import { parseRouteList } from '../routes';
 
 /** Answers probes per model: healthy or overloaded, switchable at will; counts calls. */
 class SwitchableProvider implements LlmProvider {

@@ -7,15 +7,15 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { trace } from '@opentelemetry/api';
-import { LLM_CONFIG, LlmConfig } from './llm.config';
-import { attemptRoute, Interpret } from './attempt';
-import { LlmMetrics } from './llm-metrics.service';
-import { ProviderError, RequestAbortedError } from './llm.errors';
-import { LLM_PROVIDERS } from './llm.tokens';
-import { AttemptOutcome, LlmProvider, ProviderRequest } from './llm.types';
-import { LOCAL_PROBE_LEASE, ProbeLease } from './route-state/probe-lease';
-import { RouteStateRegistry } from './route-state/route-state.registry';
-import { Route, routeId, routeLabel } from './routes';
+import { LLM_CONFIG, LlmConfig } from '../config/llm.config';
+import { attemptRoute, Interpret } from '../fallback/attempt';
+import { LlmMetrics } from '../status/llm-metrics.service';
+import { ProviderError, RequestAbortedError } from '../llm.errors';
+import { LLM_PROVIDERS } from '../llm.tokens';
+import { AttemptOutcome, LlmProvider, ProviderRequest } from '../llm.types';
+import { LOCAL_PROBE_LEASE, ProbeLease } from '../route-state/probe-lease';
+import { RouteStateRegistry } from '../route-state/route-state.registry';
+import { Route, routeId, routeLabel } from '../routes';
 
 /**
  * A probe's answer is healthy when it is any well-formed answer with content: a route that answers plain text is

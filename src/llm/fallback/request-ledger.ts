@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { Decision } from './failure-policy';
-import { AllRoutesFailedError, FailureKind, ProviderError } from './llm.errors';
-import { LlmMetrics } from './llm-metrics.service';
-import { chargeSpend } from '../common/spend-scope';
-import { AttemptOutcome, AttemptRecord, LlmCallMeta, TokenUsage } from './llm.types';
-import { ChainState } from './route-state/chain-state';
-import { Route, routeId, routeLabel } from './routes';
+import { AllRoutesFailedError, FailureKind, ProviderError } from '../llm.errors';
+import { LlmMetrics } from '../status/llm-metrics.service';
+import { chargeSpend } from '../../common/spend-scope';
+import { AttemptOutcome, AttemptRecord, LlmCallMeta, TokenUsage } from '../llm.types';
+import { ChainState } from '../route-state/chain-state';
+import { Route, routeId, routeLabel } from '../routes';
 import { trace } from '@opentelemetry/api';
 
 /** Retry-After sent with an all-routes-failed answer when no provider said when to come back. */

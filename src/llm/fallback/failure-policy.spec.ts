@@ -5,7 +5,7 @@ import {
   failureEffects,
   PolicyContext,
 } from './failure-policy';
-import { FAILURE_KINDS, FailureKind } from './llm.errors';
+import { FAILURE_KINDS, FailureKind } from '../llm.errors';
 
 const fresh: PolicyContext = {
   retriesOnRoute: 0,

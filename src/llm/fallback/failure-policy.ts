@@ -1,4 +1,4 @@
-import { FailureDetails, FailureKind } from './llm.errors';
+import { FailureDetails, FailureKind } from '../llm.errors';
 
 /** The longest Retry-After the loop waits out on the same route; longer ones move on to the next route. */
 export const MAX_RATE_LIMIT_WAIT_MS = 10_000;

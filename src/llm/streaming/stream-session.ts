@@ -1,13 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { Clock } from '../common/clock';
-import { chargeSpend } from '../common/spend-scope';
-import { AttemptControl } from './attempt';
-import { ProviderError } from './llm.errors';
-import { LlmMetrics } from './llm-metrics.service';
-import { LlmCallMeta, LlmProvider, ProviderRequest, StreamEvent, TokenUsage } from './llm.types';
-import { Release } from './provider-slots';
-import { ChainState } from './route-state/chain-state';
-import { Route, routeLabel } from './routes';
+import { Clock } from '../../common/clock';
+import { chargeSpend } from '../../common/spend-scope';
+import { AttemptControl } from '../fallback/attempt';
+import { ProviderError } from '../llm.errors';
+import { LlmMetrics } from '../status/llm-metrics.service';
+import { LlmCallMeta, LlmProvider, ProviderRequest, StreamEvent, TokenUsage } from '../llm.types';
+import { Release } from '../fallback/provider-slots';
+import { ChainState } from '../route-state/chain-state';
+import { Route, routeLabel } from '../routes';
 
 /** A stream committed to one route: its first content is in hand, the rest follows from `events`. */
 export interface StreamSession {

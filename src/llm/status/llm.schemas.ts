@@ -1,7 +1,7 @@
-import { JsonSchema } from '../common/json-schema';
-import { errorSchemaWith, integer, string } from '../openapi/schemas';
-import { FAILURE_KINDS } from './llm.errors';
-import { PROVIDER_NAMES } from './routes';
+import { JsonSchema } from '../../common/json-schema';
+import { errorSchemaWith, integer, string } from '../../openapi/schemas';
+import { FAILURE_KINDS } from '../llm.errors';
+import { PROVIDER_NAMES } from '../routes';
 
 /** API-docs schemas of what the LLM layer hands back: attempts, call meta, the all-routes-failed body. */
 export const attemptSchema: JsonSchema = {

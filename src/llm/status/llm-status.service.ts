@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LLM_CONFIG, LlmConfig } from './llm.config';
-import { LLM_PROVIDERS } from './llm.tokens';
-import { LlmProvider } from './llm.types';
-import { RouteStateRegistry } from './route-state/route-state.registry';
+import { LLM_CONFIG, LlmConfig } from '../config/llm.config';
+import { LLM_PROVIDERS } from '../llm.tokens';
+import { LlmProvider } from '../llm.types';
+import { RouteStateRegistry } from '../route-state/route-state.registry';
 import {
   ROUTE_STATE_STORE,
   RouteCounts,
   RouteStateStore,
   SharedStateStatus,
-} from './route-state/route-state.store';
-import { ProviderName, routeId } from './routes';
-import { ROUTE_EVENT_LOG, RouteEvent, RouteEventLog } from './route-events';
+} from '../route-state/route-state.store';
+import { ProviderName, routeId } from '../routes';
+import { ROUTE_EVENT_LOG, RouteEvent, RouteEventLog } from '../route-state/route-events';
 import { LlmMetrics } from './llm-metrics.service';
 import { RecentAttemptsSummary } from './recent-attempts';
 

@@ -1,7 +1,7 @@
 import { ClassConstructor } from 'class-transformer';
-import { ProviderError, RequestAbortedError } from './llm.errors';
-import { LlmProvider, ProviderRequest, ProviderResponse } from './llm.types';
-import { Route } from './routes';
+import { ProviderError, RequestAbortedError } from '../llm.errors';
+import { LlmProvider, ProviderRequest, ProviderResponse } from '../llm.types';
+import { Route } from '../routes';
 import { InvalidOutputError, parseStructuredOutput } from './structured-output';
 
 /** Turns a provider's answer into the caller's value, throwing ProviderError(invalid_output) when it is unusable. */

@@ -1,4 +1,4 @@
-import { ProviderError } from './llm.errors';
+import { ProviderError } from '../llm.errors';
 import {
   CONTINUE_INSTRUCTION,
   continuable,

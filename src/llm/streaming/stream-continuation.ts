@@ -1,11 +1,11 @@
-import { ProviderError } from './llm.errors';
-import { failureFamily } from './failure-policy';
-import { ProviderRequest, StreamContinuation, StreamEvent } from './llm.types';
+import { ProviderError } from '../llm.errors';
+import { failureFamily } from '../fallback/failure-policy';
+import { ProviderRequest, StreamContinuation, StreamEvent } from '../llm.types';
 import { CommittedStream, continueStream, StreamContext } from './stream-session';
-import { Route, routeId } from './routes';
+import { Route, routeId } from '../routes';
 
-export type { ContinuationMethod, StreamContinuation } from './llm.types';
-import type { ContinuationMethod } from './llm.types';
+export type { ContinuationMethod, StreamContinuation } from '../llm.types';
+import type { ContinuationMethod } from '../llm.types';
 
 export const CONTINUE_INSTRUCTION =
   'Your previous answer was cut off. Continue it exactly from where it stopped: do not repeat anything already ' +

@@ -1,5 +1,5 @@
-import type { ProbeLease } from './route-state/probe-lease';
-import type { RouteStateStore } from './route-state/route-state.store';
+import type { ProbeLease } from '../route-state/probe-lease';
+import type { RouteStateStore } from '../route-state/route-state.store';
 import {
   IsBooleanString,
   IsIn,
@@ -20,13 +20,13 @@ import {
   ProviderName,
   Route,
   RouteParseError,
-} from './routes';
+} from '../routes';
 import {
   ConfigValidationError,
   Environment,
   validateEnvironment,
-} from '../config/validate-environment';
-import { Clock, SYSTEM_CLOCK } from '../common/clock';
+} from '../../config/validate-environment';
+import { Clock, SYSTEM_CLOCK } from '../../common/clock';
 import { DEFAULT_PRICES, parsePrices, PriceTable } from './prices';
 import { DEFAULT_THINKING, parseThinking, ThinkingSettings } from './thinking';
 

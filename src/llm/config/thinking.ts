@@ -1,4 +1,4 @@
-import { parseRoute, Route, RouteParseError, routeId } from './routes';
+import { parseRoute, Route, RouteParseError, routeId } from '../routes';
 
 /**
  * How much a model may think before it answers. Thinking models (Gemini 2.5 and 3, OpenAI reasoning models) count

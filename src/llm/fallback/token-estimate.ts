@@ -1,4 +1,4 @@
-import { ChatMessage } from './llm.types';
+import { ChatMessage } from '../llm.types';
 
 /** A rough token count for text (about four characters a token): for limits checked before any call. */
 export function estimateTokens(text: string): number {

@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { LLM_CONFIG, LlmConfig } from './llm.config';
-import { LLM_MALFORMED_EVENTS } from './llm.tokens';
-import { MalformedEventTally } from './providers/sse-sanitizer';
-import { AttemptOutcome, TokenUsage } from './llm.types';
+import { LLM_CONFIG, LlmConfig } from '../config/llm.config';
+import { LLM_MALFORMED_EVENTS } from '../llm.tokens';
+import { MalformedEventTally } from '../providers/sse-sanitizer';
+import { AttemptOutcome, TokenUsage } from '../llm.types';
 import { RecentAttempts, RecentAttemptsSummary } from './recent-attempts';
-import { Release } from './provider-slots';
+import { Release } from '../fallback/provider-slots';
 
 /** An attempt's outcome as metrics count it: `client_aborted` when the caller left before the answer was complete. */
 export type MetricOutcome = AttemptOutcome | 'client_aborted';
-import { RouteStateRegistry } from './route-state/route-state.registry';
-import { parseRoute, Route, routeId } from './routes';
+import { RouteStateRegistry } from '../route-state/route-state.registry';
+import { parseRoute, Route, routeId } from '../routes';
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
 const CIRCUIT_STATES = ['closed', 'open', 'half_open', 'disabled'] as const;

@@ -1,4 +1,4 @@
-import { ProviderName } from './routes';
+import { ProviderName } from '../routes';
 
 /** Releases a slot taken from a ConcurrencyLimiter; calling it twice is harmless. */
 export type Release = () => void;

@@ -10,7 +10,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { jsonSchemaFor } from '../common/json-schema';
+import { jsonSchemaFor } from '../../common/json-schema';
 import { InvalidOutputError, parseStructuredOutput } from './structured-output';
 
 class Item {
