@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
+import { appSimulator } from '../src/simulated-providers';
 import { Behaviour, Fault } from '../src/simulator/fault-script';
 import { updateReadme } from './readme-results';
 import { ROOT, sleep, startService } from './support';
@@ -360,7 +361,7 @@ async function runSequence(
 }
 
 async function main(): Promise<void> {
-  const simulator = new ProviderSimulator();
+  const simulator = appSimulator();
   await simulator.start();
   const service = await startService({
     OPENAI_API_KEY: 'conformance',

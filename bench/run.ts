@@ -22,6 +22,7 @@ import { LlmModule, LlmModuleOptions, LlmService, loadLlmConfig } from '../src/l
 import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import { GeneratedProfileDto } from '../src/profiles/dto/generated-profile.dto';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
+import { appSimulator } from '../src/simulated-providers';
 import { updateReadme } from './readme-results';
 import {
   freePort,
@@ -625,7 +626,7 @@ function writePeers(peers: Awaited<ReturnType<typeof gatewayPeers>>, date: strin
 
 async function main(): Promise<void> {
   Logger.overrideLogger(false);
-  const simulator = new ProviderSimulator();
+  const simulator = appSimulator();
   await simulator.start();
   const baseEnv = {
     OPENAI_API_KEY: 'bench',

@@ -9,7 +9,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProviderSimulator } from '../src/simulator/provider-simulator';
+import { appSimulator } from '../src/simulated-providers';
 import {
   percentile,
   ROOT,
@@ -38,7 +38,7 @@ interface Outcome {
 }
 
 async function main(): Promise<void> {
-  const simulator = new ProviderSimulator({ latencyMs: 20 });
+  const simulator = appSimulator({ latencyMs: 20 });
   await simulator.start();
   simulator.always(PRIMARY, {
     fault: 'mix',

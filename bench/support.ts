@@ -97,12 +97,12 @@ export async function serviceMetric(
   return values.length === 0 ? NaN : values.reduce((sum, value) => sum + value, 0);
 }
 
-/** The provider simulator as its own process (`dist/simulator/main.js`), answering after `latencyMs`. */
+/** The provider simulator as its own process (`dist/simulate.js`), answering after `latencyMs`. */
 export async function startSimulatorProcess(
   latencyMs: number,
 ): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/simulator/main.js'], {
+  const child = spawn(process.execPath, ['dist/simulate.js'], {
     cwd: ROOT,
     env: { ...process.env, SIMULATOR_PORT: String(port), SIMULATOR_LATENCY_MS: String(latencyMs) },
     stdio: 'ignore',

@@ -18,9 +18,9 @@ export interface AppConfiguration extends ServiceConfiguration {
  */
 export function longestRequestMs(configuration: AppConfiguration): number {
   return Math.max(
-    configuration.llm.requestTimeoutMs,
+    configuration.llm.timeouts.requestMs,
     configuration.lessons.deadlineMs,
-    configuration.llm.streamMaxDurationMs,
+    configuration.llm.timeouts.streamMaxDurationMs,
   );
 }
 
@@ -53,6 +53,6 @@ export function loadConfiguration(env: Environment): AppConfiguration {
     database,
     lessons,
     coordination,
-    llm: { ...llm, logPrompts: app.logLevel === 'debug' },
+    llm: { ...llm, policy: { ...llm.policy, logPrompts: app.logLevel === 'debug' } },
   };
 }

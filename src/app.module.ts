@@ -27,6 +27,7 @@ import { LlmModule } from './llm';
 import { MetricsModule } from './metrics/metrics.module';
 import { OpenAiCompatModule } from './openai-compat/openai-compat.module';
 import { ProfilesModule } from './profiles/profiles.module';
+import { EmbeddedSimulator, EmbeddedSimulatorModule } from './simulated-providers';
 import { SpendModule } from './spend/spend.module';
 
 /** The service: its modules wired from one validated configuration (see app.configuration.ts). */
@@ -38,7 +39,7 @@ export class AppModule implements NestModule {
       imports: [
         ConfigurationModule.forRoot(configuration),
         MetricsModule,
-        CoordinationModule.forRoot({ probeIntervalMs: configuration.llm.healthcheckIntervalMs }),
+        CoordinationModule.forRoot({ probeIntervalMs: configuration.llm.probes.intervalMs }),
         // Counters in Redis when REDIS_URL is set (one limit for the whole deployment), in-process otherwise; both
         // fixed windows of a minute.
         ThrottlerModule.forRootAsync({
@@ -49,11 +50,13 @@ export class AppModule implements NestModule {
           }),
         }),
         DatabaseModule,
-        // Route state and probes shared with the other replicas when REDIS_URL is set.
+        // Route state and probes shared with the other replicas when REDIS_URL is set; with no provider key, every
+        // provider is the simulator, started here (the LLM layer does not know it).
         LlmModule.forRootAsync({
-          inject: [SharedLlmState],
-          useFactory: (shared: SharedLlmState) => ({
-            ...configuration.llm,
+          imports: [EmbeddedSimulatorModule],
+          inject: [SharedLlmState, EmbeddedSimulator],
+          useFactory: async (shared: SharedLlmState, simulator: EmbeddedSimulator) => ({
+            ...(await simulator.serve(configuration.llm)),
             ...shared.llmOptions(),
           }),
         }),

@@ -15,8 +15,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   openapi: ['common'],
   metrics: ['common', 'config'],
   database: ['common', 'config'],
-  simulator: ['common', 'lessons/lesson-spec'],
-  llm: ['common', 'config', 'metrics', 'openapi', 'simulator'],
+  simulator: ['common'],
+  llm: ['common', 'config', 'metrics', 'openapi'],
   coordination: ['common', 'config', 'metrics', 'llm'],
   courses: ['common', 'config', 'openapi'],
   profiles: ['common', 'config', 'database', 'openapi', 'llm', 'coordination'],
@@ -101,6 +101,32 @@ describe('Architecture (the import graph of src/)', () => {
             .map((target) => `${rel(file)} → ${rel(target)}`),
     );
     expect(deep).toEqual([]);
+  });
+
+  it('no source file is over 400 lines (split it by concern)', () => {
+    const long = files
+      .map((file) => ({ file: rel(file), lines: readFileSync(file, 'utf8').split('\n').length }))
+      .filter(({ lines }) => lines > 400)
+      .map(({ file, lines }) => `${file} (${lines})`);
+    expect(long).toEqual([]);
+  });
+
+  it('src/llm keeps at most 8 files at its top level (the rest live in its rooms)', () => {
+    const top = readdirSync(join(SRC, 'llm')).filter(
+      (name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'),
+    );
+    expect(top.length).toBeLessThanOrEqual(8);
+  });
+
+  it('the engine does not carry its test double, and the simulator knows no feature', () => {
+    const edges = [...graph].flatMap(([file, targets]) =>
+      targets.map((target) => [folderOf(file), folderOf(target), `${rel(file)} → ${rel(target)}`]),
+    );
+    const features = ['profiles', 'courses', 'lessons', 'openai-compat', 'health', 'spend'];
+    expect(edges.filter(([from, to]) => from === 'llm' && to === 'simulator')).toEqual([]);
+    expect(
+      edges.filter(([from, to]) => from === 'simulator' && features.includes(to ?? '')),
+    ).toEqual([]);
   });
 
   it('has no import cycles', () => {

@@ -41,14 +41,15 @@ class HostSettings {
 
 function options(simulator: ProviderSimulator): LlmModuleOptions {
   return {
-    chain: parseRouteList('openai:host-primary,anthropic:host-fallback'),
-    providers: {
-      openai: { apiKey: 'host-openai-key', baseUrl: simulator.baseUrls.openai },
-      anthropic: { apiKey: 'host-anthropic-key', baseUrl: simulator.baseUrls.anthropic },
+    routes: {
+      chain: parseRouteList('openai:host-primary,anthropic:host-fallback'),
+      providers: {
+        openai: { apiKey: 'host-openai-key', baseUrl: simulator.baseUrls.openai },
+        anthropic: { apiKey: 'host-anthropic-key', baseUrl: simulator.baseUrls.anthropic },
+      },
     },
-    attemptTimeoutMs: 2_000,
-    requestTimeoutMs: 5_000,
-    healthcheckIntervalMs: 600_000,
+    timeouts: { attemptMs: 2_000, requestMs: 5_000 },
+    probes: { intervalMs: 600_000 },
   };
 }
 
@@ -101,8 +102,10 @@ describe('LlmModule in a bare Nest app (its own chain, keys and timeouts)', () =
           inject: [HostSettings],
           useFactory: (settings: HostSettings) => ({
             ...options(simulator),
-            chain: parseRouteList('gemini:host-gemini'),
-            providers: { gemini: { apiKey: 'host-gemini-key', baseUrl: settings.simulatorUrl } },
+            routes: {
+              chain: parseRouteList('gemini:host-gemini'),
+              providers: { gemini: { apiKey: 'host-gemini-key', baseUrl: settings.simulatorUrl } },
+            },
           }),
         }),
         FeatureModule,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ProviderSimulator } from '../src/simulator/provider-simulator';
+import { appSimulator } from '../src/simulated-providers';
 import { RedisServer, systemRedisServer } from './support/redis-server';
 import { eventually, ServiceProcess, startServiceProcess } from './support/service-process';
 import { temporaryPostgresDatabase } from './support/temporary-database';
@@ -52,7 +52,7 @@ async function llmStatus(pod: ServiceProcess): Promise<Body> {
 (redisBinary ? describe : describe.skip)(
   'Two replicas (separate processes) sharing Redis and PostgreSQL',
   () => {
-    const simulator = new ProviderSimulator();
+    const simulator = appSimulator();
     const redis = new RedisServer(redisBinary ?? '');
     let database: { url: string; drop: () => Promise<void> };
     let a: ServiceProcess;

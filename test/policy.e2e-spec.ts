@@ -395,6 +395,56 @@ describe('Per-key token budget', () => {
   });
 });
 
+describe('Per-key token budget, streamed and plain alike', () => {
+  const KEY = 'stream-budget-key-EEEE5555FFFF';
+  /** Requests a key gets answered before 429, and the tokens the ledger charged meanwhile. */
+  async function answeredBefore429(stream: boolean) {
+    const t = await startTestApp({ API_KEYS: KEY, TOKEN_BUDGET_PER_KEY_PER_DAY: '300' });
+    try {
+      const client = await openAiClientFor(t, KEY);
+      let answered = 0;
+      for (let i = 0; i < 30; i += 1) {
+        try {
+          if (stream) {
+            const events = await client.chat.completions.create({
+              model: OPENAI,
+              messages: [{ role: 'user', content: 'Say hello' }],
+              stream: true,
+            });
+            for await (const chunk of events) void chunk;
+          } else
+            await client.chat.completions.create({
+              model: OPENAI,
+              messages: [{ role: 'user', content: 'Say hello' }],
+            });
+          answered += 1;
+        } catch (error) {
+          expect(error).toMatchObject({ status: 429, code: 'budget_exceeded' });
+          break;
+        }
+      }
+      const metrics = (await t.http().get('/metrics').set('x-api-key', KEY)).text;
+      const success = /llm_request_duration_seconds_count\{outcome="success"\} (\d+)/.exec(metrics);
+      const aborted = /llm_request_duration_seconds_count\{outcome="client_aborted"\} (\d+)/.exec(
+        metrics,
+      );
+      return { answered, successes: Number(success?.[1]), aborted: Number(aborted?.[1] ?? 0) };
+    } finally {
+      await t.close();
+    }
+  }
+
+  it('ten streamed /v1 calls exhaust a small budget exactly as plain calls do, each counted a success', async () => {
+    const plain = await answeredBefore429(false);
+    const streamed = await answeredBefore429(true);
+    expect(plain.answered).toBeGreaterThan(1);
+    expect(plain.answered).toBeLessThan(30);
+    expect(streamed.answered).toBe(plain.answered);
+    expect(streamed.successes).toBe(streamed.answered);
+    expect(streamed.aborted).toBe(0);
+  });
+});
+
 describe('Exposure', () => {
   it('DOCS_ENABLED=false hides /docs and /docs-json', async () => {
     const t = await startTestApp({ DOCS_ENABLED: 'false' });

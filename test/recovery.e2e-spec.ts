@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import request from 'supertest';
 import { probeDelayMs, RouteHealthChecker } from '../src/llm/probes/route-health-checker.service';
-import { ProviderSimulator } from '../src/simulator/provider-simulator';
+import { appSimulator } from '../src/simulated-providers';
 import {
   ANTHROPIC,
   FAKE_KEYS,
@@ -191,7 +191,7 @@ describe('Flapping, health endpoints and metrics', () => {
 
 describe('Graceful shutdown', () => {
   it('on SIGTERM: readiness 503 while draining, the in-flight request finishes, the process exits 0', async () => {
-    const simulator = new ProviderSimulator();
+    const simulator = appSimulator();
     await simulator.start();
     const port = await freePort();
     const child = spawn(

@@ -13,7 +13,7 @@ export function withSpendScope<T>(payer: SpendScope, work: () => T): T {
   return scope.run(payer, work);
 }
 
-/** Charges the current request's payer, if there is one (calls outside a request, such as probes, are free). */
-export function chargeSpend(tokens: number): void {
-  if (tokens > 0) scope.getStore()?.charge(tokens);
+/** The current request's payer, if there is one (calls outside a request, such as probes, are free). */
+export function currentPayer(): SpendScope | undefined {
+  return scope.getStore();
 }

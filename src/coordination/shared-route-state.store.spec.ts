@@ -3,9 +3,7 @@ import { FakeClock } from '../../test/support/fake-clock';
 import { COUNT_FIELDS, zeroCounts } from '../llm';
 import type { RouteCounts, SharedStateStatus } from '../llm';
 import { Route } from '../llm/routes';
-import { resolveLlmConfig } from '../llm/config/llm.config';
-import { RouteStateRegistry } from '../llm/route-state/route-state.registry';
-import { RouteEventLog } from '../llm/route-state/route-events';
+import { llmParts } from '../../test/support/llm-parts';
 import {
   ChainStateMessage,
   COUNTS_FLUSH_MS,
@@ -191,14 +189,12 @@ describe('SharedRouteStateStore (two replicas, fake timers)', () => {
 
   it('a per-request chain used only on replica A is tracked on replica B too (so the lease holder probes it)', async () => {
     const hub = new Hub();
-    const config = resolveLlmConfig({ chain, providers: {}, clock: new FakeClock() });
     const registry = (name: string) =>
-      new RouteStateRegistry(
-        chain,
-        config,
+      llmParts(
+        { routes: { chain, providers: {} }, clock: new FakeClock() },
+        [],
         new SharedRouteStateStore(new MemoryTransport(hub, name), () => Date.now()),
-        new RouteEventLog(),
-      );
+      ).registry;
     const a = registry('a');
     const b = registry('b');
     const perRequest: Route[] = [

@@ -15,8 +15,18 @@ export { LlmStatusService } from './status/llm-status.service';
 export type { LlmStatus, RouteStatus } from './status/llm-status.service';
 export type { RouteEvent, RouteEventType } from './route-state/route-events';
 export type { RecentAttemptsSummary } from './status/recent-attempts';
-export { loadLlmConfig, LLM_DEFAULTS } from './config/llm.config';
-export type { LlmConfig, LlmModuleOptions, ProviderSettings } from './config/llm.config';
+export { LLM_DEFAULTS } from './config/llm.config';
+export { loadLlmConfig } from './config/llm-environment';
+export type {
+  LlmConfig,
+  LlmLimitsConfig,
+  LlmModuleOptions,
+  LlmPolicyConfig,
+  LlmProbesConfig,
+  LlmRoutesConfig,
+  LlmTimeoutsConfig,
+  ProviderSettings,
+} from './config/llm.config';
 export type { PriceTable, TokenPrice } from './config/prices';
 export type { ThinkingLevel } from './config/thinking';
 export { estimateInputTokens } from './fallback/token-estimate';

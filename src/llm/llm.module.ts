@@ -1,28 +1,30 @@
-import { ConfigurableModuleBuilder, Logger, Module } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Logger, Module, Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { MetricsModule } from '../metrics/metrics.module';
-import { EmbeddedSimulatorService } from './embedded-simulator.service';
-import { LLM_CONFIG, LlmConfig, LlmModuleOptions, resolveLlmConfig } from './config/llm.config';
-import { LlmService } from './llm.service';
-import { LlmStatusService } from './status/llm-status.service';
-import { LlmMetrics } from './status/llm-metrics.service';
-import { RouteHealthChecker } from './probes/route-health-checker.service';
 import {
-  LLM_CLIENT_SETTINGS,
-  LLM_MALFORMED_EVENTS,
-  LLM_PROVIDERS,
-  LLM_USABLE_CHAIN,
-} from './llm.tokens';
-import { MalformedEventTally } from './providers/sse-sanitizer';
+  LLM_CLOCK,
+  LLM_CONFIG,
+  LLM_LIMITS,
+  LLM_POLICY,
+  LLM_PROBES,
+  LLM_ROUTES,
+  LLM_TIMEOUTS,
+  LlmConfig,
+  LlmModuleOptions,
+  resolveLlmConfig,
+} from './config/llm.config';
+import { LlmService } from './llm.service';
+import { LLM_MALFORMED_EVENTS, LLM_PROVIDERS, LLM_USABLE_CHAIN } from './llm.tokens';
 import { LlmProvider } from './llm.types';
-import { AnthropicProvider } from './providers/anthropic.provider';
-import { GeminiProvider } from './providers/gemini.provider';
-import { OpenAiProvider } from './providers/openai.provider';
-import { ProviderClientSettingsMap } from './providers/provider-settings';
+import { RouteHealthChecker } from './probes/route-health-checker.service';
+import { PROVIDERS } from './providers/registry';
+import { MalformedEventTally } from './providers/sse-sanitizer';
+import { ROUTE_EVENT_LOG, RouteEventLog } from './route-state/route-events';
 import { RouteStateRegistry } from './route-state/route-state.registry';
 import { InMemoryRouteStateStore, ROUTE_STATE_STORE } from './route-state/route-state.store';
-import { ROUTE_EVENT_LOG, RouteEventLog } from './route-state/route-events';
-import { PROVIDER_NAMES, Route, routeLabel } from './routes';
+import { Route, routeLabel } from './routes';
+import { LlmMetrics } from './status/llm-metrics.service';
+import { LlmStatusService } from './status/llm-status.service';
 
 /**
  * `LlmModule.forRoot(options)` / `forRootAsync({inject, useFactory})`. Global by default, so feature modules inject
@@ -39,65 +41,58 @@ export const {
   }))
   .build();
 
-const KEY_VARIABLE = {
-  openai: 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  gemini: 'GEMINI_API_KEY',
-} as const;
-
-/** Keys and base URLs per provider: the configured ones, or the embedded simulator's. */
-async function clientSettings(
-  config: LlmConfig,
-  simulator: EmbeddedSimulatorService,
-  malformedEvents: MalformedEventTally,
-): Promise<ProviderClientSettingsMap> {
-  const common = {
-    attemptTimeoutMs: config.attemptTimeoutMs,
-    streamMaxDurationMs: config.streamMaxDurationMs,
-    thinking: config.thinking,
-    malformedEvents,
-  };
-  if (config.simulator === 'on') {
-    const running = await simulator.start(config.simulatorReason ?? 'simulator enabled');
-    const baseUrls = running.baseUrls;
-    return {
-      openai: { apiKey: 'simulated', baseUrl: baseUrls.openai, ...common },
-      anthropic: { apiKey: 'simulated', baseUrl: baseUrls.anthropic, ...common },
-      gemini: { apiKey: 'simulated', baseUrl: baseUrls.gemini, ...common },
-    };
-  }
-  const settings = {} as ProviderClientSettingsMap;
-  for (const name of PROVIDER_NAMES) {
-    const provider = config.providers[name];
-    settings[name] = { apiKey: provider?.apiKey, baseUrl: provider?.baseUrl, ...common };
-  }
-  return settings;
+/** One strategy per registered provider, on its official SDK, with the configured key and base URL. */
+function createProviders(config: LlmConfig, malformedEvents: MalformedEventTally): LlmProvider[] {
+  return PROVIDERS.map((definition) => {
+    const connection = config.routes.providers[definition.name];
+    return definition.create({
+      apiKey: connection?.apiKey,
+      baseUrl: connection?.baseUrl,
+      attemptTimeoutMs: config.timeouts.attemptMs,
+      streamMaxDurationMs: config.timeouts.streamMaxDurationMs,
+      thinking: config.routes.thinking,
+      malformedEvents,
+    });
+  });
 }
 
 /** Drops routes whose provider has no key, logging the usable chain and each skipped route with its reason. */
 function usableChain(config: LlmConfig, providers: LlmProvider[]): Route[] {
   const logger = new Logger('LlmModule');
+  const keyVariable = (name: string) =>
+    `${PROVIDERS.find((definition) => definition.name === name)?.environmentPrefix}_API_KEY`;
   const configured = new Set(
     providers.filter((provider) => provider.configured).map((provider) => provider.name),
   );
   const usable: Route[] = [];
-  for (const route of config.chain) {
+  for (const route of config.routes.chain) {
     if (configured.has(route.provider)) usable.push(route);
-    else logger.warn(`Skipping ${routeLabel(route)}: ${KEY_VARIABLE[route.provider]} is not set`);
+    else logger.warn(`Skipping ${routeLabel(route)}: ${keyVariable(route.provider)} is not set`);
   }
   if (usable.length === 0) {
+    const variables = PROVIDERS.map((definition) => keyVariable(definition.name)).join(', ');
     throw new Error(
-      `No usable LLM route: none of ${config.chain.map(routeLabel).join(', ')} has an API key. Set ${Object.values(KEY_VARIABLE).join(', ')} or LLM_SIMULATOR=true.`,
+      `No usable LLM route: none of ${config.routes.chain.map(routeLabel).join(', ')} has an API key. Set ${variables} or LLM_SIMULATOR=true.`,
     );
   }
   logger.log(`LLM chain: ${usable.map(routeLabel).join(' -> ')}`);
   return usable;
 }
 
+/** Each configuration group under its own token, for the classes that use only that group. */
+const configGroups: Provider[] = [
+  { provide: LLM_ROUTES, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.routes },
+  { provide: LLM_TIMEOUTS, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.timeouts },
+  { provide: LLM_LIMITS, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.limits },
+  { provide: LLM_PROBES, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.probes },
+  { provide: LLM_POLICY, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.policy },
+  { provide: LLM_CLOCK, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.clock },
+];
+
 /**
  * The resilient LLM layer: provider strategies on the official SDKs behind one fallback service. A configurable
- * dynamic module: `LlmModule.forRoot({chain, providers, ...})` or `forRootAsync(...)`; inject `LlmService`.
- * Everything a consumer may use is exported from `src/llm/index.ts`.
+ * dynamic module: `LlmModule.forRoot({routes: {chain, providers}, ...})` or `forRootAsync(...)`; inject
+ * `LlmService`. Everything a consumer may use is exported from `src/llm/index.ts`.
  */
 @Module({
   imports: [ScheduleModule.forRoot(), MetricsModule],
@@ -107,33 +102,20 @@ function usableChain(config: LlmConfig, providers: LlmProvider[]): Route[] {
       inject: [LLM_MODULE_OPTIONS],
       useFactory: (options: LlmModuleOptions) => resolveLlmConfig(options),
     },
+    ...configGroups,
     {
       provide: ROUTE_STATE_STORE,
       inject: [LLM_CONFIG],
       useFactory: (config: LlmConfig) => config.routeStateStore ?? new InMemoryRouteStateStore(),
     },
     { provide: ROUTE_EVENT_LOG, useFactory: () => new RouteEventLog() },
-    EmbeddedSimulatorService,
     { provide: LLM_MALFORMED_EVENTS, useFactory: () => new MalformedEventTally() },
     {
-      provide: LLM_CLIENT_SETTINGS,
-      inject: [LLM_CONFIG, EmbeddedSimulatorService, LLM_MALFORMED_EVENTS],
-      useFactory: clientSettings,
-    },
-    {
       provide: LLM_PROVIDERS,
-      inject: [LLM_CLIENT_SETTINGS],
-      useFactory: (settings: ProviderClientSettingsMap): LlmProvider[] => [
-        new GeminiProvider(settings.gemini),
-        new OpenAiProvider(settings.openai),
-        new AnthropicProvider(settings.anthropic),
-      ],
+      inject: [LLM_CONFIG, LLM_MALFORMED_EVENTS],
+      useFactory: createProviders,
     },
-    {
-      provide: LLM_USABLE_CHAIN,
-      inject: [LLM_CONFIG, LLM_PROVIDERS],
-      useFactory: usableChain,
-    },
+    { provide: LLM_USABLE_CHAIN, inject: [LLM_CONFIG, LLM_PROVIDERS], useFactory: usableChain },
     RouteStateRegistry,
     LlmMetrics,
     LlmService,

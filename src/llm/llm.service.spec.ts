@@ -1,129 +1,37 @@
 import { IsString } from 'class-validator';
-import { Registry } from 'prom-client';
 import { FakeClock } from '../../test/support/fake-clock';
-import { LlmConfig, resolveLlmConfig } from './config/llm.config';
-import { LlmMetrics } from './status/llm-metrics.service';
-import {
-  AllRoutesFailedError,
-  FailureKind,
-  ProviderError,
-  RequestAbortedError,
-} from './llm.errors';
+import { FakeProvider } from '../../test/support/fake-provider';
+import { llmParts } from '../../test/support/llm-parts';
+import { LlmModuleOptions } from './config/llm.config';
+import { AllRoutesFailedError, RequestAbortedError } from './llm.errors';
 import { LlmService } from './llm.service';
-import {
-  LlmProvider,
-  ProviderCallOptions,
-  ProviderRequest,
-  ProviderResponse,
-  SamplingParameter,
-  StreamEvent,
-} from './llm.types';
-import { RouteStateRegistry } from './route-state/route-state.registry';
-import { InMemoryRouteStateStore } from './route-state/route-state.store';
-import { RouteEventLog } from './route-state/route-events';
-import { parseRouteList, ProviderName, routeId } from './routes';
+import { StreamEvent } from './llm.types';
+import { parseRouteList, routeId } from './routes';
 
 class Greeting {
   @IsString()
   text: string;
 }
 
-type Step =
-  | { kind: FailureKind; status?: number; retryAfterMs?: number }
-  | { text: string }
-  | 'hang'
-  /** Streams: a first chunk, then the connection drops. */
-  | 'cut';
-
-/** A provider that plays a script per model and records what it was asked. */
-class FakeProvider implements LlmProvider {
-  readonly configured = true;
-  readonly supports = new Set<SamplingParameter>();
-  readonly calls: Array<{ model: string; request: ProviderRequest; timeoutMs: number }> = [];
-  private readonly scripts = new Map<string, Step[]>();
-
-  constructor(readonly name: ProviderName) {}
-
-  script(model: string, ...steps: Step[]): this {
-    this.scripts.set(model, [...(this.scripts.get(model) ?? []), ...steps]);
-    return this;
-  }
-
-  async generate(
-    request: ProviderRequest,
-    options: ProviderCallOptions,
-  ): Promise<ProviderResponse> {
-    this.calls.push({ model: request.model, request, timeoutMs: options.timeoutMs });
-    const step = this.scripts.get(request.model)?.shift() ?? { text: '{"text":"hello"}' };
-    if (step === 'hang') {
-      await new Promise((_resolve, reject) =>
-        options.signal.addEventListener('abort', () => reject(new Error('aborted'))),
-      );
-    }
-    if (typeof step === 'object' && 'kind' in step) {
-      throw new ProviderError({ provider: this.name, model: request.model }, step);
-    }
-    return {
-      text: (step as { text: string }).text,
-      usage: { inputTokens: 10, outputTokens: 5 },
-      finish: 'stop',
-    };
-  }
-
-  async *stream(
-    request: ProviderRequest,
-    options: ProviderCallOptions,
-  ): AsyncIterable<StreamEvent> {
-    this.calls.push({ model: request.model, request, timeoutMs: options.timeoutMs });
-    const route = { provider: this.name, model: request.model };
-    const step = this.scripts.get(request.model)?.shift() ?? { text: 'Hello there' };
-    if (step === 'hang') {
-      await new Promise((_resolve, reject) =>
-        options.signal.addEventListener('abort', () => reject(new Error('aborted'))),
-      );
-    }
-    if (typeof step === 'object' && 'kind' in step) throw new ProviderError(route, step);
-    if (step === 'cut') {
-      yield { type: 'text', text: 'Hel' };
-      throw new ProviderError(route, { kind: 'network' });
-    }
-    const full = (step as { text: string }).text;
-    // A continuation request (the partial answer as a final assistant turn): the rest of the answer.
-    const last = request.messages[request.messages.length - 1];
-    const text =
-      last?.role === 'assistant' && full.startsWith(last.content)
-        ? full.slice(last.content.length)
-        : full;
-    yield { type: 'text', text: text.slice(0, 3) };
-    yield { type: 'text', text: text.slice(3) };
-    yield { type: 'end', finish: 'stop', usage: { inputTokens: 10, outputTokens: 5 } };
-  }
-}
-
 const chain = parseRouteList('gemini:primary,gemini:second,openai:third');
 
-function setup(overrides: Partial<LlmConfig> = {}) {
+type Overrides = Pick<LlmModuleOptions, 'timeouts' | 'limits' | 'policy'>;
+
+function setup(overrides: Overrides = {}) {
   const gemini = new FakeProvider('gemini');
   const openai = new FakeProvider('openai');
   const clock = new FakeClock();
-  const config: LlmConfig = resolveLlmConfig({
-    chain,
-    providers: {},
-    attemptTimeoutMs: 200,
-    requestTimeoutMs: 5_000,
-    streamIdleTimeoutMs: 100,
-    clock,
-    ...overrides,
-  });
-  const registry = new RouteStateRegistry(
-    chain,
-    config,
-    new InMemoryRouteStateStore(),
-    new RouteEventLog(),
+  const parts = llmParts(
+    {
+      routes: { chain, providers: {} },
+      ...overrides,
+      timeouts: { attemptMs: 200, requestMs: 5_000, streamIdleMs: 100, ...overrides.timeouts },
+      clock,
+    },
+    [gemini, openai],
   );
-  const state = registry.defaultState;
-  const metrics = new LlmMetrics(new Registry(), registry, config);
-  const service = new LlmService([gemini, openai], config, registry, metrics);
+  const state = parts.registry.defaultState;
+  const service = parts.service();
   const generate = (signal?: AbortSignal) =>
     service.generateObject({
       schema: Greeting,
@@ -209,7 +117,7 @@ describe(LlmService.name, () => {
   });
 
   it('moves on when the Retry-After would not fit the request deadline', async () => {
-    const { generate, gemini, clock } = setup({ requestTimeoutMs: 3_600 });
+    const { generate, gemini, clock } = setup({ timeouts: { requestMs: 3_600 } });
     gemini.script('primary', { kind: 'rate_limited', status: 429, retryAfterMs: 3_500 });
     const result = await generate();
     expect(result.meta.attempts.map((attempt) => attempt.model)).toEqual(['primary', 'second']);
@@ -217,7 +125,7 @@ describe(LlmService.name, () => {
   });
 
   it('classifies a hang as a timeout from its own attempt timer, and clips the attempt to the deadline', async () => {
-    const { generate, gemini } = setup({ attemptTimeoutMs: 100, requestTimeoutMs: 5_000 });
+    const { generate, gemini } = setup({ timeouts: { attemptMs: 100, requestMs: 5_000 } });
     gemini.script('primary', 'hang');
     const result = await generate();
     expect(result.meta.attempts.map((attempt) => attempt.outcome)).toEqual(['timeout', 'success']);
@@ -254,7 +162,7 @@ describe(LlmService.name, () => {
   });
 
   it('stops at once when the caller goes away', async () => {
-    const { generate, gemini, seen } = setup({ attemptTimeoutMs: 5_000 });
+    const { generate, gemini, seen } = setup({ timeouts: { attemptMs: 5_000 } });
     gemini.script('primary', 'hang');
     const controller = new AbortController();
     const pending = generate(controller.signal);
@@ -287,7 +195,7 @@ describe(LlmService.name, () => {
     });
 
     it('with LLM_STREAM_CONTINUATION=off, a failure after the first content is thrown to the consumer, never retried elsewhere', async () => {
-      const { service, gemini, seen } = setup({ streamContinuation: 'off' });
+      const { service, gemini, seen } = setup({ policy: { streamContinuation: 'off' } });
       gemini.script('primary', 'cut');
       const session = await service.stream(request);
       await expect(collect(session.events)).rejects.toMatchObject({ kind: 'network' });
@@ -315,13 +223,6 @@ describe(LlmService.name, () => {
       });
     });
 
-    it('streamObject never continues a stream (it validates the whole object and restarts instead)', async () => {
-      const { service, gemini, seen } = setup();
-      gemini.script('primary', 'cut');
-      const session = await service.stream(request, { continueStreams: false });
-      await expect(collect(session.events)).rejects.toMatchObject({ kind: 'network' });
-      expect(seen()).toEqual(['gemini:primary']);
-    });
   });
 
   describe('streamObject', () => {
@@ -357,9 +258,8 @@ describe(LlmService.name, () => {
 
   it('sheds a provider at its concurrency limit to the next provider, without opening its circuit', async () => {
     const { generate, gemini, state } = setup({
-      maxConcurrency: 1,
-      queueSize: 0,
-      attemptTimeoutMs: 300,
+      limits: { maxConcurrency: 1, queueSize: 0 },
+      timeouts: { attemptMs: 300 },
     });
     gemini.script('primary', 'hang');
     const holding = generate();

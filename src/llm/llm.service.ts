@@ -1,18 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Attributes, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ClassConstructor } from 'class-transformer';
+import { Clock } from '../common/clock';
 import { jsonSchemaFor } from '../common/json-schema';
-import { attemptRoute, Interpret, interpretAs } from './fallback/attempt';
-import { AttemptLedger } from './fallback/request-ledger';
-import { decideAfterFailure, failureEffects } from './fallback/failure-policy';
-import { LLM_CONFIG, LlmConfig } from './config/llm.config';
-import { LlmMetrics } from './status/llm-metrics.service';
 import {
-  ContentFilteredError,
-  FailureKind,
-  ProviderError,
-  RequestAbortedError,
-} from './llm.errors';
+  LLM_CLOCK,
+  LLM_LIMITS,
+  LLM_POLICY,
+  LLM_ROUTES,
+  LLM_TIMEOUTS,
+  LlmLimitsConfig,
+  LlmPolicyConfig,
+  LlmRoutesConfig,
+  LlmTimeoutsConfig,
+} from './config/llm.config';
+import { attemptRoute, Interpret, interpretAs } from './fallback/attempt';
+import { FallbackLoop, WalkOptions } from './fallback/fallback-loop';
+import { ProviderSlots } from './fallback/provider-slots';
+import { RequestLedger, RequestOutcome } from './fallback/request-ledger';
+import { estimateInputTokens } from './fallback/token-estimate';
+import { FailureKind, ProviderError, RequestAbortedError } from './llm.errors';
 import { LLM_PROVIDERS } from './llm.tokens';
 import {
   LlmCallMeta,
@@ -22,22 +28,11 @@ import {
   SamplingParameter,
   TokenUsage,
 } from './llm.types';
-import { ProviderSlots, Release } from './fallback/provider-slots';
-import { ChainState } from './route-state/chain-state';
 import { RouteStateRegistry } from './route-state/route-state.registry';
-import { ProviderName, Route, routeAllowed, routeLabel, sameRoute } from './routes';
-import { estimateInputTokens } from './fallback/token-estimate';
-import { continueStream, openStream, OpenedStream, StreamSession } from './streaming/stream-session';
-import {
-  continuationRequest,
-  continuingStream,
-  ContinuationMethod,
-  PrefillSupport,
-  Reopened,
-} from './streaming/stream-continuation';
-
-/** The least time worth starting an attempt with (capped by the attempt timeout). */
-const MIN_ATTEMPT_MS = 1_000;
+import { ProviderName, Route, routeAllowed } from './routes';
+import { LlmMetrics } from './status/llm-metrics.service';
+import { LlmStreams, StreamWalk } from './streaming/llm-streams';
+import { StreamSession } from './streaming/stream-session';
 
 export interface CallOptions {
   /** Aborted when the caller goes away; the loop then stops at once. */
@@ -47,22 +42,12 @@ export interface CallOptions {
   /** A per-request chain instead of the configured one; stickiness is kept per distinct chain. */
   chain?: readonly Route[];
   /**
-   * A route that already failed this request outside the loop (a stream cut after its first content): it is tried
-   * last, and moving away from it is sticky, as for a failure inside the loop.
-   */
-  failed?: { route: Route; kind: FailureKind };
-  /**
    * Whose words the request carries: the caller's (`/v1`: a content-policy refusal is not sent on to other
    * vendors unless LLM_FALLBACK_ON_CONTENT_FILTER=true) or the service's own prompts (default: it falls over).
    */
   content?: 'caller' | 'own';
   /** A deadline shorter than LLM_REQUEST_TIMEOUT_MS, in milliseconds from the call (a pipeline's remaining time). */
   timeoutMs?: number;
-  /**
-   * For `stream`: whether a failure after content was sent continues on the next route (LLM_STREAM_CONTINUATION,
-   * default on). `streamObject` turns it off: it validates the whole object and restarts without streaming instead.
-   */
-  continueStreams?: boolean;
 }
 
 export interface GenerateObjectParams<T extends object> extends CallOptions {
@@ -98,55 +83,42 @@ export interface StreamObjectHandlers {
   onRestart?(reason: FailureKind): void;
 }
 
-/** What one successful attempt hands back to the loop. */
-interface AttemptSuccess<T> {
-  value: T;
-  usage: TokenUsage | undefined;
-}
-
-type AttemptOnRoute<T> = (
-  route: Route,
-  provider: LlmProvider,
-  timeoutMs: number,
-) => Promise<AttemptSuccess<T>>;
-
-interface Walked<T> {
-  value: AttemptSuccess<T>;
-  meta: Omit<LlmCallMeta, 'usage'>;
-  route: Route;
-  index: number;
-  state: ChainState;
-  release: Release;
-  /** The request's input, estimated once: what a failure (also a stream's, later) is charged. */
-  estimatedInputTokens: number;
-}
+type Request = Omit<ProviderRequest, 'model'>;
 
 /**
- * The fallback loop, written once: walk the routes in order, apply the failure policy after each failed attempt,
- * record every attempt, and end in a result or `AllRoutesFailedError`. The only retry loop in the process (the SDK
- * clients are built with `maxRetries: 0`); it owns backoff, Retry-After, attempt timeouts and the request deadline.
+ * The LLM layer's face: structured objects, plain runs and streams over the fallback loop, each request recorded in
+ * one ledger (its attempts, metrics, charges and outcome). The loop, the streams and the ledger do the work.
  */
 @Injectable()
 export class LlmService {
   private readonly logger = new Logger(LlmService.name);
   private readonly providers: Map<ProviderName, LlmProvider>;
-  private readonly slots: ProviderSlots;
-  private readonly minAttemptMs: number;
-  private readonly prefill = new PrefillSupport();
+  private readonly loop: FallbackLoop;
+  private readonly streams: LlmStreams;
 
   constructor(
     @Inject(LLM_PROVIDERS) providers: LlmProvider[],
-    @Inject(LLM_CONFIG) private readonly config: LlmConfig,
+    @Inject(LLM_ROUTES) private readonly routesConfig: LlmRoutesConfig,
+    @Inject(LLM_TIMEOUTS) private readonly timeouts: LlmTimeoutsConfig,
+    @Inject(LLM_LIMITS) private readonly limits: LlmLimitsConfig,
+    @Inject(LLM_POLICY) private readonly policy: LlmPolicyConfig,
+    @Inject(LLM_CLOCK) private readonly clock: Clock,
     private readonly routeStates: RouteStateRegistry,
     private readonly metrics: LlmMetrics,
   ) {
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
-    this.slots = new ProviderSlots(
+    const slots = new ProviderSlots(
       providers.map((provider) => provider.name),
-      config.maxConcurrency,
-      config.queueSize,
+      limits.maxConcurrency,
+      limits.queueSize,
     );
-    this.minAttemptMs = Math.min(MIN_ATTEMPT_MS, config.attemptTimeoutMs);
+    this.loop = new FallbackLoop(this.providers, slots, routeStates, metrics, {
+      timeouts,
+      limits,
+      policy,
+      clock,
+    });
+    this.streams = new LlmStreams(this.loop, timeouts, clock, metrics, this.logger);
   }
 
   /** The configured chain's routes that have a key, primary first. */
@@ -156,8 +128,8 @@ export class LlmService {
 
   /** What a caller of the OpenAI-compatible endpoint may ask for (LLM_ALLOWED_ROUTES and the LLM_MAX_* limits). */
   callerLimits(): CallerLimits {
-    const { allowedRoutes, maxRequestFallbacks, maxOutputTokens, maxInputTokens, chain } =
-      this.config;
+    const { maxRequestFallbacks, maxOutputTokens, maxInputTokens } = this.limits;
+    const { chain, allowedRoutes } = this.routesConfig;
     return {
       maxRequestFallbacks,
       maxOutputTokens,
@@ -180,366 +152,160 @@ export class LlmService {
   /**
    * `generateObject`, streamed: the handlers see the route once it answers and the text as it arrives (for
    * progressive display); the object is validated at the end as `generateObject` validates it. A stream that fails
-   * after its first content, or whose answer does not validate, is served by `generateObject` over the chain
-   * (`onRestart` first), and its attempt is listed with the failure.
+   * after its first content, or whose answer does not validate, is served by a plain call over the chain
+   * (`onRestart` first), in the same request: its attempts and charges are in the same ledger.
    */
   async streamObject<T extends object>(
     params: GenerateObjectParams<T>,
     handlers: StreamObjectHandlers = {},
   ): Promise<LlmResult<T>> {
-    const session = await this.stream(objectRequest(params), {
-      ...params,
-      continueStreams: false,
-    });
-    handlers.onStart?.(session.meta);
-    let text = '';
-    let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
-    try {
-      for await (const event of session.events) {
-        if (event.type === 'end') {
-          usage = event.usage;
-          continue;
-        }
-        if (event.type !== 'text') continue; // objects are asked for without tools
-        text += event.text;
-        handlers.onText?.(text);
-      }
-      const value = await interpretAs(params.schema)({ text, usage, finish: 'stop' }, session.meta);
-      return { value, meta: { ...session.meta, usage } };
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      handlers.onRestart?.(error.kind);
-      const streamed = session.meta.attempts.map((attempt, index, all) =>
-        index === all.length - 1 ? { ...attempt, outcome: error.kind } : attempt,
-      );
-      const result = await this.generateObject({
-        ...params,
-        failed: { route: session.meta, kind: error.kind },
-      });
-      return {
-        value: result.value,
-        meta: { ...result.meta, attempts: [...streamed, ...result.meta.attempts] },
+    const request = objectRequest(params);
+    const interpret = interpretAs(params.schema);
+    return this.owned(params, async (ledger, walk) => {
+      const first = await this.streams.open(request, ledger, walk);
+      handlers.onStart?.(first.meta);
+      let value: T | undefined;
+      let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+      let text = '';
+      const accept = async (whole: string) => {
+        value = await interpret({ text: whole, usage, finish: 'stop' }, first.route);
       };
-    }
+      try {
+        const events = this.streams.session(first, ledger, { accept, deadline: this.streamDeadline() });
+        for await (const event of events) {
+          if (event.type === 'end') usage = event.usage;
+          if (event.type !== 'text') continue; // objects are asked for without tools
+          text += event.text;
+          handlers.onText?.(text);
+        }
+        return { value: value as T, meta: { ...first.meta, usage } };
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        handlers.onRestart?.(error.kind);
+        const failed = { route: first.route, kind: error.kind };
+        return this.call(request, interpret, ledger, { ...walk, failed });
+      }
+    });
   }
 
   /** Runs one request through the chain. `interpret` decides whether an answer is usable. */
-  async run<T>(
-    request: Omit<ProviderRequest, 'model'>,
-    interpret: Interpret<T>,
-    options: CallOptions = {},
-  ): Promise<LlmResult<T>> {
-    const started = this.config.clock.now();
-    if (this.config.logPrompts) {
+  async run<T>(request: Request, interpret: Interpret<T>, options: CallOptions = {}): Promise<LlmResult<T>> {
+    if (this.policy.logPrompts)
       this.logger.debug(`Prompt${tagOf(options)}: ${JSON.stringify(request.messages)}`);
-    }
-    const { value, meta, route } = await this.walk(
-      request,
-      options,
-      async (target, provider, timeoutMs) => {
-        const attempt = await attemptRoute(
-          provider,
-          target,
-          request,
-          interpret,
-          timeoutMs,
-          options.signal,
-        );
-        return { value: attempt.value, usage: attempt.response.usage };
-      },
-    );
-    this.metrics.request('success', this.config.clock.now() - started);
-    const usage = value.usage ?? { inputTokens: 0, outputTokens: 0 };
-    this.metrics.usage(route, usage);
-    return { value: value.value, meta: { ...meta, usage } };
+    return this.owned(options, (ledger, walk) => this.call(request, interpret, ledger, walk));
   }
 
   /**
    * Opens a stream, falling back across routes until one produces its first content; from then on the stream is
-   * committed to that route.
+   * committed to that route, and continued on the next one if it fails mid-answer (LLM_STREAM_CONTINUATION).
    */
-  async stream(
-    request: Omit<ProviderRequest, 'model'>,
-    options: CallOptions = {},
-  ): Promise<StreamSession> {
-    const started = this.config.clock.now();
-    const walked = await this.walk<OpenedStream>(
-      request,
-      options,
-      async (route, provider, timeoutMs) => ({
-        value: await openStream(
-          route,
-          provider,
-          request,
-          this.firstTokenMs(timeoutMs),
-          options.signal,
-        ),
-        usage: undefined,
-      }),
-      true,
-    );
-    const { value, route, index, state, release } = walked;
-    const first = { opened: value.value, route, index, state, started, release };
-    const context = {
-      idleTimeoutMs: this.config.streamIdleTimeoutMs,
-      maxDurationMs: this.config.streamMaxDurationMs,
-      estimatedInputTokens: walked.estimatedInputTokens,
-      metrics: this.metrics,
-      clock: this.config.clock,
-      logger: this.logger,
-    };
-    const events =
-      this.config.streamContinuation === 'on' && options.continueStreams !== false
-        ? continuingStream(
-            first,
-            context,
-            (partial, failedRoute, error) =>
-              this.reopen(request, options, partial, failedRoute, error, started),
-            Math.max(1, this.routeStates.forChain(options.chain).routes.length),
-          )
-        : continueStream(first, context);
-    return { meta: walked.meta, events };
-  }
-
-  /** A stream's wait for its first content: the first-token timeout, within the attempt's own. */
-  private firstTokenMs(attemptTimeoutMs: number): number {
-    return Math.min(attemptTimeoutMs, this.config.firstTokenTimeoutMs);
-  }
-
-  /**
-   * Opens the continuation of a stream that failed on `failedRoute` after sending `partial`: the chain walked again
-   * with that route last, each route asked by prefill where it takes one, else by instruction. A prefill the route
-   * rejects (a 400) is retried at once with the instruction, so a prefill rejection never becomes the caller's error.
-   */
-  private async reopen(
-    request: Omit<ProviderRequest, 'model'>,
-    options: CallOptions,
-    partial: string,
-    failedRoute: Route,
-    error: ProviderError,
-    started: number,
-  ): Promise<Reopened> {
-    let method: ContinuationMethod = 'instruction';
-    const open = (
-      route: Route,
-      provider: LlmProvider,
-      timeoutMs: number,
-      how: ContinuationMethod,
-    ) =>
-      openStream(
-        route,
-        provider,
-        continuationRequest(request, partial, how),
-        this.firstTokenMs(timeoutMs),
-        options.signal,
-      );
-    const walked = await this.walk<OpenedStream>(
-      request,
-      { ...options, failed: { route: failedRoute, kind: error.kind } },
-      async (route, provider, timeoutMs) => {
-        if (this.prefill.accepts(route)) {
-          try {
-            const opened = await open(route, provider, timeoutMs, 'prefill');
-            method = 'prefill';
-            return { value: opened, usage: undefined };
-          } catch (failure) {
-            if (!(failure instanceof ProviderError) || failure.kind !== 'bad_request')
-              throw failure;
-            this.prefill.rejected(route);
-            this.logger.warn(
-              `${routeLabel(route)} rejected an assistant prefill; continuing by instruction`,
-            );
-          }
-        }
-        method = 'instruction';
-        return { value: await open(route, provider, timeoutMs, 'instruction'), usage: undefined };
-      },
-      true,
-      false,
-    );
-    const { value, route, index, state, release } = walked;
-    return { stream: { opened: value.value, route, index, state, started, release }, method };
-  }
-
-  /** The loop shared by `run` and `stream`. Streams keep their provider slot; the session releases it. */
-  private async walk<T>(
-    request: Omit<ProviderRequest, 'model'>,
-    options: CallOptions,
-    attemptOnRoute: AttemptOnRoute<T>,
-    keepSlot = false,
-    recordRequest = true,
-  ): Promise<Walked<T>> {
-    const { clock } = this.config;
-    const started = clock.now();
-    const deadline =
-      started + Math.min(this.config.requestTimeoutMs, options.timeoutMs ?? Infinity);
-    const state = this.routeStates.forChain(options.chain);
-    const plan = state.plan();
-    const estimatedInputTokens = estimateInputTokens(request.messages);
-    const ledger = new AttemptLedger(
-      state,
-      this.metrics,
-      this.logger,
-      tagOf(options),
-      estimatedInputTokens,
-    );
-    const failedKind = options.failed?.kind;
-    if (failedKind && failureEffects(failedKind).movesSticky === 'yes')
-      ledger.unavailable = failedKind;
-    const fail = (reason: 'deadline' | 'exhausted' | 'no_route'): never => {
-      if (recordRequest) this.metrics.request('failed', clock.now() - started);
-      throw ledger.allFailed(reason);
-    };
-
-    for (const { route, index } of lastIfFailed(plan.routes, options.failed?.route)) {
-      const provider = this.providers.get(route.provider);
-      if (!provider?.configured || state.isDisabled(route)) continue;
-      ledger.startRoute(route);
-      for (let retriesOnRoute = 0; ; retriesOnRoute += 1) {
-        if (deadline - clock.now() < this.minAttemptMs) return fail('deadline');
-        ledger.calling(route);
-        const waitMs = Math.min(
-          this.config.queueTimeoutMs,
-          deadline - clock.now() - this.minAttemptMs,
-        );
-        const slot = await this.slots.acquire(route.provider, waitMs);
-        if (!slot) {
-          ledger.shed(route);
-          break;
-        }
-        const release = this.metrics.inFlight(route, slot);
-        const timeoutMs = Math.max(
-          1,
-          Math.floor(Math.min(this.config.attemptTimeoutMs, deadline - clock.now())),
-        );
-        let outcome: Awaited<ReturnType<typeof this.attempt<T>>>;
-        try {
-          outcome = await this.attempt(
-            route,
-            index,
-            provider,
-            timeoutMs,
-            attemptOnRoute,
-            ledger,
-            keepSlot,
-          );
-        } catch (error) {
-          release();
-          throw error;
-        }
-        if (!keepSlot || outcome.error) release();
-        if (!outcome.error) {
-          state.recordSuccess(plan, index, ledger.unavailable);
-          const meta = ledger.meta(route, index, clock.now() - started);
-          return {
-            value: outcome.value,
-            meta,
-            route,
-            index,
-            state,
-            release,
-            estimatedInputTokens,
-          };
-        }
-        const error = outcome.error;
-        if (error.kind === 'content_blocked' && !this.fallsOverOnRefusal(options)) {
-          this.metrics.request('failed', clock.now() - started);
-          throw new ContentFilteredError(
-            route.provider,
-            route.model,
-            error.reason ?? 'content_blocked',
-            ledger.attempts,
-          );
-        }
-        const decision = decideAfterFailure(error, {
-          retriesOnRoute,
-          remainingMs: deadline - clock.now(),
-          minAttemptMs: this.minAttemptMs,
-          random: () => clock.random(),
-        });
-        ledger.decided(route, error, decision);
-        if (decision.action === 'next_route') {
-          if (decision.disableRoute) state.disable(route, describeFailure(error));
-          break;
-        }
-        await this.pause(decision.delayMs, options.signal);
-      }
-    }
-    return fail(plan.routes.length === 0 ? 'no_route' : 'exhausted');
-  }
-
-  /**
-   * One attempt on one route, in its own trace span (GenAI attributes), recorded in the ledger. A ProviderError comes
-   * back as `error`; a caller that left (RequestAbortedError) and anything unexpected are thrown.
-   */
-  private attempt<T>(
-    route: Route,
-    index: number,
-    provider: LlmProvider,
-    timeoutMs: number,
-    attemptOnRoute: AttemptOnRoute<T>,
-    ledger: AttemptLedger,
-    streaming: boolean,
-  ): Promise<{ value: AttemptSuccess<T>; error?: undefined } | { error: ProviderError }> {
-    const { clock } = this.config;
-    return tracer.startActiveSpan(
-      `chat ${route.model}`,
-      { kind: SpanKind.CLIENT, attributes: genAiAttributes(route) },
-      async (span) => {
-        const attemptStarted = clock.now();
-        try {
-          const value = await attemptOnRoute(route, provider, timeoutMs);
-          ledger.success(
-            route,
-            index,
-            clock.now() - attemptStarted,
-            streaming ? 'at_stream_end' : value.usage,
-          );
-          span.setAttribute('gen_ai.response.model', route.model);
-          if (value.usage) {
-            span.setAttribute('gen_ai.usage.input_tokens', value.usage.inputTokens);
-            span.setAttribute('gen_ai.usage.output_tokens', value.usage.outputTokens);
-          }
-          return { value };
-        } catch (error) {
-          if (error instanceof RequestAbortedError) {
-            ledger.aborted(route, clock.now() - attemptStarted);
-            this.metrics.request('client_aborted', clock.now() - attemptStarted);
-            span.setAttribute('error.type', 'client_aborted');
-            span.setStatus({ code: SpanStatusCode.ERROR, message: 'client_aborted' });
-            throw error;
-          }
-          if (!(error instanceof ProviderError)) throw error;
-          ledger.failure(route, index, error, clock.now() - attemptStarted);
-          span.setAttribute('error.type', error.kind);
-          if (error.status !== undefined)
-            span.setAttribute('http.response.status_code', error.status);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: error.kind });
-          return { error };
-        } finally {
-          span.end();
-        }
-      },
-    );
-  }
-
-  private fallsOverOnRefusal(options: CallOptions): boolean {
-    const policy = this.config.fallbackOnContentFilter;
-    return options.content === 'caller' ? policy.callerContent : policy.ownPrompts;
-  }
-
-  private async pause(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+  async stream(request: Request, options: CallOptions = {}): Promise<StreamSession> {
+    const ledger = this.openLedger(options);
+    const walk = this.walkOf(options);
+    let first;
     try {
-      await this.config.clock.sleep(delayMs, signal);
-    } catch {
-      throw new RequestAbortedError();
+      first = await this.streams.open(request, ledger, walk);
+    } catch (error) {
+      ledger.close(outcomeOf(error));
+      throw error;
     }
+    const continuation =
+      this.policy.streamContinuation === 'on'
+        ? { request, walk, maxContinuations: Math.max(1, this.routeStates.forChain(options.chain).routes.length) }
+        : undefined;
+    const events = this.streams.session(first, ledger, {
+      continuation,
+      deadline: this.streamDeadline(),
+    });
+    return { meta: first.meta, events: closing(ledger, events) };
+  }
+
+  /** One plain call over the chain, recorded in `ledger`. */
+  private async call<T>(
+    request: Request,
+    interpret: Interpret<T>,
+    ledger: RequestLedger,
+    walk: StreamWalk & Pick<WalkOptions, 'failed'>,
+  ): Promise<LlmResult<T>> {
+    const walked = await this.loop.walk(
+      ledger,
+      { ...walk, mode: 'call', inputTokens: estimateInputTokens(request) },
+      async ({ route, provider, timeoutMs }) => {
+        const attempt = await attemptRoute(provider, route, request, interpret, timeoutMs, walk.signal);
+        return { value: attempt.value, usage: attempt.response.usage };
+      },
+    );
+    const usage = walked.usage ?? { inputTokens: 0, outputTokens: 0 };
+    return { value: walked.value, meta: { ...walked.meta, usage } };
+  }
+
+  /** Runs `work` as one request: its ledger is opened here and closed here, once, with the request's outcome. */
+  private async owned<T>(
+    options: CallOptions,
+    work: (ledger: RequestLedger, walk: StreamWalk) => Promise<T>,
+  ): Promise<T> {
+    const ledger = this.openLedger(options);
+    try {
+      const result = await work(ledger, this.walkOf(options));
+      ledger.close('success');
+      return result;
+    } catch (error) {
+      ledger.close(outcomeOf(error));
+      throw error;
+    }
+  }
+
+  private openLedger(options: CallOptions): RequestLedger {
+    return new RequestLedger({
+      metrics: this.metrics,
+      clock: this.clock,
+      logger: this.logger,
+      tag: tagOf(options),
+    });
+  }
+
+  /** A request's walk: its chain, whose content it is, its deadline and its caller's signal. */
+  private walkOf(options: CallOptions): StreamWalk {
+    const timeoutMs = Math.min(this.timeouts.requestMs, options.timeoutMs ?? Infinity);
+    return {
+      chain: options.chain,
+      content: options.content ?? 'own',
+      deadline: this.clock.now() + timeoutMs,
+      signal: options.signal,
+    };
+  }
+
+  /** A stream request, from its start, may not run longer than LLM_STREAM_MAX_DURATION_MS. */
+  private streamDeadline(): number {
+    return this.clock.now() + this.timeouts.streamMaxDurationMs;
   }
 }
 
-function objectRequest<T extends object>(
-  params: GenerateObjectParams<T>,
-): Omit<ProviderRequest, 'model'> {
+/** How a request that threw ended: the caller left, or it failed. */
+function outcomeOf(error: unknown): RequestOutcome {
+  return error instanceof RequestAbortedError ? 'client_aborted' : 'failed';
+}
+
+/** A session's events, closing the request's ledger once with how the reading ended. */
+async function* closing<T extends { type: string }>(
+  ledger: RequestLedger,
+  events: AsyncIterable<T>,
+): AsyncIterable<T> {
+  let outcome: RequestOutcome = 'client_aborted';
+  try {
+    for await (const event of events) {
+      if (event.type === 'end') outcome = 'success';
+      yield event;
+    }
+  } catch (error) {
+    outcome = outcomeOf(error);
+    throw error;
+  } finally {
+    ledger.close(outcome);
+  }
+}
+
+function objectRequest<T extends object>(params: GenerateObjectParams<T>): Request {
   return {
     messages: [
       { role: 'system', content: params.system },
@@ -553,29 +319,6 @@ function objectRequest<T extends object>(
     maxOutputTokens: params.maxOutputTokens,
     temperature: params.temperature,
   };
-}
-
-/** The plan with a route that already failed this request moved to its end. */
-function lastIfFailed<T extends { route: Route }>(planned: T[], failed: Route | undefined): T[] {
-  if (!failed) return planned;
-  const isFailed = (entry: T) => sameRoute(entry.route, failed);
-  return [...planned.filter((entry) => !isFailed(entry)), ...planned.filter(isFailed)];
-}
-
-const tracer = trace.getTracer('resilient-llm-backend/llm');
-
-/** OpenTelemetry GenAI semantic-convention attributes of an attempt on `route`. */
-function genAiAttributes(route: Route): Attributes {
-  return {
-    'gen_ai.operation.name': 'chat',
-    'gen_ai.provider.name': route.provider === 'gemini' ? 'gcp.gemini' : route.provider,
-    'gen_ai.system': route.provider,
-    'gen_ai.request.model': route.model,
-  };
-}
-
-function describeFailure(error: ProviderError): string {
-  return error.status === undefined ? error.kind : `${error.kind} (${error.status})`;
 }
 
 function tagOf(options: CallOptions): string {

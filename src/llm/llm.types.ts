@@ -133,7 +133,12 @@ export type StreamEvent =
   | {
       type: 'end';
       finish: FinishReason;
+      /** From a provider: its usage. From a session: the usage of every segment of the stream, summed. */
       usage: TokenUsage;
+      /** Set by the session: the route that finished the answer. */
+      route?: { provider: ProviderName; model: string };
+      /** Set by the session: every attempt of the request (also those after the response headers were sent). */
+      attempts?: AttemptRecord[];
       /** Set when the answer was continued on other routes after failing mid-stream. */
       continuations?: StreamContinuation[];
     };
@@ -150,6 +155,8 @@ export interface ProviderCallOptions {
  */
 export interface LlmProvider {
   readonly name: ProviderName;
+  /** The provider as OpenTelemetry's GenAI conventions name it (`gen_ai.provider.name`). */
+  readonly telemetryName: string;
   /** False when no API key is configured; its routes are skipped. */
   readonly configured: boolean;
   /** Sampling parameters this provider honours. */
@@ -157,14 +164,23 @@ export interface LlmProvider {
   generate(request: ProviderRequest, options: ProviderCallOptions): Promise<ProviderResponse>;
   /** Streams the answer; a stream that ends without the provider's end marker throws `truncated`. */
   stream(request: ProviderRequest, options: ProviderCallOptions): AsyncIterable<StreamEvent>;
+  /**
+   * Whether `model` continues a partial answer given as a final assistant turn (a prefill). A continuation uses an
+   * instruction where it does not; a route that rejects a prefill it was believed to take is remembered.
+   */
+  acceptsPrefill(model: string): boolean;
 }
 
+/** What an attempt told about its route: it answered, or how it failed. */
 export type AttemptOutcome = 'success' | FailureKind;
+
+/** An attempt as the request's list records it: what it told about its route, or that the caller left during it. */
+export type RecordedOutcome = AttemptOutcome | 'client_aborted';
 
 export interface AttemptRecord {
   provider: ProviderName;
   model: string;
-  outcome: AttemptOutcome;
+  outcome: RecordedOutcome;
   status?: number;
   durationMs: number;
 }

@@ -1,5 +1,7 @@
-export const PROVIDER_NAMES = ['openai', 'anthropic', 'gemini'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+import { PROVIDER_NAMES, ProviderName } from './providers/provider-names';
+
+export { PROVIDER_NAMES } from './providers/provider-names';
+export type { ProviderName } from './providers/provider-names';
 
 /** One `(provider, model)` pair the fallback loop can call. */
 export interface Route {

@@ -226,7 +226,7 @@ export function checkSpend(request: Omit<ProviderRequest, 'model'>, limits: Call
       'max_tokens_too_large',
     );
   }
-  const inputTokens = estimateInputTokens(request.messages);
+  const inputTokens = estimateInputTokens(request);
   if (inputTokens > limits.maxInputTokens) {
     throw new OpenAiRequestError(
       `The messages are about ${inputTokens} tokens; at most ${limits.maxInputTokens} are accepted here (LLM_MAX_INPUT_TOKENS)`,

@@ -1,8 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
-import { findLessonSpec } from '../lessons/lesson-spec';
 import {
-  textOf,
   Answer,
   Dialect,
   JsonObject,
@@ -21,13 +19,30 @@ import {
   STREAMED_FAULTS,
   toBehaviour,
 } from './fault-script';
-import { continuationOf, endsWithPrefill, rejectsPrefill } from './continuation';
-import { simulatedLesson } from './lesson-fixture';
+import {
+  afterThinking,
+  answerFor,
+  answerValue,
+  estimateTokens,
+  plainAnswer,
+  promptTokensOf,
+  PROSE,
+  SCHEMA_VIOLATION,
+  StructuredAnswerSource,
+} from './answers';
+import { endsWithPrefill, rejectsPrefill } from './continuation';
 import { plannedToolCall, toolResultOf } from './tools';
-import { sampleFromSchema } from './sample-from-schema';
 import { splitIntoChunks } from './streaming';
 
 export type { Behaviour, Fault } from './fault-script';
+
+export type { StructuredAnswerSource } from './answers';
+
+export interface SimulatorOptions {
+  /** Added to every answer (simulated model latency). */
+  latencyMs?: number;
+  structuredAnswers?: readonly StructuredAnswerSource[];
+}
 export type { SimulatedProvider } from './dialect';
 
 export interface SimulatedAttempt {
@@ -55,13 +70,6 @@ export interface SimulatedAttempt {
 
 const DIALECTS: readonly Dialect[] = [openAiDialect, anthropicDialect, geminiDialect];
 
-/** Valid JSON that matches no schema the service uses. */
-const SCHEMA_VIOLATION = { unexpected: 'shape', items: 3 };
-
-const PROSE =
-  'Sure! Here is what you asked for: a thoughtful overview, written as a friendly paragraph rather than data.';
-
-const estimateTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 /**
  * A local stand-in for the OpenAI, Anthropic and Gemini HTTP APIs on their real paths, scriptable per route
@@ -81,8 +89,11 @@ export class ProviderSimulator {
   private server: Server | undefined;
   private seq = 0;
 
-  constructor(options: { latencyMs?: number } = {}) {
+  private readonly structuredAnswers: readonly StructuredAnswerSource[];
+
+  constructor(options: SimulatorOptions = {}) {
     this.latencyMs = options.latencyMs ?? 0;
+    this.structuredAnswers = options.structuredAnswers ?? [];
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -224,7 +235,7 @@ export class ProviderSimulator {
     if (toolCall && !(call.provider === 'anthropic' && schema !== undefined)) {
       attempt.status = 200;
       attempt.toolCall = toolCall.name;
-      const promptTokens = estimateTokens(JSON.stringify(call.body));
+      const promptTokens = promptTokensOf(call);
       if (!call.stream) return send(response, dialect.toolCall(call, toolCall, promptTokens));
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       for (const payload of dialect.toolCallFrames(call, toolCall, promptTokens))
@@ -236,7 +247,7 @@ export class ProviderSimulator {
       attempt.status = 200;
       return this.streamAnswer(dialect, call, behaviour, schema, request, response);
     }
-    const answer = answerFor(dialect, call, behaviour, schema);
+    const answer = answerFor(dialect, call, behaviour, schema, this.structuredAnswers);
     attempt.status = answer.status;
     send(response, answer);
   }
@@ -254,7 +265,7 @@ export class ProviderSimulator {
     const value =
       fault === 'schema_violation'
         ? SCHEMA_VIOLATION
-        : answerValue(dialect, call, behaviour, schema);
+        : answerValue(dialect, call, behaviour, schema, this.structuredAnswers);
     const document = value === undefined ? plainAnswer(call, behaviour) : JSON.stringify(value);
     const spent = afterThinking(dialect, call, document);
     const text =
@@ -279,7 +290,7 @@ export class ProviderSimulator {
       call,
       chunks: cut ? chunks.slice(0, Math.ceil(chunks.length / 2)) : chunks,
       ending,
-      promptTokens: estimateTokens(JSON.stringify(call.body)),
+      promptTokens: promptTokensOf(call),
       outputTokens: estimateTokens(text) + spent.thoughts,
       asTool: schema !== undefined && fault !== 'prose',
     });
@@ -366,123 +377,3 @@ function parseCall(
   return undefined;
 }
 
-/**
- * The default plain answer names its route (and, after a tool call, the result it was given); a scripted `text` is
- * used as given, continued where asked to.
- */
-const plainAnswer = (call: ParsedCall, behaviour: Behaviour) => {
-  if (behaviour.text !== undefined) return continuationOf(call, behaviour.text);
-  const result = toolResultOf(call);
-  return result === undefined
-    ? `Simulated answer from ${call.provider}/${call.model}.`
-    : `Simulated answer from ${call.provider}/${call.model}, given the tool result ${result}`;
-};
-
-/** The value a correct answer carries: scripted, sampled from the schema (a lesson from its spec), JSON mode, or none. */
-function answerValue(
-  dialect: Dialect,
-  call: ParsedCall,
-  behaviour: Behaviour,
-  schema: JsonObject | undefined,
-): unknown {
-  if (behaviour.json !== undefined) return behaviour.json;
-  if (schema) {
-    const lesson = findLessonSpec(textOf(call.body));
-    return lesson ? simulatedLesson(lesson) : sampleFromSchema(schema);
-  }
-  return dialect.wantsJsonObject(call.body) ? { answer: plainAnswer(call, behaviour) } : undefined;
-}
-
-/**
- * A thinking model spends its thought tokens out of the output limit before it answers: with too small a limit the
- * answer is cut (a length finish), or never starts (an empty one), as Gemini 2.5/3 and reasoning models do.
- */
-function afterThinking(
-  dialect: Dialect,
-  call: ParsedCall,
-  text: string,
-): { text: string; ending: 'complete' | 'truncated'; thoughts: number } {
-  const { thoughts, limit } = dialect.thinking(call);
-  if (limit === undefined) return { text, ending: 'complete', thoughts };
-  const room = limit - thoughts;
-  if (room <= 0) return { text: '', ending: 'truncated', thoughts: limit };
-  if (estimateTokens(text) > room)
-    return { text: text.slice(0, room * 4), ending: 'truncated', thoughts };
-  return { text, ending: 'complete', thoughts };
-}
-
-function answerFor(
-  dialect: Dialect,
-  call: ParsedCall,
-  behaviour: ResolvedBehaviour,
-  schema: JsonObject | undefined,
-): Answer {
-  const promptTokens = estimateTokens(JSON.stringify(call.body));
-  const value = answerValue(dialect, call, behaviour, schema);
-  const document = value === undefined ? plainAnswer(call, behaviour) : JSON.stringify(value);
-  switch (behaviour.fault) {
-    // Without streaming, the stream faults behave like a normal answer.
-    case 'ok':
-    case 'slow':
-    case 'stream_cut':
-    case 'stream_reset':
-    case 'stream_stall':
-    case 'stream_malformed':
-    case 'slow_first_token':
-    case 'stream_no_done': {
-      const spent = afterThinking(dialect, call, document);
-      return spent.ending === 'complete'
-        ? dialect.answer(call, document, 'complete', promptTokens, value, spent.thoughts)
-        : dialect.answer(call, spent.text, 'truncated', promptTokens, undefined, spent.thoughts);
-    }
-    case 'truncated':
-    case 'continuation':
-      return dialect.answer(
-        call,
-        document.slice(0, Math.max(1, Math.floor(document.length / 2))),
-        behaviour.fault,
-        promptTokens,
-      );
-    case 'prose':
-      return dialect.answer(call, PROSE, 'complete', promptTokens);
-    case 'schema_violation':
-      return dialect.answer(
-        call,
-        JSON.stringify(SCHEMA_VIOLATION),
-        'complete',
-        promptTokens,
-        SCHEMA_VIOLATION,
-      );
-    case 'blocked':
-      return dialect.blocked(call, promptTokens);
-    case 'overloaded':
-      return dialect.failure(dialect.overloadedStatus);
-    case 'unavailable':
-      return dialect.failure(503);
-    case 'server_error':
-      return dialect.failure(500);
-    case 'bad_gateway':
-      return dialect.failure(502);
-    case 'unauthorized':
-      return dialect.failure(401);
-    case 'invalid_key':
-      return dialect.invalidKey();
-    case 'content_policy':
-      return dialect.contentPolicy(call, promptTokens);
-    case 'bad_request':
-      return dialect.failure(400);
-    case 'context_length':
-      return dialect.failure(400, 'context_length_exceeded');
-    case 'rate_limited': {
-      const headers: Record<string, string> = {};
-      if (behaviour.retryAfterSeconds !== undefined)
-        headers['retry-after'] = String(behaviour.retryAfterSeconds);
-      if (behaviour.retryAfterMs !== undefined)
-        headers['retry-after-ms'] = String(behaviour.retryAfterMs);
-      return { ...dialect.failure(429), headers };
-    }
-    case 'hang':
-    case 'reset':
-      throw new Error(`${behaviour.fault} is handled before answering`);
-  }
-}

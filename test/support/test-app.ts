@@ -6,6 +6,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { loadConfiguration } from '../../src/app.configuration';
 import { ProviderSimulator } from '../../src/simulator/provider-simulator';
+import { appSimulator } from '../../src/simulated-providers';
 import { CapturingLogger } from './capturing-logger';
 import { temporaryPostgresDatabase } from './temporary-database';
 import { randomUUID } from 'node:crypto';
@@ -45,7 +46,7 @@ export async function startTestApp(
   env: Record<string, string | undefined> = {},
   existingSimulator?: ProviderSimulator,
 ): Promise<TestApp> {
-  const simulator = existingSimulator ?? new ProviderSimulator();
+  const simulator = existingSimulator ?? appSimulator();
   if (!existingSimulator) await simulator.start();
   // With E2E_DATABASE_URL=postgres://…/postgres every test app gets a database of its own on that server (dropped
   // at close), so suites running in parallel never see each other's rows. Without it: in-memory PGlite.

@@ -1,36 +1,35 @@
-import { loadLlmConfig } from './llm.config';
+import { loadLlmConfig } from './llm-environment';
 import { ConfigValidationError } from '../../config/validate-environment';
 
 describe('loadLlmConfig', () => {
   it('defaults to gemini-3-flash-preview with the gemini fallbacks and the simulator when no key is set', () => {
     const config = loadLlmConfig({});
-    expect(config.chain.map((route) => `${route.provider}:${route.model}`)).toEqual([
+    expect(config.routes.chain.map((route) => `${route.provider}:${route.model}`)).toEqual([
       'gemini:gemini-3-flash-preview',
       'gemini:gemini-2.5-flash',
       'openai:gpt-4o-mini',
       'anthropic:claude-haiku-4-5-20251001',
     ]);
     expect(config).toMatchObject({
-      attemptTimeoutMs: 60_000,
-      requestTimeoutMs: 120_000,
-      simulator: 'on',
+      timeouts: { attemptMs: 60_000, requestMs: 120_000 },
+      routes: { simulator: 'on' },
     });
   });
 
   it('uses real providers once a key is set, and treats empty values as unset', () => {
     const config = loadLlmConfig({ OPENAI_API_KEY: 'k', GEMINI_API_KEY: '', LLM_MODEL: '' });
-    expect(config.simulator).toBe('off');
-    expect(config.providers.gemini?.apiKey).toBeUndefined();
-    expect(config.chain[0].model).toBe('gemini-3-flash-preview');
+    expect(config.routes.simulator).toBe('off');
+    expect(config.routes.providers.gemini?.apiKey).toBeUndefined();
+    expect(config.routes.chain[0].model).toBe('gemini-3-flash-preview');
   });
 
   it('fails in production without keys, unless LLM_SIMULATOR=true', () => {
     expect(() => loadLlmConfig({ NODE_ENV: 'production' })).toThrow(ConfigValidationError);
-    expect(loadLlmConfig({ NODE_ENV: 'production', LLM_SIMULATOR: 'true' }).simulator).toBe('on');
+    expect(loadLlmConfig({ NODE_ENV: 'production', LLM_SIMULATOR: 'true' }).routes.simulator).toBe('on');
   });
 
   it('LLM_SIMULATOR=false with no key does not start the simulator', () => {
-    expect(loadLlmConfig({ LLM_SIMULATOR: 'false' }).simulator).toBe('off');
+    expect(loadLlmConfig({ LLM_SIMULATOR: 'false' }).routes.simulator).toBe('off');
   });
 
   it('collects every problem, naming variables and rules but never values', () => {

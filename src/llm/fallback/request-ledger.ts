@@ -1,157 +1,188 @@
 import { Logger } from '@nestjs/common';
-import { Decision } from './failure-policy';
-import { AllRoutesFailedError, FailureKind, ProviderError } from '../llm.errors';
-import { LlmMetrics } from '../status/llm-metrics.service';
-import { chargeSpend } from '../../common/spend-scope';
-import { AttemptOutcome, AttemptRecord, LlmCallMeta, TokenUsage } from '../llm.types';
+import { Clock } from '../../common/clock';
+import { currentPayer, SpendScope } from '../../common/spend-scope';
+import { ProviderError } from '../llm.errors';
+import { AttemptRecord, RecordedOutcome, TokenUsage } from '../llm.types';
 import { ChainState } from '../route-state/chain-state';
-import { Route, routeId, routeLabel } from '../routes';
-import { trace } from '@opentelemetry/api';
+import { Route, routeLabel } from '../routes';
+import { LlmMetrics } from '../status/llm-metrics.service';
 
-/** Retry-After sent with an all-routes-failed answer when no provider said when to come back. */
-const DEFAULT_RETRY_AFTER_SECONDS = 5;
-const MAX_RETRY_AFTER_SECONDS = 60;
+/** How a request ended, once: answered, failed on every route (or by the policy), or abandoned by its caller. */
+export type RequestOutcome = 'success' | 'failed' | 'client_aborted';
+
+/** What a ledger records into: the metrics, the clock, the logs. */
+export interface LedgerContext {
+  metrics: LlmMetrics;
+  clock: Pick<Clock, 'now'>;
+  logger: Logger;
+  /** ` [request id]` for log lines, or empty. */
+  tag: string;
+}
+
+const ZERO: TokenUsage = { inputTokens: 0, outputTokens: 0 };
 
 /**
- * Everything one request learned about its attempts, recorded in one place: the attempt list the caller gets back,
- * the chain's circuits and counts, the metrics, the logs, and the providers' Retry-After hints.
+ * One attempt on one route, from its call to its end. A plain call ends when the answer is in (`answered`) or the
+ * call fails; a stream is `committed` at its first content and ends with its last event, a failure, or the caller
+ * leaving. Whatever the path, it is settled exactly once: counted in the metrics, charged to the payer, and its
+ * outcome written in the request's attempt list.
  */
-export class AttemptLedger {
-  readonly attempts: AttemptRecord[] = [];
-  /**
-   * The first failure of this request that says a route is unavailable (see `ChainState.isUnavailabilitySignal`):
-   * the sticky route moves only when there is one, and this is the reason it gives.
-   */
-  unavailable: FailureKind | undefined;
-  private readonly retryHintsMs: number[] = [];
-  private lastFailed: { route: Route; kind: FailureKind } | undefined;
+export class AttemptEntry {
+  private record: AttemptRecord | undefined;
+  private settled = false;
+  private outputCharacters = 0;
+  /** What this attempt was charged (reported usage, or the estimate of what the provider billed). */
+  charged: TokenUsage = ZERO;
 
   constructor(
+    private readonly ledger: RequestLedger,
+    readonly route: Route,
+    readonly index: number,
     private readonly state: ChainState,
-    private readonly metrics: LlmMetrics,
-    private readonly logger: Logger,
-    /** ` [request id]` for log lines, or empty. */
-    readonly tag: string,
-    /** The request's input, estimated: what a failed attempt is charged (providers bill prompts they read). */
-    private readonly estimatedInputTokens = 0,
+    /** The estimated input of the request this attempt sent: what a failed or abandoned attempt is charged. */
+    private readonly inputTokens: number,
+    private readonly started: number,
   ) {}
 
-  /** Called before the first attempt on each route: a move after a failure is a fallback. */
-  startRoute(route: Route): void {
-    if (!this.lastFailed) return;
-    this.logger.warn(`Falling back to ${routeLabel(route)}${this.tag}`);
-    this.metrics.fallback(this.lastFailed.route, route, this.lastFailed.kind);
-    trace.getActiveSpan()?.addEvent('llm.fallback', {
-      'llm.from': routeId(this.lastFailed.route),
-      'llm.route': routeId(route),
-      'llm.reason': this.lastFailed.kind,
-    });
+  /** A plain call answered: the route works, and its usage is charged. */
+  answered(usage: TokenUsage | undefined): void {
+    this.state.recordAttempt(this.index, 'success');
+    this.settle('success', usage ?? { inputTokens: this.inputTokens, outputTokens: 0 });
   }
 
-  /** Logged before each call. */
-  calling(route: Route): void {
-    this.logger.log(
-      `Calling ${routeLabel(route)} (attempt ${this.attempts.length + 1})${this.tag}`,
-    );
+  /** A stream's first content arrived: the route works; the attempt stays open until the stream ends. */
+  committed(): void {
+    this.state.recordAttempt(this.index, 'success');
+    this.write('success');
   }
 
-  /** A successful attempt; its tokens are charged to the caller now, or, for a stream, when the stream ends. */
-  success(
-    route: Route,
-    index: number,
-    durationMs: number,
-    usage?: TokenUsage | 'at_stream_end',
-  ): void {
-    // A stream's attempt is counted in the metrics when it ends (success, failure, or the caller leaving).
-    this.add(route, 'success', durationMs, undefined, usage !== 'at_stream_end');
-    if (usage !== 'at_stream_end')
-      chargeSpend(usage ? usage.inputTokens + usage.outputTokens : this.estimatedInputTokens);
-    this.state.recordAttempt(index, 'success');
-    this.logger.log(`${routeLabel(route)} took ${(durationMs / 1000).toFixed(2)}s${this.tag}`);
+  /** Text or tool-call arguments a stream delivered (what a cut or abandoned stream is charged for). */
+  streamed(text: string): void {
+    this.outputCharacters += text.length;
   }
 
-  failure(route: Route, index: number, error: ProviderError, durationMs: number): void {
-    this.add(route, error.kind, durationMs, error.status);
-    this.lastFailed = { route, kind: error.kind };
-    this.state.recordAttempt(index, error.kind);
-    chargeSpend(this.estimatedInputTokens);
-    if (this.state.isUnavailabilitySignal(index, error.kind)) this.unavailable ??= error.kind;
-    if (error.retryAfterMs !== undefined) this.retryHintsMs.push(error.retryAfterMs);
-    this.logger.debug(`${error.message}${this.tag}`);
+  /** The stream's last event, with the provider's usage. */
+  ended(usage: TokenUsage): void {
+    this.settle('success', usage);
   }
 
-  /** Logs what the failure policy decided after a failed attempt. */
-  decided(route: Route, error: ProviderError, decision: Decision): void {
-    const status = error.status === undefined ? '' : ` (${error.status})`;
-    const what =
-      decision.action === 'retry_same_route'
-        ? `retrying in ${(decision.delayMs / 1000).toFixed(2)}s (${decision.why})`
-        : 'trying next route';
-    this.logger.warn(`${routeLabel(route)} ${error.kind}${status}; ${what}${this.tag}`);
+  /** The call failed (before or after a stream's first content); the circuit learns of it. */
+  failed(error: ProviderError): void {
+    if (this.settled) return;
+    this.state.recordAttempt(this.index, error.kind);
+    this.settle(error.kind, this.billedSoFar(), error.status);
   }
 
-  /** Our own concurrency limit, not the provider's failure: the circuit does not count it. */
+  /** The caller left (or stopped reading) while this attempt ran: charged what the provider billed by then. */
+  abandoned(): void {
+    if (this.settled) return;
+    this.settle('client_aborted', this.billedSoFar());
+  }
+
+  get open(): boolean {
+    return !this.settled;
+  }
+
+  /** The input estimate plus the output delivered so far: what a provider bills for a call that did not finish. */
+  private billedSoFar(): TokenUsage {
+    return {
+      inputTokens: this.inputTokens,
+      // The same four characters a token as every other estimate here (token-estimate.ts).
+      outputTokens: Math.ceil(this.outputCharacters / 4),
+    };
+  }
+
+  private write(outcome: RecordedOutcome, status?: number): void {
+    const durationMs = Math.round(this.ledger.now() - this.started);
+    const record: AttemptRecord = {
+      provider: this.route.provider,
+      model: this.route.model,
+      outcome,
+      ...(status === undefined ? {} : { status }),
+      durationMs,
+    };
+    if (this.record) Object.assign(this.record, record);
+    else {
+      this.record = record;
+      this.ledger.attempts.push(record);
+    }
+  }
+
+  private settle(outcome: RecordedOutcome, usage: TokenUsage, status?: number): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.write(outcome, status);
+    this.charged = usage;
+    this.ledger.settled(this.route, outcome, this.ledger.now() - this.started, usage);
+  }
+}
+
+/**
+ * Everything one request costs and did, in one place: every attempt (the list callers get back and the
+ * `x-llm-attempts` header), each attempt's metrics and charge, and the request's outcome, recorded exactly once,
+ * whether it was a plain call, a stream, a continued stream, an abandoned one, or a failure on every route.
+ */
+export class RequestLedger {
+  readonly attempts: AttemptRecord[] = [];
+  private readonly started: number;
+  private readonly payer: SpendScope | undefined;
+  private outcome: RequestOutcome | undefined;
+
+  constructor(private readonly context: LedgerContext) {
+    this.started = context.clock.now();
+    // Captured now: a stream's events are read later, from wherever its consumer runs.
+    this.payer = currentPayer();
+  }
+
+  get tag(): string {
+    return this.context.tag;
+  }
+
+  now(): number {
+    return this.context.clock.now();
+  }
+
+  /** An attempt on `route` (chain position `index`) starts now. */
+  begin(route: Route, index: number, state: ChainState, inputTokens: number): AttemptEntry {
+    return new AttemptEntry(this, route, index, state, inputTokens, this.now());
+  }
+
+  /** Our own concurrency limit, not the provider's failure: listed and counted, never charged nor told the circuit. */
   shed(route: Route): void {
-    this.add(route, 'overloaded', 0);
-    this.lastFailed = { route, kind: 'overloaded' };
-    this.logger.warn(
+    this.attempts.push({
+      provider: route.provider,
+      model: route.model,
+      outcome: 'overloaded',
+      durationMs: 0,
+    });
+    this.context.metrics.attempt(route, 'overloaded', 0);
+    this.context.logger.warn(
       `${routeLabel(route)} is at its concurrency limit; trying next route${this.tag}`,
     );
   }
 
-  meta(route: Route, index: number, durationMs: number): Omit<LlmCallMeta, 'usage'> {
-    return {
-      provider: route.provider,
-      model: route.model,
-      fallbackUsed: index !== 0,
-      attempts: this.attempts,
-      durationMs: Math.round(durationMs),
-    };
+  /** An attempt settled: its outcome and what it was charged, counted and charged here and nowhere else. */
+  settled(route: Route, outcome: RecordedOutcome, durationMs: number, usage: TokenUsage): void {
+    const { metrics } = this.context;
+    metrics.attempt(route, outcome, durationMs);
+    metrics.usage(route, usage);
+    const tokens = usage.inputTokens + usage.outputTokens;
+    if (tokens > 0) this.payer?.charge(tokens);
   }
 
-  /** The request's end when no route answered. */
-  allFailed(reason: AllRoutesFailedError['reason']): AllRoutesFailedError {
-    const allCircuitsOpen = this.state
-      .snapshot()
-      .every((route) => route.circuit !== 'closed' || route.disabledReason !== undefined);
-    const summary = this.attempts
-      .map((attempt) => `${attempt.provider}/${attempt.model}=${attempt.outcome}`)
-      .join(', ');
-    this.logger.error(`All routes failed (${reason})${this.tag}: ${summary || 'no attempt made'}`);
-    return new AllRoutesFailedError(
-      this.attempts,
-      this.retryAfterSeconds(),
-      reason,
-      allCircuitsOpen,
-    );
+  /** The request's end, recorded once (later calls are ignored). */
+  close(outcome: RequestOutcome): void {
+    if (this.outcome !== undefined) return;
+    this.outcome = outcome;
+    this.context.metrics.request(outcome, this.now() - this.started);
   }
 
-  /** The caller left while this attempt was running. */
-  aborted(route: Route, durationMs: number): void {
-    this.metrics.attempt(route, 'client_aborted', durationMs);
+  get closed(): boolean {
+    return this.outcome !== undefined;
   }
 
-  private add(
-    route: Route,
-    outcome: AttemptOutcome,
-    durationMs: number,
-    status?: number,
-    countInMetrics = true,
-  ): void {
-    this.attempts.push({
-      provider: route.provider,
-      model: route.model,
-      outcome,
-      ...(status === undefined ? {} : { status }),
-      durationMs: Math.round(durationMs),
-    });
-    if (countInMetrics) this.metrics.attempt(route, outcome, durationMs);
-  }
-
-  /** The soonest time a provider said it would take requests again, else a short default; 1–60 s. */
-  private retryAfterSeconds(): number {
-    if (this.retryHintsMs.length === 0) return DEFAULT_RETRY_AFTER_SECONDS;
-    const seconds = Math.ceil(Math.min(...this.retryHintsMs) / 1000);
-    return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, seconds));
+  /** How long the request has run. */
+  elapsedMs(): number {
+    return this.now() - this.started;
   }
 }

@@ -1,8 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { Registry } from 'prom-client';
 import { FakeClock } from '../../../test/support/fake-clock';
-import { resolveLlmConfig } from '../config/llm.config';
-import { LlmMetrics } from '../status/llm-metrics.service';
+import { llmParts } from '../../../test/support/llm-parts';
 import { ProviderError } from '../llm.errors';
 import {
   LlmProvider,
@@ -13,14 +11,12 @@ import {
   StreamEvent,
 } from '../llm.types';
 import { probeDelayMs, RouteHealthChecker } from './route-health-checker.service';
-import { RouteStateRegistry } from '../route-state/route-state.registry';
-import { InMemoryRouteStateStore } from '../route-state/route-state.store';
-import { RouteEventLog } from '../route-state/route-events';
 import { parseRouteList } from '../routes';
 
 /** Answers probes per model: healthy or overloaded, switchable at will; counts calls. */
 class SwitchableProvider implements LlmProvider {
   readonly name = 'gemini' as const;
+  readonly telemetryName = 'gcp.gemini';
   readonly configured = true;
   readonly supports = new Set<SamplingParameter>();
   readonly down = new Set<string>();
@@ -54,6 +50,10 @@ class SwitchableProvider implements LlmProvider {
     return { text: 'OK', usage: { inputTokens: 1, outputTokens: 1 }, finish: 'stop' };
   }
 
+  acceptsPrefill(): boolean {
+    return true;
+  }
+
   // Probes never stream.
   // eslint-disable-next-line require-yield
   async *stream(): AsyncIterable<StreamEvent> {
@@ -64,32 +64,19 @@ class SwitchableProvider implements LlmProvider {
 const chain = parseRouteList('gemini:primary,gemini:second,gemini:third');
 
 function setup() {
-  const config = resolveLlmConfig({
-    chain,
-    providers: {},
-    attemptTimeoutMs: 1_000,
-    probeTimeoutMs: 1_000,
-    healthcheckIntervalMs: 30_000,
-    healthcheckSuccesses: 2,
-    circuitFailureThreshold: 3,
-    clock: new FakeClock(),
-  });
   const provider = new SwitchableProvider();
-  const registry = new RouteStateRegistry(
-    chain,
-    config,
-    new InMemoryRouteStateStore(),
-    new RouteEventLog(),
-  );
-  const state = registry.defaultState;
-  const scheduler = new SchedulerRegistry();
-  const checker = new RouteHealthChecker(
-    config,
+  const parts = llmParts(
+    {
+      routes: { chain, providers: {} },
+      timeouts: { attemptMs: 1_000 },
+      probes: { timeoutMs: 1_000, intervalMs: 30_000, successesToRecover: 2, circuitFailureThreshold: 3 },
+      clock: new FakeClock(),
+    },
     [provider],
-    registry,
-    new LlmMetrics(new Registry(), registry, config),
-    scheduler,
   );
+  const state = parts.registry.defaultState;
+  const scheduler = new SchedulerRegistry();
+  const checker = parts.checker(scheduler);
   return { provider, state, checker, scheduler };
 }
 

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { trace } from '@opentelemetry/api';
-import { LLM_CONFIG, LlmConfig } from '../config/llm.config';
+import { Clock } from '../../common/clock';
+import { LLM_CLOCK, LLM_CONFIG, LLM_PROBES, LlmConfig, LlmProbesConfig } from '../config/llm.config';
 import { attemptRoute, Interpret } from '../fallback/attempt';
 import { LlmMetrics } from '../status/llm-metrics.service';
 import { ProviderError, RequestAbortedError } from '../llm.errors';
@@ -81,7 +82,9 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
   };
 
   constructor(
-    @Inject(LLM_CONFIG) private readonly config: LlmConfig,
+    @Inject(LLM_PROBES) private readonly probes: LlmProbesConfig,
+    @Inject(LLM_CLOCK) private readonly clock: Pick<Clock, 'random'>,
+    @Inject(LLM_CONFIG) config: Pick<LlmConfig, 'probeLease'>,
     @Inject(LLM_PROVIDERS) providers: LlmProvider[],
     private readonly routeStates: RouteStateRegistry,
     private readonly metrics: LlmMetrics,
@@ -120,8 +123,8 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
     const probing = this.routeStates.all().some((state) => state.needsProbing());
     if (!probing) this.cadence = { probing, quietRounds: 0, confirming: false };
     else this.cadence.probing = true;
-    const base = probeDelayMs(this.config.healthcheckIntervalMs, this.cadence);
-    const delay = Math.round(base * (1 - JITTER + this.config.clock.random() * 2 * JITTER));
+    const base = probeDelayMs(this.probes.intervalMs, this.cadence);
+    const delay = Math.round(base * (1 - JITTER + this.clock.random() * 2 * JITTER));
     const handle = setTimeout(() => {
       this.scheduler.deleteTimeout(TIMER_NAME);
       this.runProbes()
@@ -188,7 +191,7 @@ export class RouteHealthChecker implements OnApplicationBootstrap, BeforeApplica
         route,
         this.probeRequest,
         anyContent,
-        this.config.probeTimeoutMs,
+        this.probes.timeoutMs,
         this.stopSignal.signal,
       );
       return 'success';

@@ -16,6 +16,7 @@ import { incompleteStream, requireClient, settleFinish } from './finish';
 import { ProviderClientSettings, thinkingOf } from './provider-settings';
 import type { ThinkingLevel } from '../config/thinking';
 import { providerFetch } from './provider-fetch';
+import type { ProviderDefinition } from './provider-settings';
 import { argumentsObject, finishWithTools, ToolCallAssembler } from './tool-calls';
 
 /** Anthropic needs max_tokens on every call; used when the caller sets none. */
@@ -126,6 +127,7 @@ function toAnthropicParams(
  */
 export class AnthropicProvider implements LlmProvider {
   readonly name = 'anthropic' as const;
+  readonly telemetryName = 'anthropic';
   readonly configured: boolean;
   readonly supports: ReadonlySet<SamplingParameter> = new Set<SamplingParameter>(['stop']);
   private readonly client: Anthropic | undefined;
@@ -141,6 +143,12 @@ export class AnthropicProvider implements LlmProvider {
           fetch: providerFetch(() => settings.malformedEvents?.add(this.name)),
         })
       : undefined;
+  }
+
+  /** Older Claude models extend a final assistant turn; Sonnet and Opus 4.6 and later reject it with a 400. */
+  acceptsPrefill(model: string): boolean {
+    const version = /claude-(?:opus|sonnet)-(\d+)-(\d+)/.exec(model);
+    return version === null || Number(version[1]) * 100 + Number(version[2]) < 406;
   }
 
   async generate(
@@ -257,3 +265,9 @@ export class AnthropicProvider implements LlmProvider {
     yield { type: 'end', finish: finishWithTools(finish, toolCalls), usage };
   }
 }
+
+export const ANTHROPIC: ProviderDefinition = {
+  name: 'anthropic',
+  environmentPrefix: 'ANTHROPIC',
+  create: (settings) => new AnthropicProvider(settings),
+};

@@ -28,6 +28,7 @@ import { geminiThinking, mapGeminiError, mapGeminiFinishReason } from './gemini.
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ThinkingLevel } from '../config/thinking';
 import { providerFetch } from './provider-fetch';
+import type { ProviderDefinition } from './provider-settings';
 import { argumentsObject, finishWithTools, toolNameOf } from './tool-calls';
 
 /** Per-call notes the fetch wrapper fills in: the SDK's ApiError drops the headers and the structured details. */
@@ -219,6 +220,7 @@ function throwIfBlocked(route: Route, response: GenerateContentResponse): void {
 /** Gemini generateContent; structured output through responseMimeType + responseJsonSchema. */
 export class GeminiProvider implements LlmProvider {
   readonly name = 'gemini' as const;
+  readonly telemetryName = 'gcp.gemini';
   readonly configured: boolean;
   readonly supports: ReadonlySet<SamplingParameter> = new Set<SamplingParameter>([
     'temperature',
@@ -245,6 +247,11 @@ export class GeminiProvider implements LlmProvider {
           },
         })
       : undefined;
+  }
+
+  /** A final `model` turn is continued by every Gemini model. */
+  acceptsPrefill(): boolean {
+    return true;
   }
 
   async generate(
@@ -346,3 +353,9 @@ export class GeminiProvider implements LlmProvider {
     };
   }
 }
+
+export const GEMINI: ProviderDefinition = {
+  name: 'gemini',
+  environmentPrefix: 'GEMINI',
+  create: (settings) => new GeminiProvider(settings),
+};

@@ -25,6 +25,7 @@ import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-set
 import type { ThinkingLevel } from '../config/thinking';
 import { providerFetch } from './provider-fetch';
 import { finishWithTools, ToolCallAssembler } from './tool-calls';
+import type { ProviderDefinition } from './provider-settings';
 
 function toOpenAiResponseFormat(
   format: ResponseFormat,
@@ -119,6 +120,7 @@ function toOpenAiParams(
 /** OpenAI Chat Completions, so any OpenAI-compatible server works through OPENAI_BASE_URL. */
 export class OpenAiProvider implements LlmProvider {
   readonly name = 'openai' as const;
+  readonly telemetryName = 'openai';
   readonly configured: boolean;
   readonly supports: ReadonlySet<SamplingParameter> = new Set<SamplingParameter>([
     'temperature',
@@ -141,6 +143,11 @@ export class OpenAiProvider implements LlmProvider {
           fetch: providerFetch(() => settings.malformedEvents?.add(this.name)),
         })
       : undefined;
+  }
+
+  /** Chat Completions has no assistant prefill: a continuation is asked for by instruction. */
+  acceptsPrefill(): boolean {
+    return false;
   }
 
   async generate(
@@ -240,3 +247,9 @@ export class OpenAiProvider implements LlmProvider {
     yield { type: 'end', finish: finishWithTools(finish, toolCalls), usage };
   }
 }
+
+export const OPENAI: ProviderDefinition = {
+  name: 'openai',
+  environmentPrefix: 'OPENAI',
+  create: (settings) => new OpenAiProvider(settings),
+};

@@ -1,4 +1,4 @@
-import { ProviderRequest } from '../llm.types';
+import { LlmProvider, ProviderRequest } from '../llm.types';
 import type { MalformedEventTally } from './sse-sanitizer';
 import { ProviderName } from '../routes';
 import { ThinkingLevel, thinkingFor, ThinkingSettings } from '../config/thinking';
@@ -15,6 +15,14 @@ export interface ProviderClientSettings {
   thinking: ThinkingSettings;
   /** Where malformed stream events, dropped before the SDK parses them, are counted. */
   malformedEvents?: MalformedEventTally;
+}
+
+/** What the layer knows of a provider before any client exists: its name, its variables, how to build its strategy. */
+export interface ProviderDefinition {
+  name: ProviderName;
+  /** `OPENAI` reads OPENAI_API_KEY and OPENAI_BASE_URL. */
+  environmentPrefix: string;
+  create(settings: ProviderClientSettings): LlmProvider;
 }
 
 export type ProviderClientSettingsMap = Record<ProviderName, ProviderClientSettings>;

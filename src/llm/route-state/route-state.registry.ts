@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LLM_CONFIG, LlmConfig } from '../config/llm.config';
+import { Clock } from '../../common/clock';
+import { LLM_CLOCK, LLM_POLICY, LLM_PROBES, LlmPolicyConfig, LlmProbesConfig } from '../config/llm.config';
 import { LLM_USABLE_CHAIN } from '../llm.tokens';
 import { parseRoute, Route, RouteParseError } from '../routes';
 import { ChainPolicy, ChainState, chainKey } from './chain-state';
@@ -21,15 +22,17 @@ export class RouteStateRegistry {
 
   constructor(
     @Inject(LLM_USABLE_CHAIN) chain: readonly Route[],
-    @Inject(LLM_CONFIG) private readonly config: LlmConfig,
+    @Inject(LLM_PROBES) probes: LlmProbesConfig,
+    @Inject(LLM_POLICY) policy: Pick<LlmPolicyConfig, 'outputFailuresToSwitch'>,
+    @Inject(LLM_CLOCK) private readonly clock: Pick<Clock, 'date'>,
     @Inject(ROUTE_STATE_STORE) private readonly store: RouteStateStore,
     @Inject(ROUTE_EVENT_LOG) private readonly events: RouteEventLog,
   ) {
     this.policy = {
-      failureThreshold: config.circuitFailureThreshold,
-      successesToClose: config.healthcheckSuccesses,
-      outputFailuresToSwitch: config.outputFailuresToSwitch,
-      disabledReprobeMs: config.disabledReprobeMs,
+      failureThreshold: probes.circuitFailureThreshold,
+      successesToClose: probes.successesToRecover,
+      outputFailuresToSwitch: policy.outputFailuresToSwitch,
+      disabledReprobeMs: probes.disabledReprobeMs,
     };
     this.defaultState = this.create(chain);
     store.onRemoteChain?.((key) => this.adopt(key));
@@ -72,6 +75,6 @@ export class RouteStateRegistry {
   }
 
   private create(chain: readonly Route[]): ChainState {
-    return new ChainState(chain, this.policy, this.store, this.config.clock, this.events);
+    return new ChainState(chain, this.policy, this.store, this.clock, this.events);
   }
 }

@@ -1,16 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { LLM_CONFIG, LlmConfig } from '../config/llm.config';
-import { LLM_MALFORMED_EVENTS } from '../llm.tokens';
-import { MalformedEventTally } from '../providers/sse-sanitizer';
-import { AttemptOutcome, TokenUsage } from '../llm.types';
-import { RecentAttempts, RecentAttemptsSummary } from './recent-attempts';
+import { Clock } from '../../common/clock';
+import { LLM_CLOCK, LLM_ROUTES, LlmRoutesConfig } from '../config/llm.config';
 import { Release } from '../fallback/provider-slots';
-
-/** An attempt's outcome as metrics count it: `client_aborted` when the caller left before the answer was complete. */
-export type MetricOutcome = AttemptOutcome | 'client_aborted';
+import { LLM_MALFORMED_EVENTS } from '../llm.tokens';
+import { AttemptOutcome, RecordedOutcome, TokenUsage } from '../llm.types';
+import { MalformedEventTally } from '../providers/sse-sanitizer';
 import { RouteStateRegistry } from '../route-state/route-state.registry';
 import { parseRoute, Route, routeId } from '../routes';
+import { RecentAttempts, RecentAttemptsSummary } from './recent-attempts';
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
 const CIRCUIT_STATES = ['closed', 'open', 'half_open', 'disabled'] as const;
@@ -29,12 +27,14 @@ export class LlmMetrics {
   private readonly inFlightGauge: Gauge<'provider' | 'model'>;
   private readonly recent = new RecentAttempts();
   private readonly continuations: Counter<'from' | 'to' | 'reason' | 'method'>;
+  private readonly stitches: Counter<'outcome'>;
 
   constructor(
     registry: Registry,
     routeStates: RouteStateRegistry,
-    @Inject(LLM_CONFIG)
-    private readonly config: Pick<LlmConfig, 'prices' | 'chain' | 'allowedRoutes' | 'clock'>,
+    @Inject(LLM_ROUTES)
+    private readonly config: Pick<LlmRoutesConfig, 'prices' | 'chain' | 'allowedRoutes'>,
+    @Inject(LLM_CLOCK) private readonly clock: Pick<Clock, 'date'>,
     @Inject(LLM_MALFORMED_EVENTS) malformedEvents: MalformedEventTally = new MalformedEventTally(),
   ) {
     this.knownRoutes = new Set([
@@ -66,6 +66,12 @@ export class LlmMetrics {
       labelNames: ['from', 'to', 'reason', 'method'],
       registers,
     });
+    this.stitches = new Counter({
+      name: 'llm_stream_stitches_total',
+      help: 'Continuations joined to a partial answer, by how: clean, overlap (repeated end dropped), restart (repeated answer dropped), refused (ended with an error instead of gluing)',
+      labelNames: ['outcome'],
+      registers,
+    });
     const routeState = routeStates.defaultState;
     this.attempts = new Counter({
       name: 'llm_attempts_total',
@@ -95,7 +101,7 @@ export class LlmMetrics {
     });
     this.tokens = new Counter({
       name: 'llm_tokens_total',
-      help: 'Tokens of successful calls by route and direction',
+      help: 'Tokens charged by route and direction: the usage providers reported, and for failed or abandoned attempts the estimate of what they billed (the input, and the output streamed so far)',
       labelNames: ['provider', 'model', 'direction'],
       registers,
     });
@@ -166,11 +172,11 @@ export class LlmMetrics {
     return `${labels.provider}/${labels.model}`;
   }
 
-  attempt(route: Route, outcome: MetricOutcome, durationMs: number): void {
+  attempt(route: Route, outcome: RecordedOutcome, durationMs: number): void {
     const labels = { ...this.labelsOf(route), outcome };
     this.attempts.inc(labels);
     this.attemptSeconds.observe(labels, durationMs / 1000);
-    this.recent.attempt(outcome, durationMs, this.config.clock.date().getTime());
+    this.recent.attempt(outcome, durationMs, this.clock.date().getTime());
   }
 
   /** Counts a call in flight on `route` until `release` (the provider slot's) is called; returns the wrapped release. */
@@ -188,7 +194,7 @@ export class LlmMetrics {
 
   /** The last hour of attempts, for the status page. */
   recentSummary(): RecentAttemptsSummary {
-    return this.recent.summary(this.config.clock.date().getTime());
+    return this.recent.summary(this.clock.date().getTime());
   }
 
   fallback(from: Route, to: Route, reason: AttemptOutcome): void {
@@ -210,11 +216,18 @@ export class LlmMetrics {
     });
   }
 
+  /** How a continuation was joined to the partial answer it continues. */
+  stitch(outcome: 'clean' | 'overlap' | 'restart' | 'refused'): void {
+    this.stitches.inc({ outcome });
+  }
+
   request(outcome: 'success' | 'failed' | 'client_aborted', durationMs: number): void {
     this.requestSeconds.observe({ outcome }, durationMs / 1000);
   }
 
+  /** Tokens charged for one attempt, and their estimated cost. */
   usage(route: Route, usage: TokenUsage): void {
+    if (usage.inputTokens + usage.outputTokens === 0) return;
     const labels = this.labelsOf(route);
     this.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
     this.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
@@ -222,7 +235,7 @@ export class LlmMetrics {
     if (price) {
       const usd = (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
       this.cost.inc(labels, usd);
-      this.recent.cost(usd, this.config.clock.date().getTime());
+      this.recent.cost(usd, this.clock.date().getTime());
     }
   }
 

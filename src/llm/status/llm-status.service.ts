@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LLM_CONFIG, LlmConfig } from '../config/llm.config';
+import { LLM_PROBES, LLM_ROUTES, LlmProbesConfig, LlmRoutesConfig } from '../config/llm.config';
 import { LLM_PROVIDERS } from '../llm.tokens';
 import { LlmProvider } from '../llm.types';
 import { RouteStateRegistry } from '../route-state/route-state.registry';
@@ -55,7 +55,8 @@ export interface RequestChainStatus {
 @Injectable()
 export class LlmStatusService {
   constructor(
-    @Inject(LLM_CONFIG) private readonly config: LlmConfig,
+    @Inject(LLM_ROUTES) private readonly routesConfig: LlmRoutesConfig,
+    @Inject(LLM_PROBES) private readonly probes: LlmProbesConfig,
     @Inject(LLM_PROVIDERS) private readonly providers: LlmProvider[],
     private readonly routeStates: RouteStateRegistry,
     @Inject(ROUTE_EVENT_LOG) private readonly events: RouteEventLog,
@@ -79,7 +80,7 @@ export class LlmStatusService {
     const configured = new Set(this.providers.filter((p) => p.configured).map((p) => p.name));
     const health = new Map(routeState.snapshot().map((entry) => [routeId(entry.route), entry]));
     return {
-      simulated: this.config.simulator === 'on',
+      simulated: this.routesConfig.simulator === 'on',
       sticky: {
         provider: sticky.route.provider,
         model: sticky.route.model,
@@ -87,11 +88,11 @@ export class LlmStatusService {
         reason: sticky.reason ?? null,
       },
       healthcheck: {
-        intervalMs: this.config.healthcheckIntervalMs,
-        successesToRecover: this.config.healthcheckSuccesses,
-        circuitFailureThreshold: this.config.circuitFailureThreshold,
+        intervalMs: this.probes.intervalMs,
+        successesToRecover: this.probes.successesToRecover,
+        circuitFailureThreshold: this.probes.circuitFailureThreshold,
       },
-      routes: this.config.chain.map((route): RouteStatus => {
+      routes: this.routesConfig.chain.map((route): RouteStatus => {
         const keyConfigured = configured.has(route.provider);
         const entry = health.get(routeId(route));
         if (!entry) {

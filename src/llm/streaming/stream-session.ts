@@ -1,22 +1,22 @@
-import { Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
-import { chargeSpend } from '../../common/spend-scope';
 import { AttemptControl } from '../fallback/attempt';
-import { ProviderError } from '../llm.errors';
-import { LlmMetrics } from '../status/llm-metrics.service';
-import { LlmCallMeta, LlmProvider, ProviderRequest, StreamEvent, TokenUsage } from '../llm.types';
 import { Release } from '../fallback/provider-slots';
-import { ChainState } from '../route-state/chain-state';
-import { Route, routeLabel } from '../routes';
+import { AttemptEntry } from '../fallback/request-ledger';
+import { ProviderError } from '../llm.errors';
+import { incompleteStream } from '../providers/finish';
+import { LlmCallMeta, LlmProvider, ProviderRequest, StreamEvent } from '../llm.types';
+import { Route } from '../routes';
 
 /** A stream committed to one route: its first content is in hand, the rest follows from `events`. */
 export interface StreamSession {
   /** Route, fallback flag and the attempts made before the first content arrived. */
   meta: Omit<LlmCallMeta, 'usage'>;
   /**
-   * The answer: text deltas and a final `end`. A failure after the first content throws `ProviderError` (the caller
-   * must report it, not present a partial answer as complete); a stall longer than LLM_STREAM_IDLE_TIMEOUT_MS is a
-   * `timeout`. Stop iterating early (or abort the caller's signal) to cancel the provider stream.
+   * The answer: text deltas and a final `end` (with the route that finished it, every attempt, and the usage of
+   * every segment). A failure after the first content throws `ProviderError` (the caller must report it, not present
+   * a partial answer as complete); a stall longer than LLM_STREAM_IDLE_TIMEOUT_MS is a `timeout`. Stop iterating
+   * early (or abort the caller's signal) to cancel the provider stream; the caller is then charged for what the
+   * provider billed so far.
    */
   events: AsyncIterable<StreamEvent>;
 }
@@ -53,68 +53,61 @@ export async function openStream(
       if (next.value.type !== 'text' || next.value.text.length > 0) break;
     }
   } catch (error) {
-    throw control.classify(error);
+    const classified = control.classify(error);
+    control.cancel();
+    throw classified;
   } finally {
     control.disarm();
   }
   return { buffered, iterator, control };
 }
 
+/** One committed segment of a stream: the opened provider stream, its route, its open attempt and its slot. */
 export interface CommittedStream {
   opened: OpenedStream;
   route: Route;
-  index: number;
-  state: ChainState;
-  /** When the request started (clock.now()). */
-  started: number;
-  /** The provider slot, held until the stream ends. */
+  /** The attempt, open until the segment ends; settled by `readSegment`. */
+  entry: AttemptEntry;
+  meta: Omit<LlmCallMeta, 'usage'>;
+  /** The provider slot, held until the segment ends. */
   release: Release;
 }
 
-/** What the rest of a stream needs from the service. */
-export interface StreamContext {
+/** The time bounds of a committed stream. */
+export interface SegmentBounds {
   idleTimeoutMs: number;
-  /** The whole stream request, from its start, may not take longer than this (LLM_STREAM_MAX_DURATION_MS). */
-  maxDurationMs: number;
-  /** Charged when the stream fails before its end (its usage is charged when it ends). */
-  estimatedInputTokens: number;
-  metrics: LlmMetrics;
-  clock: Clock;
-  logger: Logger;
-  /** Record the request's outcome at the end (false when a continuing stream records it for all its segments). */
-  recordRequest?: boolean;
+  /** When the whole stream request must be over (clock.now() milliseconds), whatever its pace. */
+  deadline: number;
+  clock: Pick<Clock, 'now'>;
 }
 
-/** The committed rest of a stream, under the idle timeout, with metrics and the circuit told at its end or failure. */
-export async function* continueStream(
-  stream: CommittedStream,
-  context: StreamContext,
+/**
+ * The rest of one committed segment, under the idle timeout and the stream's deadline. Its attempt is settled here,
+ * once: when the consumer resumes after the `end` event (charged the provider's usage; the consumer may first judge
+ * the answer and fail the attempt instead), at a failure (charged the input and the output so far), or when the
+ * consumer stops reading (abandoned, charged the same). Only the session reads segments, and it always resumes
+ * after `end` before it hands its own `end` on.
+ */
+export async function* readSegment(
+  segment: CommittedStream,
+  bounds: SegmentBounds,
 ): AsyncIterable<StreamEvent> {
-  const { opened, route, index, state, started, release } = stream;
+  const { opened, entry, release } = segment;
   const { buffered, iterator, control } = opened;
-  const { metrics, clock } = context;
-  const recordRequest = context.recordRequest !== false;
-  const complete = (usage: TokenUsage) => {
-    metrics.attempt(route, 'success', clock.now() - started);
-    metrics.usage(route, usage);
-    chargeSpend(usage.inputTokens + usage.outputTokens);
-    if (recordRequest) metrics.request('success', clock.now() - started);
+  const note = (event: StreamEvent) => {
+    if (event.type === 'text') entry.streamed(event.text);
+    else if (event.type === 'tool_call') entry.streamed(event.call.arguments);
   };
-  let finished = false;
-  let failed = false;
   try {
     for (const event of buffered) {
+      note(event);
       yield event;
-      if (event.type === 'end') {
-        finished = true;
-        complete(event.usage);
-        return;
-      }
+      if (event.type === 'end') return entry.ended(event.usage);
     }
     for (;;) {
-      const leftMs = context.maxDurationMs - (clock.now() - started);
-      const bound = leftMs < context.idleTimeoutMs;
-      control.arm(Math.max(1, Math.min(context.idleTimeoutMs, leftMs)));
+      const leftMs = bounds.deadline - bounds.clock.now();
+      const bound = leftMs < bounds.idleTimeoutMs;
+      control.arm(Math.max(1, Math.min(bounds.idleTimeoutMs, leftMs)));
       let next: IteratorResult<StreamEvent>;
       try {
         next = await iterator.next();
@@ -126,33 +119,19 @@ export async function* continueStream(
       } finally {
         control.disarm();
       }
-      if (next.done) return;
+      // Every strategy ends with `end` or throws; a stream that just stops was cut.
+      if (next.done) throw incompleteStream(segment.route);
+      note(next.value);
       yield next.value;
-      if (next.value.type === 'end') {
-        finished = true;
-        complete(next.value.usage);
-        return;
-      }
+      if (next.value.type === 'end') return entry.ended(next.value.usage);
     }
   } catch (error) {
-    if (error instanceof ProviderError) {
-      failed = true;
-      context.logger.warn(`${routeLabel(route)} failed mid-stream: ${error.kind}`);
-      state.recordAttempt(index, error.kind);
-      chargeSpend(context.estimatedInputTokens);
-      metrics.attempt(route, error.kind, clock.now() - started);
-      if (recordRequest) metrics.request('failed', clock.now() - started);
-    }
+    if (error instanceof ProviderError) entry.failed(error);
     throw error;
   } finally {
-    if (!finished) {
-      control.cancel();
-      // The consumer stopped reading before the end: the caller left, not a success.
-      if (!failed) {
-        metrics.attempt(route, 'client_aborted', clock.now() - started);
-        if (recordRequest) metrics.request('client_aborted', clock.now() - started);
-      }
-    }
+    // Still open: the consumer stopped reading (or the caller left) before the end.
+    if (entry.open) entry.abandoned();
+    control.cancel();
     release();
   }
 }

@@ -1,14 +1,14 @@
-import { LessonSpec } from '../lessons/lesson-spec';
+import { findLessonSpec, LessonSpec } from './lesson-spec';
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
 
 /**
  * Simulated lessons that follow the lesson rules, built from the machine-readable lesson spec the service's lesson
  * prompts carry (`findLessonSpec`): slide count, slide types, the misconception's key words. The prompt's wording
  * plays no part, so the zero-key default serves real-looking lessons whatever the templates say.
  */
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
-}
-
 export function simulatedLesson(spec: LessonSpec): Record<string, unknown> {
   const count = Math.min(6, Math.max(3, spec.slideTypes?.length ?? spec.slideCount.min));
   const types =
@@ -75,4 +75,13 @@ export function simulatedLesson(spec: LessonSpec): Record<string, unknown> {
       items: itemsFor(slideType, index).map((item) => ({ type: 'text', ...item })),
     })),
   };
+}
+
+/**
+ * The lesson fixture as the provider simulator takes it (a structured-answer source): a lesson for a prompt that
+ * carries a lesson spec, nothing for any other. The composition root plugs it in; the simulator knows no lessons.
+ */
+export function simulatedLessonAnswer(promptText: string): unknown {
+  const spec = findLessonSpec(promptText);
+  return spec ? simulatedLesson(spec) : undefined;
 }

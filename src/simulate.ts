@@ -1,9 +1,9 @@
-import { ProviderSimulator } from './provider-simulator';
+import { appSimulator } from './simulated-providers';
 
 /** `npm run simulator`: the provider simulator on its own, for manual runs and benchmarks. */
 async function main(): Promise<void> {
   const port = Number(process.env.SIMULATOR_PORT ?? 4010);
-  const simulator = new ProviderSimulator({
+  const simulator = appSimulator({
     latencyMs: Number(process.env.SIMULATOR_LATENCY_MS ?? 0),
   });
   const url = await simulator.start(port, process.env.SIMULATOR_HOST ?? '127.0.0.1');

@@ -1,0 +1,214 @@
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+} from 'class-validator';
+import {
+  ConfigValidationError,
+  Environment,
+  validateEnvironment,
+} from '../../config/validate-environment';
+import { PROVIDERS } from '../providers/registry';
+import {
+  buildChain,
+  defaultFallbacks,
+  isValidModelName,
+  parseRoute,
+  parseRouteList,
+  PROVIDER_NAMES,
+  ProviderName,
+  Route,
+  RouteParseError,
+} from '../routes';
+import { LlmModuleOptions, ProviderSettings, resolveLlmConfig, LlmConfig } from './llm.config';
+import { parsePrices } from './prices';
+import { parseThinking, ThinkingSettings } from './thinking';
+
+const URL_RULE = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** The LLM layer's variables (the providers' key and base-URL variables are checked per provider below). */
+class LlmEnvironment {
+  // llm.routes
+  @IsOptional() @IsIn(PROVIDER_NAMES) LLM_PROVIDER?: ProviderName;
+  @IsOptional() @IsString() LLM_MODEL?: string;
+  @IsOptional() @IsString() LLM_FALLBACKS?: string;
+  @IsOptional() @IsBooleanString() LLM_SIMULATOR?: string;
+  @IsOptional() @IsString() LLM_ALLOWED_ROUTES?: string;
+  @IsOptional() @IsString() LLM_THINKING?: string;
+  @IsOptional() @IsString() LLM_PRICES?: string;
+  // llm.timeouts
+  @IsOptional() @IsInt() @Min(100) @Max(600_000) LLM_ATTEMPT_TIMEOUT_MS?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(900_000) LLM_REQUEST_TIMEOUT_MS?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(600_000) LLM_FIRST_TOKEN_TIMEOUT_MS?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(600_000) LLM_STREAM_IDLE_TIMEOUT_MS?: number;
+  @IsOptional() @IsInt() @Min(1_000) @Max(3_600_000) LLM_STREAM_MAX_DURATION_MS?: number;
+  // llm.limits
+  @IsOptional() @IsInt() @Min(1) @Max(10_000) LLM_MAX_CONCURRENCY?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(10_000) LLM_QUEUE_SIZE?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(60_000) LLM_QUEUE_TIMEOUT_MS?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(10) LLM_MAX_REQUEST_FALLBACKS?: number;
+  @IsOptional() @IsInt() @Min(16) @Max(1_000_000) LLM_MAX_OUTPUT_TOKENS?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(10_000_000) LLM_MAX_INPUT_TOKENS?: number;
+  // llm.probes
+  @IsOptional() @IsInt() @Min(100) @Max(3_600_000) LLM_HEALTHCHECK_INTERVAL_MS?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(20) LLM_HEALTHCHECK_SUCCESSES?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000) LLM_CIRCUIT_FAILURE_THRESHOLD?: number;
+  @IsOptional() @IsInt() @Min(1_000) @Max(86_400_000) LLM_DISABLED_REPROBE_MS?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(120_000) LLM_PROBE_TIMEOUT_MS?: number;
+  // llm.policy
+  @IsOptional() @IsIn(['on', 'off']) LLM_STREAM_CONTINUATION?: 'on' | 'off';
+  @IsOptional() @IsInt() @Min(1) @Max(1_000) LLM_OUTPUT_FAILURES_TO_SWITCH?: number;
+  @IsOptional() @IsBooleanString() LLM_FALLBACK_ON_CONTENT_FILTER?: string;
+  @IsOptional() @IsBooleanString() LLM_FALLBACK_ON_CONTENT_FILTER_OWN_PROMPTS?: string;
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+}
+
+/** `<PROVIDER>_API_KEY` and `<PROVIDER>_BASE_URL` of every registered provider. */
+class ProviderEnvironment {
+  @IsOptional() @IsString() API_KEY?: string;
+  @IsOptional() @IsUrl(URL_RULE) BASE_URL?: string;
+}
+
+function providerSettings(
+  env: Environment,
+  problems: string[],
+): Record<ProviderName, ProviderSettings> {
+  const settings = {} as Record<ProviderName, ProviderSettings>;
+  for (const provider of PROVIDERS) {
+    const prefix = provider.environmentPrefix;
+    try {
+      const parsed = validateEnvironment(ProviderEnvironment, {
+        API_KEY: env[`${prefix}_API_KEY`],
+        BASE_URL: env[`${prefix}_BASE_URL`],
+      });
+      settings[provider.name] = { apiKey: parsed.API_KEY, baseUrl: parsed.BASE_URL };
+    } catch (error) {
+      if (!(error instanceof ConfigValidationError)) throw error;
+      problems.push(...error.problems.map((problem) => `${prefix}_${problem}`));
+      settings[provider.name] = { apiKey: undefined, baseUrl: undefined };
+    }
+  }
+  return settings;
+}
+
+function parseAllowedRoutes(text: string | undefined, problems: string[]): string[] {
+  const allowed = (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  for (const [position, item] of allowed.entries()) {
+    const wildcard = /^([a-z]+):\*$/.exec(item);
+    try {
+      if (wildcard) parseRoute(`${wildcard[1]}:x`);
+      else parseRoute(item);
+    } catch (error) {
+      if (!(error instanceof RouteParseError)) throw error;
+      problems.push(`LLM_ALLOWED_ROUTES: item ${position + 1} ${error.message} (or provider:*)`);
+    }
+  }
+  return allowed;
+}
+
+/** Whether the providers are simulated, and why (no key outside production, or LLM_SIMULATOR=true). */
+function simulatorChoice(
+  parsed: LlmEnvironment,
+  providers: Record<ProviderName, ProviderSettings>,
+  problems: string[],
+): Pick<LlmModuleOptions['routes'], 'simulator' | 'simulatorReason'> {
+  if (parsed.LLM_SIMULATOR === 'true') return { simulator: 'on', simulatorReason: 'LLM_SIMULATOR=true' };
+  const anyKey = PROVIDER_NAMES.some((name) => providers[name].apiKey !== undefined);
+  if (anyKey || parsed.LLM_SIMULATOR === 'false') return { simulator: 'off' };
+  if (parsed.NODE_ENV !== 'production')
+    return { simulator: 'on', simulatorReason: 'no provider API key is set' };
+  const variables = PROVIDERS.map((provider) => `${provider.environmentPrefix}_API_KEY`);
+  problems.push(
+    `${variables.join(', ')}: with NODE_ENV=production at least one key must be set (or LLM_SIMULATOR=true for simulated answers)`,
+  );
+  return { simulator: 'off' };
+}
+
+/** The LLM layer's options from the environment, validated; a bad value names the variable, never the value. */
+export function loadLlmConfig(env: Environment): LlmConfig {
+  const problems: string[] = [];
+  let parsed: LlmEnvironment = {};
+  try {
+    parsed = validateEnvironment(LlmEnvironment, env);
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    problems.push(...error.problems);
+  }
+
+  const primaryProvider = parsed.LLM_PROVIDER ?? 'gemini';
+  const primaryModel = parsed.LLM_MODEL?.trim() ?? 'gemini-3-flash-preview';
+  if (!isValidModelName(primaryModel))
+    problems.push('LLM_MODEL: must be a model name (letters, digits, . _ - / @ :)');
+  let fallbacks: Route[] = [];
+  try {
+    fallbacks =
+      parsed.LLM_FALLBACKS === undefined
+        ? defaultFallbacks(primaryProvider)
+        : parseRouteList(parsed.LLM_FALLBACKS);
+  } catch (error) {
+    if (!(error instanceof RouteParseError)) throw error;
+    problems.push(`LLM_FALLBACKS: ${error.message}`);
+  }
+  const providers = providerSettings(env, problems);
+  const simulator = simulatorChoice(parsed, providers, problems);
+  const prices = parsePrices(parsed.LLM_PRICES, problems);
+  let thinking: ThinkingSettings | undefined;
+  try {
+    thinking = parsed.LLM_THINKING === undefined ? undefined : parseThinking(parsed.LLM_THINKING);
+  } catch (error) {
+    if (!(error instanceof RouteParseError)) throw error;
+    problems.push(`LLM_THINKING: ${error.message}`);
+  }
+  const allowedRoutes = parseAllowedRoutes(parsed.LLM_ALLOWED_ROUTES, problems);
+  const flag = (value: string | undefined) => (value === undefined ? undefined : value === 'true');
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  return resolveLlmConfig({
+    routes: {
+      chain: buildChain({ provider: primaryProvider, model: primaryModel }, fallbacks),
+      providers,
+      ...simulator,
+      allowedRoutes,
+      thinking,
+      prices,
+    },
+    timeouts: {
+      attemptMs: parsed.LLM_ATTEMPT_TIMEOUT_MS,
+      requestMs: parsed.LLM_REQUEST_TIMEOUT_MS,
+      firstTokenMs: parsed.LLM_FIRST_TOKEN_TIMEOUT_MS,
+      streamIdleMs: parsed.LLM_STREAM_IDLE_TIMEOUT_MS,
+      streamMaxDurationMs: parsed.LLM_STREAM_MAX_DURATION_MS,
+    },
+    limits: {
+      maxConcurrency: parsed.LLM_MAX_CONCURRENCY,
+      queueSize: parsed.LLM_QUEUE_SIZE,
+      queueTimeoutMs: parsed.LLM_QUEUE_TIMEOUT_MS,
+      maxRequestFallbacks: parsed.LLM_MAX_REQUEST_FALLBACKS,
+      maxOutputTokens: parsed.LLM_MAX_OUTPUT_TOKENS,
+      maxInputTokens: parsed.LLM_MAX_INPUT_TOKENS,
+    },
+    probes: {
+      intervalMs: parsed.LLM_HEALTHCHECK_INTERVAL_MS,
+      successesToRecover: parsed.LLM_HEALTHCHECK_SUCCESSES,
+      circuitFailureThreshold: parsed.LLM_CIRCUIT_FAILURE_THRESHOLD,
+      disabledReprobeMs: parsed.LLM_DISABLED_REPROBE_MS,
+      timeoutMs: parsed.LLM_PROBE_TIMEOUT_MS,
+    },
+    policy: {
+      streamContinuation: parsed.LLM_STREAM_CONTINUATION,
+      outputFailuresToSwitch: parsed.LLM_OUTPUT_FAILURES_TO_SWITCH,
+      fallbackOnContentFilter: {
+        callerContent: flag(parsed.LLM_FALLBACK_ON_CONTENT_FILTER) ?? false,
+        ownPrompts: flag(parsed.LLM_FALLBACK_ON_CONTENT_FILTER_OWN_PROMPTS) ?? true,
+      },
+    },
+  });
+}

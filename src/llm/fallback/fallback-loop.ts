@@ -1,0 +1,320 @@
+import { Logger } from '@nestjs/common';
+import { Attributes, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Clock } from '../../common/clock';
+import {
+  LlmLimitsConfig,
+  LlmPolicyConfig,
+  LlmTimeoutsConfig,
+} from '../config/llm.config';
+import {
+  AllRoutesFailedError,
+  ContentFilteredError,
+  FailureKind,
+  ProviderError,
+  RequestAbortedError,
+} from '../llm.errors';
+import { LlmCallMeta, LlmProvider, TokenUsage } from '../llm.types';
+import { ChainState } from '../route-state/chain-state';
+import { RouteStateRegistry } from '../route-state/route-state.registry';
+import { ProviderName, Route, routeId, routeLabel, sameRoute } from '../routes';
+import { LlmMetrics } from '../status/llm-metrics.service';
+import { decideAfterFailure, failureEffects } from './failure-policy';
+import { ProviderSlots, Release } from './provider-slots';
+import { AttemptEntry, RequestLedger } from './request-ledger';
+
+/** The least time worth starting an attempt with (capped by the attempt timeout). */
+const MIN_ATTEMPT_MS = 1_000;
+/** Retry-After sent with an all-routes-failed answer when no provider said when to come back. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+const MAX_RETRY_AFTER_SECONDS = 60;
+
+/** How one walk over the chain goes. */
+export interface WalkOptions {
+  /** A per-request chain instead of the configured one. */
+  chain?: readonly Route[];
+  /** A route that already failed this request (a stream cut on it): tried last, and leaving it is sticky. */
+  failed?: { route: Route; kind: FailureKind };
+  /** Whose words the request carries: a refusal of the caller's content stops (unless configured otherwise). */
+  content: 'caller' | 'own';
+  /** When the request must be over (clock.now() milliseconds). */
+  deadline: number;
+  signal: AbortSignal | undefined;
+  /**
+   * `call`: an attempt ends with its answer. `stream`: an attempt succeeds at its first content and keeps its
+   * provider slot; the stream ends (and settles) it later.
+   */
+  mode: 'call' | 'stream';
+  /** The input estimate of what each attempt sends (what a failed attempt is charged). */
+  inputTokens: number;
+}
+
+/** One attempt's work on one route: a call, or a stream opened up to its first content. */
+export type AttemptOnRoute<T> = (
+  target: { route: Route; provider: LlmProvider; timeoutMs: number },
+  entry: AttemptEntry,
+) => Promise<{ value: T; usage?: TokenUsage }>;
+
+/** Where a walk ended: the answer, the route that gave it, its still-open attempt (streams) and its slot. */
+export interface Walked<T> {
+  value: T;
+  usage: TokenUsage | undefined;
+  meta: Omit<LlmCallMeta, 'usage'>;
+  route: Route;
+  index: number;
+  state: ChainState;
+  entry: AttemptEntry;
+  /** The provider slot: released already for calls, held by a stream until it ends. */
+  release: Release;
+}
+
+/** What one walk learns beyond the ledger: why the sticky route may move, when providers said to come back. */
+interface WalkState {
+  /** The first failure of this walk that says a route is unavailable: the sticky route moves only with one. */
+  unavailable: FailureKind | undefined;
+  lastFailed: { route: Route; kind: FailureKind } | undefined;
+  retryHintsMs: number[];
+}
+
+const tracer = trace.getTracer('resilient-llm-backend/llm');
+
+/**
+ * The fallback loop, written once: walk the routes in order, apply the failure policy after each failed attempt,
+ * and end in an answer or `AllRoutesFailedError`. The only retry loop in the process (the SDK clients are built with
+ * `maxRetries: 0`); it owns backoff, Retry-After, attempt timeouts and the request deadline. Every attempt is
+ * recorded in the request's ledger.
+ */
+export class FallbackLoop {
+  private readonly logger = new Logger('LlmService');
+  private readonly minAttemptMs: number;
+
+  constructor(
+    private readonly providers: ReadonlyMap<ProviderName, LlmProvider>,
+    private readonly slots: ProviderSlots,
+    private readonly routeStates: RouteStateRegistry,
+    private readonly metrics: LlmMetrics,
+    private readonly settings: {
+      timeouts: LlmTimeoutsConfig;
+      limits: LlmLimitsConfig;
+      policy: LlmPolicyConfig;
+      clock: Clock;
+    },
+  ) {
+    this.minAttemptMs = Math.min(MIN_ATTEMPT_MS, settings.timeouts.attemptMs);
+  }
+
+  async walk<T>(
+    ledger: RequestLedger,
+    options: WalkOptions,
+    attemptOnRoute: AttemptOnRoute<T>,
+  ): Promise<Walked<T>> {
+    const { clock } = this.settings;
+    const started = clock.now();
+    const state = this.routeStates.forChain(options.chain);
+    const plan = state.plan();
+    const walk: WalkState = { unavailable: undefined, lastFailed: undefined, retryHintsMs: [] };
+    const failedKind = options.failed?.kind;
+    if (failedKind && failureEffects(failedKind).movesSticky === 'yes') walk.unavailable = failedKind;
+    const giveUp = (reason: AllRoutesFailedError['reason']) => this.allFailed(ledger, state, walk, reason);
+
+    for (const { route, index } of lastIfFailed(plan.routes, options.failed?.route)) {
+      const provider = this.providers.get(route.provider);
+      if (!provider?.configured || state.isDisabled(route)) continue;
+      this.startRoute(route, walk, ledger.tag);
+      for (let retriesOnRoute = 0; ; retriesOnRoute += 1) {
+        if (options.deadline - clock.now() < this.minAttemptMs) throw giveUp('deadline');
+        this.logger.log(`Calling ${routeLabel(route)} (attempt ${ledger.attempts.length + 1})${ledger.tag}`);
+        const slot = await this.slots.acquire(route.provider, this.queueWaitMs(options.deadline));
+        if (!slot) {
+          ledger.shed(route);
+          walk.lastFailed = { route, kind: 'overloaded' };
+          break;
+        }
+        const release = this.metrics.inFlight(route, slot);
+        const timeoutMs = Math.max(
+          1,
+          Math.floor(Math.min(this.settings.timeouts.attemptMs, options.deadline - clock.now())),
+        );
+        const entry = ledger.begin(route, index, state, options.inputTokens);
+        let outcome: { value: T; usage?: TokenUsage } | ProviderError;
+        try {
+          outcome = await this.attempt(provider, route, timeoutMs, entry, attemptOnRoute);
+        } catch (error) {
+          release();
+          if (error instanceof RequestAbortedError) entry.abandoned();
+          throw error;
+        }
+        if (!(outcome instanceof ProviderError)) {
+          if (options.mode === 'call') {
+            entry.answered(outcome.usage);
+            release();
+          } else entry.committed();
+          state.recordSuccess(plan, index, walk.unavailable);
+          const meta = {
+            provider: route.provider,
+            model: route.model,
+            fallbackUsed: index !== 0,
+            attempts: ledger.attempts,
+            durationMs: Math.round(clock.now() - started),
+          };
+          return { ...outcome, usage: outcome.usage, meta, route, index, state, entry, release };
+        }
+        release();
+        const error = outcome;
+        entry.failed(error);
+        this.learn(walk, state, index, error);
+        if (error.kind === 'content_blocked' && !this.fallsOverOnRefusal(options.content)) {
+          throw new ContentFilteredError(
+            route.provider,
+            route.model,
+            error.reason ?? 'content_blocked',
+            ledger.attempts,
+          );
+        }
+        const decision = decideAfterFailure(error, {
+          retriesOnRoute,
+          remainingMs: options.deadline - clock.now(),
+          minAttemptMs: this.minAttemptMs,
+          random: () => clock.random(),
+        });
+        const status = error.status === undefined ? '' : ` (${error.status})`;
+        const what =
+          decision.action === 'retry_same_route'
+            ? `retrying in ${(decision.delayMs / 1000).toFixed(2)}s (${decision.why})`
+            : 'trying next route';
+        this.logger.warn(`${routeLabel(route)} ${error.kind}${status}; ${what}${ledger.tag}`);
+        if (decision.action === 'next_route') {
+          if (decision.disableRoute) state.disable(route, describeFailure(error));
+          break;
+        }
+        await this.pause(decision.delayMs, options.signal);
+      }
+    }
+    throw giveUp(plan.routes.length === 0 ? 'no_route' : 'exhausted');
+  }
+
+  /**
+   * One attempt on one route, in its own trace span (GenAI attributes). A ProviderError comes back as a value; a
+   * caller that left (RequestAbortedError) and anything unexpected are thrown.
+   */
+  private attempt<T>(
+    provider: LlmProvider,
+    route: Route,
+    timeoutMs: number,
+    entry: AttemptEntry,
+    attemptOnRoute: AttemptOnRoute<T>,
+  ): Promise<{ value: T; usage?: TokenUsage } | ProviderError> {
+    const attributes: Attributes = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': provider.telemetryName,
+      'gen_ai.system': route.provider,
+      'gen_ai.request.model': route.model,
+    };
+    return tracer.startActiveSpan(
+      `chat ${route.model}`,
+      { kind: SpanKind.CLIENT, attributes },
+      async (span) => {
+        try {
+          const value = await attemptOnRoute({ route, provider, timeoutMs }, entry);
+          span.setAttribute('gen_ai.response.model', route.model);
+          if (value.usage) {
+            span.setAttribute('gen_ai.usage.input_tokens', value.usage.inputTokens);
+            span.setAttribute('gen_ai.usage.output_tokens', value.usage.outputTokens);
+          }
+          return value;
+        } catch (error) {
+          const kind =
+            error instanceof RequestAbortedError
+              ? 'client_aborted'
+              : error instanceof ProviderError
+                ? error.kind
+                : undefined;
+          if (kind === undefined) throw error;
+          span.setAttribute('error.type', kind);
+          if (error instanceof ProviderError && error.status !== undefined)
+            span.setAttribute('http.response.status_code', error.status);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: kind });
+          if (error instanceof RequestAbortedError) throw error;
+          return error as ProviderError;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  /** Called before the first attempt on each route: a move after a failure is a fallback. */
+  private startRoute(route: Route, walk: WalkState, tag: string): void {
+    const from = walk.lastFailed;
+    if (!from) return;
+    this.logger.warn(`Falling back to ${routeLabel(route)}${tag}`);
+    this.metrics.fallback(from.route, route, from.kind);
+    trace.getActiveSpan()?.addEvent('llm.fallback', {
+      'llm.from': routeId(from.route),
+      'llm.route': routeId(route),
+      'llm.reason': from.kind,
+    });
+  }
+
+  /** What a failed attempt says beyond itself: whether its route is unavailable, when to come back. */
+  private learn(walk: WalkState, state: ChainState, index: number, error: ProviderError): void {
+    walk.lastFailed = { route: state.routes[index], kind: error.kind };
+    if (state.isUnavailabilitySignal(index, error.kind)) walk.unavailable ??= error.kind;
+    if (error.retryAfterMs !== undefined) walk.retryHintsMs.push(error.retryAfterMs);
+    this.logger.debug(error.message);
+  }
+
+  /** The request's end when no route answered: every attempt, and when to try again (1–60 s). */
+  private allFailed(
+    ledger: RequestLedger,
+    state: ChainState,
+    walk: WalkState,
+    reason: AllRoutesFailedError['reason'],
+  ): AllRoutesFailedError {
+    const allCircuitsOpen = state
+      .snapshot()
+      .every((route) => route.circuit !== 'closed' || route.disabledReason !== undefined);
+    const summary = ledger.attempts
+      .map((attempt) => `${attempt.provider}/${attempt.model}=${attempt.outcome}`)
+      .join(', ');
+    this.logger.error(
+      `All routes failed (${reason})${ledger.tag}: ${summary || 'no attempt made'}`,
+    );
+    const retryAfter =
+      walk.retryHintsMs.length === 0
+        ? DEFAULT_RETRY_AFTER_SECONDS
+        : Math.min(
+            MAX_RETRY_AFTER_SECONDS,
+            Math.max(1, Math.ceil(Math.min(...walk.retryHintsMs) / 1000)),
+          );
+    return new AllRoutesFailedError(ledger.attempts, retryAfter, reason, allCircuitsOpen);
+  }
+
+  private queueWaitMs(deadline: number): number {
+    const left = deadline - this.settings.clock.now() - this.minAttemptMs;
+    return Math.min(this.settings.limits.queueTimeoutMs, left);
+  }
+
+  private fallsOverOnRefusal(content: WalkOptions['content']): boolean {
+    const policy = this.settings.policy.fallbackOnContentFilter;
+    return content === 'caller' ? policy.callerContent : policy.ownPrompts;
+  }
+
+  private async pause(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.settings.clock.sleep(delayMs, signal);
+    } catch {
+      throw new RequestAbortedError();
+    }
+  }
+}
+
+/** The plan with a route that already failed this request moved to its end. */
+function lastIfFailed<T extends { route: Route }>(planned: T[], failed: Route | undefined): T[] {
+  if (!failed) return planned;
+  const isFailed = (entry: T) => sameRoute(entry.route, failed);
+  return [...planned.filter((entry) => !isFailed(entry)), ...planned.filter(isFailed)];
+}
+
+function describeFailure(error: ProviderError): string {
+  return error.status === undefined ? error.kind : `${error.kind} (${error.status})`;
+}
