@@ -1,4 +1,5 @@
-import { loadAppConfig } from './config/app.config';
+import { loadObservabilityConfig } from './config/observability.config';
+import { loadServerConfig } from './config/server.config';
 import { loadCoordinationConfig } from './config/coordination.config';
 import { ServiceConfiguration } from './config/configuration.module';
 import { loadDatabaseConfig } from './config/database.config';
@@ -39,20 +40,22 @@ export function loadConfiguration(env: Environment): AppConfiguration {
       return undefined;
     }
   };
-  const app = attempt(() => loadAppConfig(env));
+  const server = attempt(() => loadServerConfig(env));
+  const observability = attempt(() => loadObservabilityConfig(env));
   const security = attempt(() => loadSecurityConfig(env));
   const database = attempt(() => loadDatabaseConfig(env));
   const lessons = attempt(() => loadLessonsConfig(env));
   const coordination = attempt(() => loadCoordinationConfig(env));
   const llm = attempt(() => loadLlmConfig(env));
-  if (!app || !security || !database || !lessons || !coordination || !llm)
+  if (!server || !observability || !security || !database || !lessons || !coordination || !llm)
     throw new ConfigValidationError(problems);
   return {
-    app,
+    server,
+    observability,
     security,
     database,
     lessons,
     coordination,
-    llm: { ...llm, policy: { ...llm.policy, logPrompts: app.logLevel === 'debug' } },
+    llm: { ...llm, policy: { ...llm.policy, logPrompts: observability.logLevel === 'debug' } },
   };
 }

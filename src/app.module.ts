@@ -10,11 +10,12 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfiguration } from './app.configuration';
 import { ApiKeyGuard } from './common/api-key.guard';
+import { EventStreamModule } from './common/event-stream';
 import { RequestIdMiddleware } from './common/request-id.middleware';
 import { RequestLoggingMiddleware } from './common/request-logging.middleware';
 import { TracingMiddleware } from './common/tracing.middleware';
 import { ConfigurationModule } from './config/configuration.module';
-import { APP_CONFIG, AppConfig } from './config/app.config';
+import { OBSERVABILITY_CONFIG, ObservabilityConfig } from './config/observability.config';
 import { CoordinationModule, SharedLlmState } from './coordination/coordination.module';
 import { RedisConnection } from './coordination/redis-connection';
 import { RedisThrottlerStorage } from './coordination/redis-throttler.storage';
@@ -39,6 +40,7 @@ export class AppModule implements NestModule {
       imports: [
         ConfigurationModule.forRoot(configuration),
         MetricsModule,
+        EventStreamModule,
         CoordinationModule.forRoot({ probeIntervalMs: configuration.llm.probes.intervalMs }),
         // Counters in Redis when REDIS_URL is set (one limit for the whole deployment), in-process otherwise; both
         // fixed windows of a minute.
@@ -71,7 +73,7 @@ export class AppModule implements NestModule {
     };
   }
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(OBSERVABILITY_CONFIG) private readonly config: ObservabilityConfig) {}
 
   /**
    * Every request gets an id; the server span only when tracing is on, the request log line only at debug level:

@@ -12,7 +12,7 @@ export function configureApp(
   app: NestExpressApplication,
   configuration: AppConfiguration,
 ): NestExpressApplication {
-  const config = configuration.app;
+  const config = configuration.server;
   // Only JSON is parsed (the app is created with bodyParser: false, so no urlencoded parser exists), then checked
   // for depth and control characters.
   app.useBodyParser('json', { limit: config.bodyLimit });

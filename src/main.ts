@@ -7,19 +7,19 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { loadConfiguration, longestRequestMs } from './app.configuration';
-import { nestLogLevels } from './config/app.config';
+import { nestLogLevels } from './config/observability.config';
 
 /** Margin past the drain and the longest request before a stuck shutdown gives up. */
 const SHUTDOWN_MARGIN_MS = 5_000;
 
 async function bootstrap(): Promise<void> {
   const configuration = loadConfiguration(process.env);
-  const config = configuration.app;
+  const { server, observability } = configuration;
   // Before the app is built: the trace context must be in place for every request.
-  const tracing = await startTracing(config.tracing);
+  const tracing = await startTracing(observability.tracing);
   const logger = new ServiceLogger({
-    logLevels: nestLogLevels(config.logLevel),
-    json: config.logFormat === 'json',
+    logLevels: nestLogLevels(observability.logLevel),
+    json: observability.logFormat === 'json',
   });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(configuration), {
     logger,
@@ -27,12 +27,12 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
   });
   configureApp(app, configuration);
-  await app.listen(config.port);
+  await app.listen(server.port);
   Logger.log(`Listening on ${await app.getUrl()}`, 'Bootstrap');
 
   // Graceful shutdown: readiness 503 and drain, in-flight requests finish, probes stop, connections close, exit 0.
   const shutdownLimitMs =
-    config.shutdownDrainMs + longestRequestMs(configuration) + SHUTDOWN_MARGIN_MS;
+    server.shutdownDrainMs + longestRequestMs(configuration) + SHUTDOWN_MARGIN_MS;
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;

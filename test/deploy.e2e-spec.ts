@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadConfiguration, longestRequestMs } from '../src/app.configuration';
-import { APP_CONFIG } from '../src/config/app.config';
+import { OBSERVABILITY_CONFIG } from '../src/config/observability.config';
 import { startTestApp, TestApp } from './support/test-app';
 import { freePort } from './support/temporary-database';
 
@@ -57,7 +57,7 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
     expect(ports.find((port) => port.name === 'metrics')?.containerPort).toBe(metricsPort);
     const scraper = await startTestApp({ METRICS_PORT: String(await freePort()) });
     try {
-      const port = scraper.app.get(APP_CONFIG).metricsPort;
+      const port = scraper.app.get(OBSERVABILITY_CONFIG).metricsPort;
       const scraped = await fetch(
         `http://127.0.0.1:${port}${service.metadata.annotations['prometheus.io/path']}`,
       );
@@ -74,7 +74,7 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
       ...byKind('Secret', 'llm-backend-secrets').stringData,
     });
     const neededSeconds =
-      (configuration.app.shutdownDrainMs + longestRequestMs(configuration)) / 1000;
+      (configuration.server.shutdownDrainMs + longestRequestMs(configuration)) / 1000;
     expect(deployment().spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
       neededSeconds,
     );

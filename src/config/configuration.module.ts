@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from './app.config';
+import { OBSERVABILITY_CONFIG, ObservabilityConfig } from './observability.config';
+import { SERVER_CONFIG, ServerConfig } from './server.config';
 import { COORDINATION_CONFIG, CoordinationConfig } from './coordination.config';
 import { DATABASE_CONFIG, DatabaseConfig } from './database.config';
 import { LESSONS_CONFIG, LessonsConfig } from './lessons.config';
@@ -7,7 +8,8 @@ import { SECURITY_CONFIG, SecurityConfig } from './security.config';
 
 /** The validated namespaces the service's own modules inject (the LLM layer takes its options through forRoot). */
 export interface ServiceConfiguration {
-  app: AppConfig;
+  server: ServerConfig;
+  observability: ObservabilityConfig;
   security: SecurityConfig;
   database: DatabaseConfig;
   lessons: LessonsConfig;
@@ -22,7 +24,8 @@ export interface ServiceConfiguration {
 export class ConfigurationModule {
   static forRoot(configuration: ServiceConfiguration): DynamicModule {
     const providers = [
-      { provide: APP_CONFIG, useValue: configuration.app },
+      { provide: SERVER_CONFIG, useValue: configuration.server },
+      { provide: OBSERVABILITY_CONFIG, useValue: configuration.observability },
       { provide: SECURITY_CONFIG, useValue: configuration.security },
       { provide: DATABASE_CONFIG, useValue: configuration.database },
       { provide: LESSONS_CONFIG, useValue: configuration.lessons },

@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { SERVER_CONFIG, ServerConfig } from '../config/server.config';
 
 /**
  * Whether the app has finished booting and whether it is shutting down; readiness reads it. On shutdown it first
@@ -19,7 +19,7 @@ export class LifecycleService implements OnApplicationBootstrap, BeforeApplicati
   private booted = false;
   private shuttingDown = false;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(SERVER_CONFIG) private readonly config: Pick<ServerConfig, 'shutdownDrainMs'>) {}
 
   onApplicationBootstrap(): void {
     this.booted = true;

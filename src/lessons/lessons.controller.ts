@@ -37,7 +37,8 @@ import { RefreshQueryDto } from '../common/refresh-query.dto';
 import { QueryBoolean } from '../common/string-transforms';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
 import { CreateLessonDto } from './dto/create-lesson.dto';
-import { streamLesson, wantsEventStream } from './lesson-stream';
+import { EventStreams } from '../common/event-stream';
+import { LESSON_HEARTBEAT_MS, streamLesson, wantsEventStream } from './lesson-stream';
 import { LessonsExceptionFilter } from './lessons-exception.filter';
 import { LessonsService, LessonView } from './lessons.service';
 
@@ -57,7 +58,10 @@ export class LessonQueryDto extends RefreshQueryDto {
 export class LessonsController {
   private readonly logger = new Logger(LessonsController.name);
 
-  constructor(private readonly lessons: LessonsService) {}
+  constructor(
+    private readonly lessons: LessonsService,
+    private readonly streams: EventStreams,
+  ) {}
 
   /** 201 with the lesson; `generation.cacheHit` says whether it came from storage (then no LLM call was made). */
   @Post()
@@ -122,7 +126,8 @@ export class LessonsController {
       return;
     }
     const progress = await this.lessons.open(body, options);
-    await streamLesson(request, response, progress, context.requestId, this.logger);
+    const writer = this.streams.open(response, { heartbeatMs: LESSON_HEARTBEAT_MS });
+    await streamLesson(request, writer, progress, context.requestId, this.logger);
   }
 
   @Get(':id')

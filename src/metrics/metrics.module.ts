@@ -16,7 +16,7 @@ import {
 } from '@nestjs/common';
 import { createServer, Server } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { OBSERVABILITY_CONFIG, ObservabilityConfig } from '../config/observability.config';
 
 /** One Prometheus registry per app (not prom-client's global one), with the process's default metrics. */
 function createRegistry(): Registry {
@@ -26,7 +26,7 @@ function createRegistry(): Registry {
 }
 
 /** Without the service's configuration (LlmModule alone in another app): metrics on the app's own port. */
-const NO_PORT: Pick<AppConfig, 'metricsPort'> = { metricsPort: undefined };
+const NO_PORT: Pick<ObservabilityConfig, 'metricsPort'> = { metricsPort: undefined };
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -37,8 +37,8 @@ export class MetricsController {
   constructor(
     private readonly registry: Registry,
     @Optional()
-    @Inject(APP_CONFIG)
-    private readonly config: Pick<AppConfig, 'metricsPort'> = NO_PORT,
+    @Inject(OBSERVABILITY_CONFIG)
+    private readonly config: Pick<ObservabilityConfig, 'metricsPort'> = NO_PORT,
   ) {}
 
   /** Prometheus text format; on the management port instead when METRICS_PORT is set. */
@@ -69,8 +69,8 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly registry: Registry,
     @Optional()
-    @Inject(APP_CONFIG)
-    private readonly config: Pick<AppConfig, 'metricsPort'> = NO_PORT,
+    @Inject(OBSERVABILITY_CONFIG)
+    private readonly config: Pick<ObservabilityConfig, 'metricsPort'> = NO_PORT,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { TracingConfig } from '../config/app.config';
+import type { TracingConfig } from '../config/observability.config';
 
 export interface Tracing {
   /** Sends the spans still buffered. */

@@ -26,11 +26,11 @@ class OpenAiNotFoundError extends NotFoundException {
   }
 }
 import type { Response } from 'express';
-import { randomUUID } from 'node:crypto';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
-import { streamFailureKind, toOpenAiToolCall } from './chat-translation';
 import { OpenAiExceptionFilter } from './openai-exception.filter';
-import { setRouteHeaders, startEventStream } from './event-stream';
+import { EventStreams } from '../common/event-stream';
+import { writeChatStream } from './chat-stream';
+import { setRouteHeaders } from './chat-completions.service';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import { ChatCompletionsService, PreparedChat } from './chat-completions.service';
 
@@ -45,7 +45,10 @@ import { ChatCompletionsService, PreparedChat } from './chat-completions.service
 export class ChatCompletionsController {
   private readonly logger = new Logger(ChatCompletionsController.name);
 
-  constructor(private readonly chat: ChatCompletionsService) {}
+  constructor(
+    private readonly chat: ChatCompletionsService,
+    private readonly streams: EventStreams,
+  ) {}
 
   @Post('chat/completions')
   @ApiOperation({
@@ -128,76 +131,13 @@ export class ChatCompletionsController {
     response: Response,
   ): Promise<void> {
     const { session, headers } = await this.chat.openStream(prepared, context);
-    const id = `chatcmpl-${randomUUID()}`;
-    const created = Math.floor(Date.now() / 1000);
-    const model = headers['x-llm-route'];
-    const send = (data: unknown) => response.write(`data: ${JSON.stringify(data)}\n\n`);
-    const chunk = (delta: object, finishReason: string | null) =>
-      send({
-        id,
-        object: 'chat.completion.chunk',
-        created,
-        model,
-        choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
-      });
-
-    startEventStream(response, headers);
-    chunk({ role: 'assistant', content: '' }, null);
-    let toolIndex = 0;
-    try {
-      for await (const event of session.events) {
-        if (event.type === 'text') {
-          chunk({ content: event.text }, null);
-          continue;
-        }
-        if (event.type === 'tool_call') {
-          // Each call whole, in one delta: clients join deltas by index, so one piece is a valid stream.
-          chunk({ tool_calls: [{ index: toolIndex, ...toOpenAiToolCall(event.call) }] }, null);
-          toolIndex += 1;
-          continue;
-        }
-        if (event.continuations) {
-          // Continued on other routes after a mid-stream failure: said in a comment (clients skip it) and in an
-          // extension field of the last chunk, beside the metrics.
-          response.write(
-            `: llm-continuation ${event.continuations.map((c) => `${c.from} -> ${c.to} (${c.reason}, ${c.method})`).join('; ')}\n\n`,
-          );
-          send({
-            id,
-            object: 'chat.completion.chunk',
-            created,
-            model,
-            choices: [{ index: 0, delta: {}, finish_reason: event.finish, logprobs: null }],
-            llm_continuations: event.continuations,
-          });
-        } else chunk({}, event.finish);
-        if (includeUsage) {
-          const usage = {
-            prompt_tokens: event.usage.inputTokens,
-            completion_tokens: event.usage.outputTokens,
-            total_tokens: event.usage.inputTokens + event.usage.outputTokens,
-          };
-          send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
-        }
-        response.write('data: [DONE]\n\n');
-      }
-    } catch (error) {
-      // Headers are sent: the only honest way left to report a failure is an error event without [DONE].
-      const kind = streamFailureKind(error);
-      if (kind === 'error')
-        this.logger.error(`Stream failed [request ${context.requestId}]`, (error as Error).stack);
-      if (!response.destroyed) {
-        send({
-          error: {
-            message: `The stream from ${model} failed after it started (${kind}); the answer is incomplete.`,
-            type: 'server_error',
-            param: null,
-            code: `stream_${kind}`,
-          },
-        });
-      }
-    } finally {
-      response.end();
-    }
+    const writer = this.streams.open(response);
+    writer.start(headers);
+    await writeChatStream(session, writer, {
+      model: headers['x-llm-route'],
+      includeUsage,
+      requestId: context.requestId,
+      logger: this.logger,
+    });
   }
 }

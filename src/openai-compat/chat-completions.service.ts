@@ -33,6 +33,14 @@ export interface ChatCallContext {
 /** Headers every answer carries: the serving route, the attempts, and parameters the route dropped. */
 export type RouteHeaders = Record<string, string>;
 
+/** The route headers every answer carries (`x-llm-route`, `x-llm-attempts`, `x-llm-warning`). */
+export function setRouteHeaders(
+  response: { setHeader(name: string, value: string): unknown },
+  headers: RouteHeaders,
+): void {
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+}
+
 export interface ChatCompletion {
   id: string;
   object: 'chat.completion';

@@ -1,4 +1,4 @@
-import { TracingConfig } from '../../src/config/app.config';
+import { TracingConfig } from '../../src/config/observability.config';
 import { startTracing, Tracing } from '../../src/observability/tracing';
 import { startTestApp, TestApp } from './test-app';
 import { createServer, Server } from 'node:http';

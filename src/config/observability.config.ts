@@ -1,15 +1,5 @@
 import { LogLevel } from '@nestjs/common';
-import {
-  IsBooleanString,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 import { Environment, validateEnvironment } from './validate-environment';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -17,16 +7,10 @@ export type AppLogLevel = (typeof LOG_LEVELS)[number];
 
 const URL_RULE = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
-class AppEnvironment {
-  @IsOptional() @IsInt() @Min(0) @Max(65535) PORT?: number;
+class ObservabilityEnvironment {
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: AppLogLevel;
   @IsOptional() @IsIn(['text', 'json']) LOG_FORMAT?: 'text' | 'json';
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
-  @IsOptional()
-  @Matches(/^\d+(kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
-  BODY_LIMIT?: string;
-  @IsOptional() @IsInt() @Min(0) @Max(120_000) SHUTDOWN_DRAIN_MS?: number;
-  @IsOptional() @IsBooleanString() DOCS_ENABLED?: string;
   @IsOptional() @IsInt() @Min(1) @Max(65535) METRICS_PORT?: number;
   @IsOptional() @IsUrl(URL_RULE) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   @IsOptional() @IsUrl(URL_RULE) OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
@@ -42,35 +26,21 @@ export interface TracingConfig {
   serviceName: string;
 }
 
-export interface AppConfig {
-  port: number;
+/** Logs, metrics and traces. */
+export interface ObservabilityConfig {
   logLevel: AppLogLevel;
   logFormat: 'text' | 'json';
-  production: boolean;
-  bodyLimit: string;
-  /** After SIGTERM, how long readiness reports 503 while requests are still served, before the server closes. */
-  shutdownDrainMs: number;
-  /** /docs and /docs-json: on by default outside production, off in production (DOCS_ENABLED overrides). */
-  docsEnabled: boolean;
   /** When set, /metrics is served on this management port only, not on PORT. */
   metricsPort: number | undefined;
   tracing: TracingConfig;
 }
 
-export function loadAppConfig(env: Environment): AppConfig {
-  const parsed = validateEnvironment(AppEnvironment, env);
+export function loadObservabilityConfig(env: Environment): ObservabilityConfig {
+  const parsed = validateEnvironment(ObservabilityEnvironment, env);
   return {
-    port: parsed.PORT ?? 3000,
     logLevel: parsed.LOG_LEVEL ?? 'info',
     // One JSON object per line in production (log collectors), readable text elsewhere.
     logFormat: parsed.LOG_FORMAT ?? (parsed.NODE_ENV === 'production' ? 'json' : 'text'),
-    production: parsed.NODE_ENV === 'production',
-    bodyLimit: parsed.BODY_LIMIT ?? '1mb',
-    shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0),
-    docsEnabled:
-      parsed.DOCS_ENABLED === undefined
-        ? parsed.NODE_ENV !== 'production'
-        : parsed.DOCS_ENABLED === 'true',
     metricsPort: parsed.METRICS_PORT,
     tracing: {
       tracesUrl:
@@ -91,5 +61,5 @@ export function nestLogLevels(level: AppLogLevel): LogLevel[] {
   return order.slice(0, cut);
 }
 
-/** Injection token of the validated `app` namespace (provided by ConfigurationModule). */
-export const APP_CONFIG = Symbol('APP_CONFIG');
+/** Injection token of the validated `observability` group (provided by ConfigurationModule). */
+export const OBSERVABILITY_CONFIG = Symbol('OBSERVABILITY_CONFIG');
