@@ -50,8 +50,12 @@ export class EmbeddedSimulator implements OnApplicationShutdown {
   private announce(reason: string, url: string): void {
     const banner = '*'.repeat(78);
     this.logger.warn(banner);
-    this.logger.warn(`SIMULATED ANSWERS: ${reason}; every provider is the embedded simulator at ${url}.`);
-    this.logger.warn('Set OPENAI_API_KEY, ANTHROPIC_API_KEY and/or GEMINI_API_KEY for real models.');
+    this.logger.warn(
+      `SIMULATED ANSWERS: ${reason}; every provider is the embedded simulator at ${url}.`,
+    );
+    this.logger.warn(
+      'Set OPENAI_API_KEY, ANTHROPIC_API_KEY and/or GEMINI_API_KEY for real models.',
+    );
     this.logger.warn(banner);
   }
 }

@@ -19,7 +19,9 @@ export class LifecycleService implements OnApplicationBootstrap, BeforeApplicati
   private booted = false;
   private shuttingDown = false;
 
-  constructor(@Inject(SERVER_CONFIG) private readonly config: Pick<ServerConfig, 'shutdownDrainMs'>) {}
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: Pick<ServerConfig, 'shutdownDrainMs'>,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.booted = true;

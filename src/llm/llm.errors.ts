@@ -2,7 +2,6 @@ import { ProviderName, Route, routeLabel } from './routes';
 import type { AttemptRecord, FailureDetails, FailureKind } from './llm.types';
 import { DomainError } from '../common/domain-error';
 
-
 export { FAILURE_KINDS } from './llm.types';
 export type { FailureDetails, FailureKind } from './llm.types';
 

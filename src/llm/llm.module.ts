@@ -82,7 +82,11 @@ function usableChain(config: LlmConfig, providers: LlmProvider[]): Route[] {
 /** Each configuration group under its own token, for the classes that use only that group. */
 const configGroups: Provider[] = [
   { provide: LLM_ROUTES, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.routes },
-  { provide: LLM_TIMEOUTS, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.timeouts },
+  {
+    provide: LLM_TIMEOUTS,
+    inject: [LLM_CONFIG],
+    useFactory: (config: LlmConfig) => config.timeouts,
+  },
   { provide: LLM_LIMITS, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.limits },
   { provide: LLM_PROBES, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.probes },
   { provide: LLM_POLICY, inject: [LLM_CONFIG], useFactory: (config: LlmConfig) => config.policy },

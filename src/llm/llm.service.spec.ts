@@ -222,7 +222,6 @@ describe(LlmService.name, () => {
         ],
       });
     });
-
   });
 
   describe('streamObject', () => {

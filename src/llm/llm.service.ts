@@ -171,7 +171,10 @@ export class LlmService {
         value = await interpret({ text: whole, usage, finish: 'stop' }, first.route);
       };
       try {
-        const events = this.streams.session(first, ledger, { accept, deadline: this.streamDeadline() });
+        const events = this.streams.session(first, ledger, {
+          accept,
+          deadline: this.streamDeadline(),
+        });
         for await (const event of events) {
           if (event.type === 'end') usage = event.usage;
           if (event.type !== 'text') continue; // objects are asked for without tools
@@ -189,7 +192,11 @@ export class LlmService {
   }
 
   /** Runs one request through the chain. `interpret` decides whether an answer is usable. */
-  async run<T>(request: Request, interpret: Interpret<T>, options: CallOptions = {}): Promise<LlmResult<T>> {
+  async run<T>(
+    request: Request,
+    interpret: Interpret<T>,
+    options: CallOptions = {},
+  ): Promise<LlmResult<T>> {
     if (this.policy.logPrompts)
       this.logger.debug(`Prompt${tagOf(options)}: ${JSON.stringify(request.messages)}`);
     return this.owned(options, (ledger, walk) => this.call(request, interpret, ledger, walk));
@@ -211,7 +218,11 @@ export class LlmService {
     }
     const continuation =
       this.policy.streamContinuation === 'on'
-        ? { request, walk, maxContinuations: Math.max(1, this.routeStates.forChain(options.chain).routes.length) }
+        ? {
+            request,
+            walk,
+            maxContinuations: Math.max(1, this.routeStates.forChain(options.chain).routes.length),
+          }
         : undefined;
     const events = this.streams.session(first, ledger, {
       continuation,
@@ -231,7 +242,14 @@ export class LlmService {
       ledger,
       { ...walk, mode: 'call', inputTokens: estimateInputTokens(request) },
       async ({ route, provider, timeoutMs }) => {
-        const attempt = await attemptRoute(provider, route, request, interpret, timeoutMs, walk.signal);
+        const attempt = await attemptRoute(
+          provider,
+          route,
+          request,
+          interpret,
+          timeoutMs,
+          walk.signal,
+        );
         return { value: attempt.value, usage: attempt.response.usage };
       },
     );

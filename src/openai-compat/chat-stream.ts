@@ -67,7 +67,10 @@ export async function writeChatStream(
         return chunk({ content: event.text }, null);
       case 'tool_call':
         // Each call whole, in one delta: clients join deltas by index, so one piece is a valid stream.
-        return chunk({ tool_calls: [{ index: toolIndex++, ...toOpenAiToolCall(event.call) }] }, null);
+        return chunk(
+          { tool_calls: [{ index: toolIndex++, ...toOpenAiToolCall(event.call) }] },
+          null,
+        );
       case 'end': {
         if (event.route) model = routeId(event.route);
         if (event.continuations) {
@@ -88,7 +91,14 @@ export async function writeChatStream(
             completion_tokens: event.usage.outputTokens,
             total_tokens: event.usage.inputTokens + event.usage.outputTokens,
           };
-          await writer.send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage });
+          await writer.send({
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model,
+            choices: [],
+            usage,
+          });
         }
         return writer.data('[DONE]');
       }

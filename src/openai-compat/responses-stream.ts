@@ -79,15 +79,30 @@ export class ResponsesEvents {
         arguments: call.arguments,
       }));
     this.output[index] = functionCallItem(itemId, call, 'completed');
-    return sent && this.send('response.output_item.done', { output_index: index, item: this.output[index] });
+    return (
+      sent &&
+      this.send('response.output_item.done', { output_index: index, item: this.output[index] })
+    );
   }
 
   async end(event: Extract<StreamEvent, { type: 'end' }>): Promise<boolean> {
     if (event.route) this.model = routeId(event.route);
     if (this.messageIndex === undefined && this.toolCalls.length === 0) await this.openMessage();
     if (!(await this.closeMessage())) return false;
-    const done = { text: this.text, toolCalls: this.toolCalls, finish: event.finish, usage: event.usage };
-    const final = responseObject(this.responseId, this.createdAt, this.dto, this.model, this.output, done);
+    const done = {
+      text: this.text,
+      toolCalls: this.toolCalls,
+      finish: event.finish,
+      usage: event.usage,
+    };
+    const final = responseObject(
+      this.responseId,
+      this.createdAt,
+      this.dto,
+      this.model,
+      this.output,
+      done,
+    );
     const type = final.status === 'incomplete' ? 'response.incomplete' : 'response.completed';
     return this.send(type, { response: final });
   }
@@ -101,7 +116,14 @@ export class ResponsesEvents {
   }
 
   private snapshot() {
-    return responseObject(this.responseId, this.createdAt, this.dto, this.model, this.output, undefined);
+    return responseObject(
+      this.responseId,
+      this.createdAt,
+      this.dto,
+      this.model,
+      this.output,
+      undefined,
+    );
   }
 
   private send(type: string, data: Record<string, unknown>): Promise<boolean> {
@@ -134,11 +156,17 @@ export class ResponsesEvents {
     const part = { type: 'output_text', text: this.text, annotations: [], logprobs: [] };
     const common = { item_id: this.messageId, output_index: index, content_index: 0 };
     const sent =
-      (await this.send('response.output_text.done', { ...common, text: this.text, logprobs: [] })) &&
-      (await this.send('response.content_part.done', { ...common, part }));
+      (await this.send('response.output_text.done', {
+        ...common,
+        text: this.text,
+        logprobs: [],
+      })) && (await this.send('response.content_part.done', { ...common, part }));
     this.output[index] = messageItem(this.messageId, this.text, 'completed');
     this.messageIndex = -1;
-    return sent && this.send('response.output_item.done', { output_index: index, item: this.output[index] });
+    return (
+      sent &&
+      this.send('response.output_item.done', { output_index: index, item: this.output[index] })
+    );
   }
 }
 

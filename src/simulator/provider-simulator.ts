@@ -70,7 +70,6 @@ export interface SimulatedAttempt {
 
 const DIALECTS: readonly Dialect[] = [openAiDialect, anthropicDialect, geminiDialect];
 
-
 /**
  * A local stand-in for the OpenAI, Anthropic and Gemini HTTP APIs on their real paths, scriptable per route
  * (`provider:model`). Each wire format is a dialect in `dialects/`; this class is the server, the fault script and
@@ -376,4 +375,3 @@ function parseCall(
   }
   return undefined;
 }
-

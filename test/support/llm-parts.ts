@@ -44,6 +44,14 @@ export function llmParts(
       metrics,
     );
   const checker = (scheduler = new SchedulerRegistry()) =>
-    new RouteHealthChecker(config.probes, config.clock, config, providers, registry, metrics, scheduler);
+    new RouteHealthChecker(
+      config.probes,
+      config.clock,
+      config,
+      providers,
+      registry,
+      metrics,
+      scheduler,
+    );
   return { config, registry, metrics, prometheus, service, checker };
 }

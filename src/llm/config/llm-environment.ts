@@ -120,7 +120,8 @@ function simulatorChoice(
   providers: Record<ProviderName, ProviderSettings>,
   problems: string[],
 ): Pick<LlmModuleOptions['routes'], 'simulator' | 'simulatorReason'> {
-  if (parsed.LLM_SIMULATOR === 'true') return { simulator: 'on', simulatorReason: 'LLM_SIMULATOR=true' };
+  if (parsed.LLM_SIMULATOR === 'true')
+    return { simulator: 'on', simulatorReason: 'LLM_SIMULATOR=true' };
   const anyKey = PROVIDER_NAMES.some((name) => providers[name].apiKey !== undefined);
   if (anyKey || parsed.LLM_SIMULATOR === 'false') return { simulator: 'off' };
   if (parsed.NODE_ENV !== 'production')

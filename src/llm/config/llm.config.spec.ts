@@ -25,7 +25,9 @@ describe('loadLlmConfig', () => {
 
   it('fails in production without keys, unless LLM_SIMULATOR=true', () => {
     expect(() => loadLlmConfig({ NODE_ENV: 'production' })).toThrow(ConfigValidationError);
-    expect(loadLlmConfig({ NODE_ENV: 'production', LLM_SIMULATOR: 'true' }).routes.simulator).toBe('on');
+    expect(loadLlmConfig({ NODE_ENV: 'production', LLM_SIMULATOR: 'true' }).routes.simulator).toBe(
+      'on',
+    );
   });
 
   it('LLM_SIMULATOR=false with no key does not start the simulator', () => {

@@ -1,11 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Attributes, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Clock } from '../../common/clock';
-import {
-  LlmLimitsConfig,
-  LlmPolicyConfig,
-  LlmTimeoutsConfig,
-} from '../config/llm.config';
+import { LlmLimitsConfig, LlmPolicyConfig, LlmTimeoutsConfig } from '../config/llm.config';
 import {
   AllRoutesFailedError,
   ContentFilteredError,
@@ -113,8 +109,10 @@ export class FallbackLoop {
     const plan = state.plan();
     const walk: WalkState = { unavailable: undefined, lastFailed: undefined, retryHintsMs: [] };
     const failedKind = options.failed?.kind;
-    if (failedKind && failureEffects(failedKind).movesSticky === 'yes') walk.unavailable = failedKind;
-    const giveUp = (reason: AllRoutesFailedError['reason']) => this.allFailed(ledger, state, walk, reason);
+    if (failedKind && failureEffects(failedKind).movesSticky === 'yes')
+      walk.unavailable = failedKind;
+    const giveUp = (reason: AllRoutesFailedError['reason']) =>
+      this.allFailed(ledger, state, walk, reason);
 
     for (const { route, index } of lastIfFailed(plan.routes, options.failed?.route)) {
       const provider = this.providers.get(route.provider);
@@ -122,7 +120,9 @@ export class FallbackLoop {
       this.startRoute(route, walk, ledger.tag);
       for (let retriesOnRoute = 0; ; retriesOnRoute += 1) {
         if (options.deadline - clock.now() < this.minAttemptMs) throw giveUp('deadline');
-        this.logger.log(`Calling ${routeLabel(route)} (attempt ${ledger.attempts.length + 1})${ledger.tag}`);
+        this.logger.log(
+          `Calling ${routeLabel(route)} (attempt ${ledger.attempts.length + 1})${ledger.tag}`,
+        );
         const slot = await this.slots.acquire(route.provider, this.queueWaitMs(options.deadline));
         if (!slot) {
           ledger.shed(route);

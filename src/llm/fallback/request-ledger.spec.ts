@@ -30,7 +30,8 @@ const THREE_CHARACTERS = 1;
 
 /** The metric series one row looks at: attempts and requests by outcome, and tokens charged. */
 async function counters(registry: Registry) {
-  const values = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values ?? [];
+  const values = async (name: string) =>
+    (await registry.getSingleMetric(name)?.get())?.values ?? [];
   const byOutcome = async (name: string, suffix = '') => {
     const totals: Record<string, number> = {};
     for (const value of await values(name)) {

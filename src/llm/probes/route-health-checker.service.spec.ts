@@ -69,7 +69,12 @@ function setup() {
     {
       routes: { chain, providers: {} },
       timeouts: { attemptMs: 1_000 },
-      probes: { timeoutMs: 1_000, intervalMs: 30_000, successesToRecover: 2, circuitFailureThreshold: 3 },
+      probes: {
+        timeoutMs: 1_000,
+        intervalMs: 30_000,
+        successesToRecover: 2,
+        circuitFailureThreshold: 3,
+      },
       clock: new FakeClock(),
     },
     [provider],

@@ -8,7 +8,13 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { trace } from '@opentelemetry/api';
 import { Clock } from '../../common/clock';
-import { LLM_CLOCK, LLM_CONFIG, LLM_PROBES, LlmConfig, LlmProbesConfig } from '../config/llm.config';
+import {
+  LLM_CLOCK,
+  LLM_CONFIG,
+  LLM_PROBES,
+  LlmConfig,
+  LlmProbesConfig,
+} from '../config/llm.config';
 import { attemptRoute, Interpret } from '../fallback/attempt';
 import { LlmMetrics } from '../status/llm-metrics.service';
 import { ProviderError, RequestAbortedError } from '../llm.errors';

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
-import { LLM_CLOCK, LLM_POLICY, LLM_PROBES, LlmPolicyConfig, LlmProbesConfig } from '../config/llm.config';
+import {
+  LLM_CLOCK,
+  LLM_POLICY,
+  LLM_PROBES,
+  LlmPolicyConfig,
+  LlmProbesConfig,
+} from '../config/llm.config';
 import { LLM_USABLE_CHAIN } from '../llm.tokens';
 import { parseRoute, Route, RouteParseError } from '../routes';
 import { ChainPolicy, ChainState, chainKey } from './chain-state';

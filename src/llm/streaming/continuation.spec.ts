@@ -24,20 +24,28 @@ const settings = {
 function stitch(partial: string, continuation: string, size = 7) {
   const stitcher = new Stitcher(partial);
   let sent = '';
-  for (let at = 0; at < continuation.length; at += size) sent += stitcher.add(continuation.slice(at, at + size));
+  for (let at = 0; at < continuation.length; at += size)
+    sent += stitcher.add(continuation.slice(at, at + size));
   sent += stitcher.finish();
   return { sent, outcome: stitcher.outcome };
 }
 
 const PARTIAL =
   'The capital of France is Paris. It has been the seat of government since the tenth century, and today it ';
-const REST = 'holds about two million people within the city limits and over twelve million in the region.';
+const REST =
+  'holds about two million people within the city limits and over twelve million in the region.';
 
 describe('stream continuation', () => {
   it.each([
     ['a clean continuation passes through', PARTIAL, REST, 'clean', REST],
     ['a repeat of the last words is dropped', PARTIAL, `and today it ${REST}`, 'overlap', REST],
-    ['a restart is dropped however long the partial answer', PARTIAL.repeat(8), PARTIAL.repeat(8) + REST, 'restart', REST],
+    [
+      'a restart is dropped however long the partial answer',
+      PARTIAL.repeat(8),
+      PARTIAL.repeat(8) + REST,
+      'restart',
+      REST,
+    ],
     [
       'a restart that diverges from the partial answer is refused',
       PARTIAL,

@@ -99,20 +99,31 @@ function similarOpenings(partial: string, continuation: string): boolean {
  * Undecided while the opening could still turn out to be a restart or a longer overlap, and (unless `final`) while
  * too little of a clean-looking continuation has arrived to rule out a reworded restart.
  */
-export function judgeContinuation(partial: string, gathered: string, final: boolean): StitchVerdict {
-  if (gathered.length === 0) return final ? { decided: true, outcome: 'clean', drop: 0 } : { decided: false };
-  if (gathered.startsWith(partial)) return { decided: true, outcome: 'restart', drop: partial.length };
+export function judgeContinuation(
+  partial: string,
+  gathered: string,
+  final: boolean,
+): StitchVerdict {
+  if (gathered.length === 0)
+    return final ? { decided: true, outcome: 'clean', drop: 0 } : { decided: false };
+  if (gathered.startsWith(partial))
+    return { decided: true, outcome: 'restart', drop: partial.length };
   // Still a possible restart, or a possible overlap longer than what has arrived.
   for (let at = partial.indexOf(gathered); at >= 0; at = partial.indexOf(gathered, at + 1)) {
     if (partial.length - at > gathered.length && !final) return { decided: false };
   }
-  for (let at = Math.max(0, partial.length - gathered.length); at <= partial.length - MIN_OVERLAP; at += 1) {
+  for (
+    let at = Math.max(0, partial.length - gathered.length);
+    at <= partial.length - MIN_OVERLAP;
+    at += 1
+  ) {
     if (gathered.startsWith(partial.slice(at))) {
       if (at === 0) return { decided: true, outcome: 'restart', drop: partial.length };
       return { decided: true, outcome: 'overlap', drop: partial.length - at };
     }
   }
-  if (commonPrefixLength(partial, gathered) >= MIN_OVERLAP * 4) return { decided: true, outcome: 'refused' };
+  if (commonPrefixLength(partial, gathered) >= MIN_OVERLAP * 4)
+    return { decided: true, outcome: 'refused' };
   if (gathered.length < CLEAN_EVIDENCE && !final) return { decided: false };
   if (similarOpenings(partial, gathered)) return { decided: true, outcome: 'refused' };
   return { decided: true, outcome: 'clean', drop: 0 };

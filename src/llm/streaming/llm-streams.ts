@@ -15,12 +15,7 @@ import {
 } from '../llm.types';
 import { Route, routeId, routeLabel } from '../routes';
 import { LlmMetrics } from '../status/llm-metrics.service';
-import {
-  continuable,
-  continuationRequest,
-  PrefillMemory,
-  Stitcher,
-} from './continuation';
+import { continuable, continuationRequest, PrefillMemory, Stitcher } from './continuation';
 import { CommittedStream, openStream, readSegment } from './stream-session';
 
 /** Where a stream's walks start from: everything of a walk but what the streams decide themselves. */
@@ -29,7 +24,11 @@ export type StreamWalk = Omit<WalkOptions, 'mode' | 'inputTokens' | 'failed'>;
 /** How a session goes on after its first segment. */
 export interface SessionOptions {
   /** Continue a segment that failed after content was sent on the next route (LLM_STREAM_CONTINUATION). */
-  continuation?: { request: Omit<ProviderRequest, 'model'>; walk: StreamWalk; maxContinuations: number };
+  continuation?: {
+    request: Omit<ProviderRequest, 'model'>;
+    walk: StreamWalk;
+    maxContinuations: number;
+  };
   /** Judges the whole answer's text when the stream ends; a ProviderError fails the last segment's attempt. */
   accept?: (text: string, segment: CommittedStream) => Promise<void>;
   /** When the whole stream must be over (clock.now() milliseconds). */
@@ -65,7 +64,13 @@ export class LlmStreams {
       ledger,
       { ...walk, mode: 'stream', inputTokens: estimateInputTokens(request) },
       async ({ route, provider, timeoutMs }) => ({
-        value: await openStream(route, provider, request, this.firstTokenMs(timeoutMs), walk.signal),
+        value: await openStream(
+          route,
+          provider,
+          request,
+          this.firstTokenMs(timeoutMs),
+          walk.signal,
+        ),
       }),
     );
     const { value: opened, route, entry, meta, release } = walked;
@@ -197,7 +202,12 @@ export class LlmStreams {
   ): Promise<{ stream: CommittedStream; method: ContinuationMethod }> {
     const { request, walk } = continuation;
     let method: ContinuationMethod = 'instruction';
-    const open = (route: Route, provider: LlmProvider, timeoutMs: number, how: ContinuationMethod) =>
+    const open = (
+      route: Route,
+      provider: LlmProvider,
+      timeoutMs: number,
+      how: ContinuationMethod,
+    ) =>
       openStream(
         route,
         provider,
@@ -220,7 +230,8 @@ export class LlmStreams {
             method = 'prefill';
             return { value: opened };
           } catch (failure) {
-            if (!(failure instanceof ProviderError) || failure.kind !== 'bad_request') throw failure;
+            if (!(failure instanceof ProviderError) || failure.kind !== 'bad_request')
+              throw failure;
             this.prefill.rejected(route);
             this.logger.warn(
               `${routeLabel(route)} rejected an assistant prefill; continuing by instruction${ledger.tag}`,
