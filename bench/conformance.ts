@@ -9,9 +9,9 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { ProviderSimulator } from '../src/simulator/provider-simulator';
 import { appSimulator } from '../src/simulated-providers';
 import { Behaviour, Fault } from '../src/simulator/fault-script';
+import { ProviderSimulator } from '../src/simulator/provider-simulator';
 import { updateReadme } from './readme-results';
 import { ROOT, sleep, startService } from './support';
 

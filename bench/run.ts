@@ -3,26 +3,26 @@
  * their spread. Writes bench/results/latest.json and latest.md. Not part of `npm test`.
  */
 import 'reflect-metadata';
-import { Logger, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import autocannon from 'autocannon';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import autocannon from 'autocannon';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import OpenAI from 'openai';
-import { jsonSchemaFor } from '../src/common/json-schema';
 import { Registry } from 'prom-client';
+import { jsonSchemaFor } from '../src/common/json-schema';
 import { SharedLlmState } from '../src/coordination/coordination.module';
 import { RedisConnection } from '../src/coordination/redis-connection';
 import { LlmModule, LlmModuleOptions, LlmService, loadLlmConfig } from '../src/llm';
 import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
 import { GeneratedProfileDto } from '../src/profiles/dto/generated-profile.dto';
-import { ProviderSimulator } from '../src/simulator/provider-simulator';
 import { appSimulator } from '../src/simulated-providers';
+import { ProviderSimulator } from '../src/simulator/provider-simulator';
 import { updateReadme } from './readme-results';
 import {
   freePort,
@@ -586,7 +586,6 @@ function peersMarkdown(peers: Awaited<ReturnType<typeof gatewayPeers>>): string[
 }
 
 function markdown(report: Record<string, any>): string {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const s = (value: Stat) => `${value.median} (${value.min} … ${value.max})`;
   const h = report.httpThroughput;
   const lines = [

@@ -1,10 +1,10 @@
-import { loadObservabilityConfig } from './config/observability.config';
-import { loadServerConfig } from './config/server.config';
-import { loadCoordinationConfig } from './config/coordination.config';
 import { ServiceConfiguration } from './config/configuration.module';
+import { loadCoordinationConfig } from './config/coordination.config';
 import { loadDatabaseConfig } from './config/database.config';
 import { loadLessonsConfig } from './config/lessons.config';
+import { loadObservabilityConfig } from './config/observability.config';
 import { loadSecurityConfig } from './config/security.config';
+import { loadServerConfig } from './config/server.config';
 import { ConfigValidationError, Environment } from './config/validate-environment';
 import { LlmConfig, loadLlmConfig } from './llm';
 

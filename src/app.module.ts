@@ -11,6 +11,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfiguration } from './app.configuration';
 import { ApiKeyGuard } from './common/api-key.guard';
 import { EventStreamModule } from './common/event-stream';
+import { FixedWindowThrottlerStorage } from './common/fixed-window-throttler.storage';
 import { RequestIdMiddleware } from './common/request-id.middleware';
 import { RequestLoggingMiddleware } from './common/request-logging.middleware';
 import { TracingMiddleware } from './common/tracing.middleware';
@@ -19,7 +20,6 @@ import { OBSERVABILITY_CONFIG, ObservabilityConfig } from './config/observabilit
 import { CoordinationModule, SharedLlmState } from './coordination/coordination.module';
 import { RedisConnection } from './coordination/redis-connection';
 import { RedisThrottlerStorage } from './coordination/redis-throttler.storage';
-import { FixedWindowThrottlerStorage } from './common/fixed-window-throttler.storage';
 import { CoursesModule } from './courses/courses.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';

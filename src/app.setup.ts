@@ -1,10 +1,10 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfiguration } from './app.configuration';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { securityHeaders } from './common/security-headers';
 import { cacheValidationMetadata } from './common/validation-metadata-cache';
-import { AppConfiguration } from './app.configuration';
 import { setupOpenApi } from './openapi/swagger';
 
 /** Everything main.ts and the e2e tests both apply to the app, so tests run the service as deployed. */

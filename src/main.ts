@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ServiceLogger } from './common/service-logger';
-import { startTracing } from './observability/tracing';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfiguration, longestRequestMs } from './app.configuration';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { loadConfiguration, longestRequestMs } from './app.configuration';
+import { ServiceLogger } from './common/service-logger';
 import { nestLogLevels } from './config/observability.config';
+import { startTracing } from './observability/tracing';
 
 /** Margin past the drain and the longest request before a stuck shutdown gives up. */
 const SHUTDOWN_MARGIN_MS = 5_000;

@@ -1,5 +1,5 @@
-import OpenAI, { APIError } from 'openai';
 import { AddressInfo } from 'node:net';
+import OpenAI, { APIError } from 'openai';
 import {
   ANTHROPIC,
   GEMINI_FALLBACK,

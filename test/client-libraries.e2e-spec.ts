@@ -1,4 +1,7 @@
+import { AddressInfo } from 'node:net';
 import { createOpenAI } from '@ai-sdk/openai';
+import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
+import { ChatOpenAI } from '@langchain/openai';
 import {
   Agent,
   OpenAIResponsesModel,
@@ -6,12 +9,9 @@ import {
   setTracingDisabled,
   tool as agentTool,
 } from '@openai/agents';
+import { APICallError, generateText, jsonSchema, Output, stepCountIs, streamText, tool } from 'ai';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
-import { ChatOpenAI } from '@langchain/openai';
-import { APICallError, generateText, jsonSchema, Output, stepCountIs, streamText, tool } from 'ai';
-import { AddressInfo } from 'node:net';
 import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
 import {
   ANTHROPIC,

@@ -1,8 +1,8 @@
-import { Client } from 'pg';
-import { DATABASE_CONFIG, DatabaseConfig } from '../src/config/database.config';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Client } from 'pg';
 import request from 'supertest';
+import { DATABASE_CONFIG, DatabaseConfig } from '../src/config/database.config';
 import { TcpProxy } from './support/tcp-proxy';
 import { temporaryPostgresDatabase } from './support/temporary-database';
 import { startTestApp, TestApp, uniqueProfile } from './support/test-app';

@@ -3,13 +3,13 @@ import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadConfiguration, longestRequestMs } from '../src/app.configuration';
 import { OBSERVABILITY_CONFIG } from '../src/config/observability.config';
-import { startTestApp, TestApp } from './support/test-app';
 import { freePort } from './support/temporary-database';
+import { startTestApp, TestApp } from './support/test-app';
 
 const ROOT = resolve(__dirname, '..');
 const K8S = join(ROOT, 'deploy', 'k8s');
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Doc = Record<string, any>;
 
 function manifests(): Doc[] {
   return readdirSync(K8S)

@@ -12,7 +12,7 @@ import {
 
 interface SseEvent {
   event: string;
-  data: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  data: Record<string, any>;
 }
 
 const fetchSafe = realmSafeFetch();

@@ -1,8 +1,9 @@
 import { GoogleGenAI } from '@google/genai';
 import OpenAI, { APIError } from 'openai';
-import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
 import { RouteHealthChecker } from '../src/llm/probes/route-health-checker.service';
+import { realmSafeFetch } from '../src/llm/providers/realm-safe-fetch';
 import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry';
+import { freePort } from './support/temporary-database';
 import {
   ANTHROPIC,
   AttemptBody,
@@ -15,7 +16,6 @@ import {
   TestApp,
   uniqueProfile,
 } from './support/test-app';
-import { freePort } from './support/temporary-database';
 
 const outcomes = (attempts: AttemptBody[]) => attempts.map((a) => [route(a), a.outcome]);
 

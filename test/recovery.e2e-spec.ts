@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import request from 'supertest';
 import { probeDelayMs, RouteHealthChecker } from '../src/llm/probes/route-health-checker.service';
 import { appSimulator } from '../src/simulated-providers';
+import { freePort } from './support/temporary-database';
 import {
   ANTHROPIC,
   FAKE_KEYS,
@@ -15,7 +16,6 @@ import {
   route,
   uniqueProfile,
 } from './support/test-app';
-import { freePort } from './support/temporary-database';
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 

@@ -1,5 +1,5 @@
-import OpenAI, { APIError } from 'openai';
 import { AddressInfo } from 'node:net';
+import OpenAI, { APIError } from 'openai';
 import {
   ANTHROPIC,
   GEMINI_FALLBACK,
@@ -29,7 +29,7 @@ async function streamRaw(t: TestApp, body: object) {
   const events = raw
     .split('\n\n')
     .filter((block) => block.startsWith('data: ') && block !== 'data: [DONE]')
-    .map((block) => JSON.parse(block.slice(6)) as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any
+    .map((block) => JSON.parse(block.slice(6)) as Record<string, any>);
   const text = events.map((event) => event.choices?.[0]?.delta?.content ?? '').join('');
   return {
     response,

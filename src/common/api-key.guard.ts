@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   CanActivate,
   ExecutionContext,
@@ -9,7 +10,6 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { SECURITY_CONFIG, SecurityConfig } from '../config/security.config';
 
 const PUBLIC = 'isPublic';

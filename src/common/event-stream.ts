@@ -1,5 +1,5 @@
-import { Global, Inject, Injectable, Module } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { Global, Inject, Injectable, Module } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { SERVER_CONFIG, ServerConfig } from '../config/server.config';
 

@@ -1,10 +1,10 @@
 import { ClassConstructor } from 'class-transformer';
+import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 // class-transformer keeps @Type() metadata here; the schema generator needs it to follow nested classes.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
   defaultMetadataStorage: object;
 };
-import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 
 /** A JSON Schema document (draft 7 / OpenAPI 3.1 subset). */
 export type JsonSchema = Record<string, unknown>;

@@ -1,5 +1,5 @@
-import { trace } from '@opentelemetry/api';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { trace } from '@opentelemetry/api';
 
 /** The request a log line belongs to, wherever in the request's async work it is written. */
 const requests = new AsyncLocalStorage<{ requestId: string }>();

@@ -1,7 +1,12 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsString, MaxLength, validate, ValidateNested } from 'class-validator';
-import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage } from 'class-validator';
+import { Type, plainToInstance } from 'class-transformer';
+import {
+  IsInt,
+  IsString,
+  MaxLength,
+  validate,
+  ValidateNested,
+  getMetadataStorage,
+} from 'class-validator';
 import { cacheValidationMetadata } from './validation-metadata-cache';
 
 class ItemDto {

@@ -1,10 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { OBSERVABILITY_CONFIG, ObservabilityConfig } from './observability.config';
-import { SERVER_CONFIG, ServerConfig } from './server.config';
 import { COORDINATION_CONFIG, CoordinationConfig } from './coordination.config';
 import { DATABASE_CONFIG, DatabaseConfig } from './database.config';
 import { LESSONS_CONFIG, LessonsConfig } from './lessons.config';
+import { OBSERVABILITY_CONFIG, ObservabilityConfig } from './observability.config';
 import { SECURITY_CONFIG, SecurityConfig } from './security.config';
+import { SERVER_CONFIG, ServerConfig } from './server.config';
 
 /** The validated namespaces the service's own modules inject (the LLM layer takes its options through forRoot). */
 export interface ServiceConfiguration {

@@ -1,6 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, Logger } from '@nestjs/common';
 import { RedisConnection } from './redis-connection';
 
 /** A holder that dies mid-generation blocks the others no longer than this. */

@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import { Gauge, Registry } from 'prom-client';
 import { COORDINATION_CONFIG, CoordinationConfig } from '../config/coordination.config';
 

@@ -1,6 +1,6 @@
 import type { RouteCounts, SharedStateStatus } from '../llm';
-import { RedisConnection } from './redis-connection';
 import { COUNT_FIELDS, zeroCounts } from '../llm';
+import { RedisConnection } from './redis-connection';
 import {
   ChainStateMessage,
   RouteStateTransport,

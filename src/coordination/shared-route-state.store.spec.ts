@@ -1,9 +1,9 @@
-import { ChainState, ChainPolicy } from '../llm/route-state/chain-state';
 import { FakeClock } from '../../test/support/fake-clock';
+import { llmParts } from '../../test/support/llm-parts';
 import { COUNT_FIELDS, zeroCounts } from '../llm';
 import type { RouteCounts, SharedStateStatus } from '../llm';
+import { ChainState, ChainPolicy } from '../llm/route-state/chain-state';
 import { Route } from '../llm/routes';
-import { llmParts } from '../../test/support/llm-parts';
 import {
   ChainStateMessage,
   COUNTS_FLUSH_MS,

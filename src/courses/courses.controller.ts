@@ -1,9 +1,9 @@
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { asSchema, ApiReadErrors } from '../openapi/api-docs.decorators';
 import { errorSchema } from '../openapi/schemas';
-import { courseSchema, courseSummarySchema } from './course.schemas';
-import { Controller, Get, Param } from '@nestjs/common';
 import { CourseDefinition } from './course.definition';
+import { courseSchema, courseSummarySchema } from './course.schemas';
 import { CoursesService } from './courses.service';
 
 export interface CourseSummary {

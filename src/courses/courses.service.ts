@@ -1,8 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CONTENT_ROOT } from '../common/content-path';
 import { NotFoundError } from '../common/domain-error';
 import { CourseDefinition, LessonDefinition } from './course.definition';

@@ -2,10 +2,10 @@ import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { DatabaseConfig } from '../config/database.config';
+import { openPglite } from './embedded';
 import { MIGRATIONS_FOLDER } from './migrations';
 import { openPostgres } from './postgres';
-import { openPglite } from './embedded';
-import { DatabaseConfig } from '../config/database.config';
 import * as schema from './schema';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;

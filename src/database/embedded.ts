@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { MIGRATIONS_FOLDER } from './migrations';
 

@@ -1,7 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, PoolClient } from 'pg';
 import { DatabaseConfig } from '../config/database.config';
 import { classifyDatabaseError, isDatabaseUnavailable } from './database-faults';

@@ -1,6 +1,6 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** A p99 event-loop delay above this means the process is wedged, not merely busy. */
 const MAX_P99_DELAY_MS = 2_000;

@@ -1,19 +1,19 @@
-import { ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { asSchema } from '../openapi/api-docs.decorators';
-import { healthSchema } from './health.schema';
-import { Public } from '../common/api-key.guard';
+import { getHeapStatistics } from 'node:v8';
 import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
   HealthIndicatorService,
   MemoryHealthIndicator,
 } from '@nestjs/terminus';
+import { Public } from '../common/api-key.guard';
 import { DatabaseService } from '../database/database.service';
 import { LlmStatus, LlmStatusService } from '../llm';
+import { asSchema } from '../openapi/api-docs.decorators';
 import { EventLoopIndicator } from './event-loop.indicator';
+import { healthSchema } from './health.schema';
 import { LifecycleService } from './lifecycle.service';
-import { getHeapStatistics } from 'node:v8';
 
 /**
  * Heap ceiling for liveness: 90 % of the process's own V8 heap limit (`--max-old-space-size`, 384 MB in the image),

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { HealthController } from './health.controller';
-import { StatusController } from './status.controller';
 import { DependencyMetrics } from './dependency-metrics';
 import { EventLoopIndicator } from './event-loop.indicator';
+import { HealthController } from './health.controller';
 import { LifecycleService } from './lifecycle.service';
+import { StatusController } from './status.controller';
 
 @Module({
   imports: [TerminusModule],

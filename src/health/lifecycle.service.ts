@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -5,7 +6,6 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVER_CONFIG, ServerConfig } from '../config/server.config';
 
 /**

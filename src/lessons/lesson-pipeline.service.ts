@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import { DomainError } from '../common/domain-error';
 import { LESSONS_CONFIG, LessonsConfig } from '../config/lessons.config';
 import { CourseDefinition, LessonDefinition } from '../courses/course.definition';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import {
   AllRoutesFailedError,
   GenerateObjectParams,

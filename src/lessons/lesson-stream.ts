@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Request } from 'express';
-import { EventStreamWriter } from '../common/event-stream';
 import { ErrorAnswer, toErrorAnswer } from '../common/error-answer';
+import { EventStreamWriter } from '../common/event-stream';
 import { LessonEvent } from './lesson-generation';
 import { LessonInProgress, LessonView } from './lessons.service';
 

@@ -1,6 +1,6 @@
 import { JsonSchema, jsonSchemaFor } from '../common/json-schema';
-import { dateTime, integer, string, uuid } from '../openapi/schemas';
 import { llmMetaSchema } from '../llm';
+import { dateTime, integer, string, uuid } from '../openapi/schemas';
 import { LessonContentDto } from './dto/lesson-content.dto';
 
 /** API-docs schema of a stored lesson as the endpoints return it. */

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import { errorAnswerIn, sendErrorAnswer } from '../common/http-exception.filter';
 import { EventStreamWriter } from '../common/event-stream';
+import { errorAnswerIn, sendErrorAnswer } from '../common/http-exception.filter';
 import { errorEventData, wantsEventStream } from './lesson-stream';
 
 /**

@@ -1,23 +1,4 @@
 import {
-  ApiBody,
-  ApiOperation,
-  ApiQuery,
-  ApiResponse,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
-import { requestSchemaFor } from '../common/json-schema';
-import {
-  ApiGeneratingErrors,
-  ApiReadErrors,
-  ApiRequestId,
-  asSchema,
-} from '../openapi/api-docs.decorators';
-import { errorSchema } from '../openapi/schemas';
-import { allRoutesFailedSchema } from '../llm';
-import { lessonViewSchema } from './lesson-view.schema';
-import { RateLimited } from '../common/generation-throttler.guard';
-import {
   Body,
   Controller,
   Get,
@@ -31,14 +12,33 @@ import {
   Res,
   UseFilters,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import {
+  ApiBody,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
-import { RefreshQueryDto } from '../common/refresh-query.dto';
-import { QueryBoolean } from '../common/string-transforms';
-import { RequestContext, RequestCtx } from '../common/request-context.decorator';
-import { CreateLessonDto } from './dto/create-lesson.dto';
+import type { Request, Response } from 'express';
 import { EventStreams } from '../common/event-stream';
+import { RateLimited } from '../common/generation-throttler.guard';
+import { requestSchemaFor } from '../common/json-schema';
+import { RefreshQueryDto } from '../common/refresh-query.dto';
+import { RequestContext, RequestCtx } from '../common/request-context.decorator';
+import { QueryBoolean } from '../common/string-transforms';
+import { allRoutesFailedSchema } from '../llm';
+import {
+  ApiGeneratingErrors,
+  ApiReadErrors,
+  ApiRequestId,
+  asSchema,
+} from '../openapi/api-docs.decorators';
+import { errorSchema } from '../openapi/schemas';
+import { CreateLessonDto } from './dto/create-lesson.dto';
 import { LESSON_HEARTBEAT_MS, streamLesson, wantsEventStream } from './lesson-stream';
+import { lessonViewSchema } from './lesson-view.schema';
 import { LessonsExceptionFilter } from './lessons-exception.filter';
 import { LessonsService, LessonView } from './lessons.service';
 

@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
 import { NotFoundError } from '../common/domain-error';
 import { GenerationLocks } from '../coordination/generation-locks';
 import { CoursesService } from '../courses/courses.service';

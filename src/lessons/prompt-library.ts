@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Injectable } from '@nestjs/common';
 import { CONTENT_ROOT } from '../common/content-path';
 
 export const PROMPT_NAMES = [

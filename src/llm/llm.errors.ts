@@ -1,6 +1,6 @@
-import { ProviderName, Route, routeLabel } from './routes';
-import type { AttemptRecord, FailureDetails, FailureKind } from './llm.types';
 import { DomainError } from '../common/domain-error';
+import type { AttemptRecord, FailureDetails, FailureKind } from './llm.types';
+import { ProviderName, Route, routeLabel } from './routes';
 
 export { FAILURE_KINDS } from './llm.types';
 export type { FailureDetails, FailureKind } from './llm.types';

@@ -1,7 +1,6 @@
+import type { JsonSchema } from '../common/json-schema';
 import type { ThinkingLevel } from './config/thinking';
 import { ProviderName } from './routes';
-
-import type { JsonSchema } from '../common/json-schema';
 
 export type { JsonSchema };
 

@@ -1,5 +1,4 @@
-import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '../common/api-key.guard';
+import { createServer, Server } from 'node:http';
 import {
   Controller,
   Get,
@@ -14,8 +13,9 @@ import {
   OnApplicationShutdown,
   Optional,
 } from '@nestjs/common';
-import { createServer, Server } from 'node:http';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Public } from '../common/api-key.guard';
 import { OBSERVABILITY_CONFIG, ObservabilityConfig } from '../config/observability.config';
 
 /** One Prometheus registry per app (not prom-client's global one), with the process's default metrics. */

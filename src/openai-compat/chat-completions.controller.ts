@@ -1,8 +1,3 @@
-import { ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { requestSchemaFor } from '../common/json-schema';
-import { ApiGeneratingErrors, asSchema } from '../openapi/api-docs.decorators';
-import { chatCompletionSchema, modelListSchema, openAiErrorSchema } from './openai.schemas';
-import { RateLimited } from '../common/generation-throttler.guard';
 import {
   Body,
   Controller,
@@ -15,6 +10,18 @@ import {
   Res,
   UseFilters,
 } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { EventStreams } from '../common/event-stream';
+import { RateLimited } from '../common/generation-throttler.guard';
+import { requestSchemaFor } from '../common/json-schema';
+import { RequestContext, RequestCtx } from '../common/request-context.decorator';
+import { ApiGeneratingErrors, asSchema } from '../openapi/api-docs.decorators';
+import { setRouteHeaders, ChatCompletionsService, PreparedChat } from './chat-completions.service';
+import { writeChatStream } from './chat-stream';
+import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
+import { OpenAiExceptionFilter } from './openai-exception.filter';
+import { chatCompletionSchema, modelListSchema, openAiErrorSchema } from './openai.schemas';
 
 /** A 404 in OpenAI's error format with its `code`. */
 class OpenAiNotFoundError extends NotFoundException {
@@ -25,14 +32,6 @@ class OpenAiNotFoundError extends NotFoundException {
     super(message);
   }
 }
-import type { Response } from 'express';
-import { RequestContext, RequestCtx } from '../common/request-context.decorator';
-import { OpenAiExceptionFilter } from './openai-exception.filter';
-import { EventStreams } from '../common/event-stream';
-import { writeChatStream } from './chat-stream';
-import { setRouteHeaders } from './chat-completions.service';
-import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
-import { ChatCompletionsService, PreparedChat } from './chat-completions.service';
 
 /**
  * OpenAI-compatible endpoints over the fallback layer: any OpenAI client gets cross-provider fallback by pointing

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
 import {
   FinishReason,
   Interpret,
@@ -13,7 +13,6 @@ import {
   StreamSession,
   ToolCall,
 } from '../llm';
-import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 import {
   attemptsHeader,
   checkSpend,
@@ -24,6 +23,7 @@ import {
   toOpenAiToolCall,
   toProviderRequest,
 } from './chat-translation';
+import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto';
 
 export interface ChatCallContext {
   requestId: string;

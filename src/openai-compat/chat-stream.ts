@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { EventStreamWriter } from '../common/event-stream';
 import { routeId, StreamEvent, StreamSession } from '../llm';
 import { attemptsHeader, streamFailureKind, toOpenAiToolCall } from './chat-translation';

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { ErrorAnswer, ErrorBody } from '../common/error-answer';
-import { AllRoutesFailedError } from '../llm';
 import { errorAnswerIn, sendErrorAnswer } from '../common/http-exception.filter';
+import { AllRoutesFailedError } from '../llm';
 
 function openAiErrorType(status: number): string {
   if (status === 401) return 'authentication_error';

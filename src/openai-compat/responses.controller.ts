@@ -1,15 +1,15 @@
 import { Body, Controller, HttpCode, Logger, Post, Res, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { EventStreams } from '../common/event-stream';
 import { RateLimited } from '../common/generation-throttler.guard';
 import { requestSchemaFor } from '../common/json-schema';
 import { RequestContext, RequestCtx } from '../common/request-context.decorator';
 import { ApiGeneratingErrors, asSchema } from '../openapi/api-docs.decorators';
-import { EventStreams } from '../common/event-stream';
 import { ChatCompletionsService, PreparedChat, setRouteHeaders } from './chat-completions.service';
 import { ResponsesRequestDto } from './dto/responses-request.dto';
-import { openAiErrorSchema } from './openai.schemas';
 import { OpenAiExceptionFilter } from './openai-exception.filter';
+import { openAiErrorSchema } from './openai.schemas';
 import { writeResponsesStream } from './responses-stream';
 import { completedResponse, ignoredResponsesFields, toChatRequest } from './responses-translation';
 

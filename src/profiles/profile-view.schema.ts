@@ -1,6 +1,6 @@
 import { JsonSchema, jsonSchemaFor } from '../common/json-schema';
-import { dateTime, string, uuid } from '../openapi/schemas';
 import { llmMetaSchema } from '../llm';
+import { dateTime, string, uuid } from '../openapi/schemas';
 import { GeneratedProfileDto } from './dto/generated-profile.dto';
 
 /** API-docs schema of a stored profile as the endpoints return it. */

@@ -1,22 +1,4 @@
 import {
-  ApiBody,
-  ApiOperation,
-  ApiQuery,
-  ApiResponse,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
-import { requestSchemaFor } from '../common/json-schema';
-import {
-  ApiGeneratingErrors,
-  ApiReadErrors,
-  ApiRequestId,
-  asSchema,
-} from '../openapi/api-docs.decorators';
-import { allRoutesFailedSchema } from '../llm';
-import { profileViewSchema } from './profile-view.schema';
-import { RateLimited } from '../common/generation-throttler.guard';
-import {
   Body,
   Controller,
   Get,
@@ -27,10 +9,28 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
-import { RequestContext, RequestCtx } from '../common/request-context.decorator';
-import { CreateProfileDto } from './dto/create-profile.dto';
+import { RateLimited } from '../common/generation-throttler.guard';
+import { requestSchemaFor } from '../common/json-schema';
 import { RefreshQueryDto } from '../common/refresh-query.dto';
+import { RequestContext, RequestCtx } from '../common/request-context.decorator';
+import { allRoutesFailedSchema } from '../llm';
+import {
+  ApiGeneratingErrors,
+  ApiReadErrors,
+  ApiRequestId,
+  asSchema,
+} from '../openapi/api-docs.decorators';
+import { CreateProfileDto } from './dto/create-profile.dto';
+import { profileViewSchema } from './profile-view.schema';
 import { ProfilesService, ProfileView } from './profiles.service';
 
 @ApiTags('profiles')

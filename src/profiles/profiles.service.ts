@@ -1,10 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { NotFoundError } from '../common/domain-error';
 import { SingleFlight } from '../common/single-flight';
 import { GenerationLocks } from '../coordination/generation-locks';
 import { PaidWrites } from '../database/paid-writes';
 import { ProfileRow } from '../database/schema';
-import { NotFoundError } from '../common/domain-error';
 import { LlmCallMeta, LlmService } from '../llm';
 import { CreateProfileDto, ExperienceLevel } from './dto/create-profile.dto';
 import { GeneratedProfileDto } from './dto/generated-profile.dto';

@@ -1,6 +1,18 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import {
+  afterThinking,
+  answerFor,
+  answerValue,
+  estimateTokens,
+  plainAnswer,
+  promptTokensOf,
+  PROSE,
+  SCHEMA_VIOLATION,
+  StructuredAnswerSource,
+} from './answers';
+import { endsWithPrefill, rejectsPrefill } from './continuation';
+import {
   Answer,
   Dialect,
   JsonObject,
@@ -19,20 +31,8 @@ import {
   STREAMED_FAULTS,
   toBehaviour,
 } from './fault-script';
-import {
-  afterThinking,
-  answerFor,
-  answerValue,
-  estimateTokens,
-  plainAnswer,
-  promptTokensOf,
-  PROSE,
-  SCHEMA_VIOLATION,
-  StructuredAnswerSource,
-} from './answers';
-import { endsWithPrefill, rejectsPrefill } from './continuation';
-import { plannedToolCall, toolResultOf } from './tools';
 import { splitIntoChunks } from './streaming';
+import { plannedToolCall, toolResultOf } from './tools';
 
 export type { Behaviour, Fault } from './fault-script';
 

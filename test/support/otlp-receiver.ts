@@ -1,8 +1,8 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { TracingConfig } from '../../src/config/observability.config';
 import { startTracing, Tracing } from '../../src/observability/tracing';
 import { startTestApp, TestApp } from './test-app';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 
 /** One OTLP/HTTP export as the receiver got it. */
 export interface OtlpExport {

@@ -1,5 +1,5 @@
-import { loadLlmConfig } from './llm-environment';
 import { ConfigValidationError } from '../../config/validate-environment';
+import { loadLlmConfig } from './llm-environment';
 
 describe('loadLlmConfig', () => {
   it('defaults to gemini-3-flash-preview with the gemini fallbacks and the simulator when no key is set', () => {

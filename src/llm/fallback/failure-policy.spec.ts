@@ -1,3 +1,4 @@
+import { FAILURE_KINDS, FailureKind } from '../llm.errors';
 import {
   BACKOFF_MAX_MS,
   BACKOFF_MIN_MS,
@@ -5,7 +6,6 @@ import {
   failureEffects,
   PolicyContext,
 } from './failure-policy';
-import { FAILURE_KINDS, FailureKind } from '../llm.errors';
 
 const fresh: PolicyContext = {
   retriesOnRoute: 0,

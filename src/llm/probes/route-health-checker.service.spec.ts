@@ -10,8 +10,8 @@ import {
   SamplingParameter,
   StreamEvent,
 } from '../llm.types';
-import { probeDelayMs, RouteHealthChecker } from './route-health-checker.service';
 import { parseRouteList } from '../routes';
+import { probeDelayMs, RouteHealthChecker } from './route-health-checker.service';
 
 /** Answers probes per model: healthy or overloaded, switchable at will; counts calls. */
 class SwitchableProvider implements LlmProvider {

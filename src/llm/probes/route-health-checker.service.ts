@@ -16,13 +16,13 @@ import {
   LlmProbesConfig,
 } from '../config/llm.config';
 import { attemptRoute, Interpret } from '../fallback/attempt';
-import { LlmMetrics } from '../status/llm-metrics.service';
 import { ProviderError, RequestAbortedError } from '../llm.errors';
 import { LLM_PROVIDERS } from '../llm.tokens';
 import { AttemptOutcome, LlmProvider, ProviderRequest } from '../llm.types';
 import { LOCAL_PROBE_LEASE, ProbeLease } from '../route-state/probe-lease';
 import { RouteStateRegistry } from '../route-state/route-state.registry';
 import { Route, routeId, routeLabel } from '../routes';
+import { LlmMetrics } from '../status/llm-metrics.service';
 
 /**
  * A probe's answer is healthy when it is any well-formed answer with content: a route that answers plain text is

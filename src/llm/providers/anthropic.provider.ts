@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import type { ThinkingLevel } from '../config/thinking';
 import { ProviderError } from '../llm.errors';
 import {
   ChatMessage,
@@ -13,9 +14,8 @@ import {
 } from '../llm.types';
 import { mapAnthropicError, mapAnthropicStopReason } from './anthropic.mapping';
 import { incompleteStream, requireClient, settleFinish } from './finish';
-import { ProviderClientSettings, thinkingOf } from './provider-settings';
-import type { ThinkingLevel } from '../config/thinking';
 import { providerFetch } from './provider-fetch';
+import { ProviderClientSettings, thinkingOf } from './provider-settings';
 import type { ProviderDefinition } from './provider-settings';
 import { argumentsObject, finishWithTools, ToolCallAssembler } from './tool-calls';
 

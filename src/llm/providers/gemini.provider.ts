@@ -8,6 +8,7 @@ import {
   GenerateContentResponse,
   GoogleGenAI,
 } from '@google/genai';
+import type { ThinkingLevel } from '../config/thinking';
 import { ProviderError } from '../llm.errors';
 import {
   ChatMessage,
@@ -23,11 +24,10 @@ import {
 } from '../llm.types';
 import { Route } from '../routes';
 import { incompleteStream, requireClient, settleFinish } from './finish';
-import { parseRetryAfter } from './http-failure';
 import { geminiThinking, mapGeminiError, mapGeminiFinishReason } from './gemini.mapping';
-import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
-import type { ThinkingLevel } from '../config/thinking';
+import { parseRetryAfter } from './http-failure';
 import { providerFetch } from './provider-fetch';
+import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ProviderDefinition } from './provider-settings';
 import { argumentsObject, finishWithTools, toolNameOf } from './tool-calls';
 

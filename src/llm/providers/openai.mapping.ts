@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
+import type { ThinkingLevel } from '../config/thinking';
 import { FailureDetails, FailureKind } from '../llm.errors';
 import { classifyHttpStatus, parseRetryAfter } from './http-failure';
-import type { ThinkingLevel } from '../config/thinking';
 
 /** OpenAI `finish_reason` to a failure kind; `undefined` means the answer is complete. */
 export function mapOpenAiFinishReason(reason: string | null | undefined): FailureKind | undefined {

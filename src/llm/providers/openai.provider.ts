@@ -3,6 +3,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
+import type { ThinkingLevel } from '../config/thinking';
 import { ProviderError } from '../llm.errors';
 import {
   ChatMessage,
@@ -21,11 +22,10 @@ import {
   openAiReasoning,
   openAiStrictSchemaOf,
 } from './openai.mapping';
-import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
-import type { ThinkingLevel } from '../config/thinking';
 import { providerFetch } from './provider-fetch';
-import { finishWithTools, ToolCallAssembler } from './tool-calls';
+import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ProviderDefinition } from './provider-settings';
+import { finishWithTools, ToolCallAssembler } from './tool-calls';
 
 function toOpenAiResponseFormat(
   format: ResponseFormat,

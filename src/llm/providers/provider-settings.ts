@@ -1,7 +1,7 @@
-import { LlmProvider, ProviderRequest } from '../llm.types';
-import type { MalformedEventTally } from './sse-sanitizer';
-import { ProviderName } from '../routes';
 import { ThinkingLevel, thinkingFor, ThinkingSettings } from '../config/thinking';
+import { LlmProvider, ProviderRequest } from '../llm.types';
+import { ProviderName } from '../routes';
+import type { MalformedEventTally } from './sse-sanitizer';
 
 /** What a strategy needs to build its SDK client. The key is handed to the SDK and nowhere else. */
 export interface ProviderClientSettings {

@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
-import { FailureKind } from '../llm.errors';
 import { failureEffects, failureFamily } from '../fallback/failure-policy';
+import { FailureKind } from '../llm.errors';
 import { AttemptOutcome } from '../llm.types';
-import { RouteEventLog, RouteEventType } from './route-events';
 import { Route, routeId, routeLabel } from '../routes';
 import {
   Circuit,
@@ -13,6 +12,7 @@ import {
   CLOSED_CIRCUIT,
   nextCircuit,
 } from './circuit';
+import { RouteEventLog, RouteEventType } from './route-events';
 import {
   ChainRecord,
   RouteCounts,

@@ -10,8 +10,8 @@ import {
 import { LLM_USABLE_CHAIN } from '../llm.tokens';
 import { parseRoute, Route, RouteParseError } from '../routes';
 import { ChainPolicy, ChainState, chainKey } from './chain-state';
-import { ROUTE_STATE_STORE, RouteStateStore } from './route-state.store';
 import { ROUTE_EVENT_LOG, RouteEventLog } from './route-events';
+import { ROUTE_STATE_STORE, RouteStateStore } from './route-state.store';
 
 /** Per-request chains (the chat endpoint's `fallbacks`) beyond this many distinct ones evict the least recent. */
 const MAX_CHAINS = 64;

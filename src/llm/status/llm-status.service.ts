@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LLM_PROBES, LLM_ROUTES, LlmProbesConfig, LlmRoutesConfig } from '../config/llm.config';
 import { LLM_PROVIDERS } from '../llm.tokens';
 import { LlmProvider } from '../llm.types';
+import { ROUTE_EVENT_LOG, RouteEvent, RouteEventLog } from '../route-state/route-events';
 import { RouteStateRegistry } from '../route-state/route-state.registry';
 import {
   ROUTE_STATE_STORE,
@@ -10,7 +11,6 @@ import {
   SharedStateStatus,
 } from '../route-state/route-state.store';
 import { ProviderName, routeId } from '../routes';
-import { ROUTE_EVENT_LOG, RouteEvent, RouteEventLog } from '../route-state/route-events';
 import { LlmMetrics } from './llm-metrics.service';
 import { RecentAttemptsSummary } from './recent-attempts';
 

@@ -3,8 +3,8 @@ import { AttemptControl } from '../fallback/attempt';
 import { Release } from '../fallback/provider-slots';
 import { AttemptEntry } from '../fallback/request-ledger';
 import { ProviderError } from '../llm.errors';
-import { incompleteStream } from '../providers/finish';
 import { LlmCallMeta, LlmProvider, ProviderRequest, StreamEvent } from '../llm.types';
+import { incompleteStream } from '../providers/finish';
 import { Route } from '../routes';
 
 /** A stream committed to one route: its first content is in hand, the rest follows from `events`. */
