@@ -21,3 +21,6 @@ export const SYSTEM_CLOCK: Clock = {
   sleep: (ms, signal) => delay(ms, undefined, { signal }),
   random: () => Math.random(),
 };
+
+/** Injection token of the clock the service's own classes read (SYSTEM_CLOCK unless a test provides another). */
+export const CLOCK = Symbol('CLOCK');

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { Clock, CLOCK } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { LESSONS_CONFIG, LessonsConfig } from '../config/lessons.config';
-import { CourseDefinition, LessonDefinition } from '../courses/course.definition';
 import {
   AllRoutesFailedError,
   GenerateObjectParams,
@@ -11,18 +11,10 @@ import {
   LlmResult,
   LlmService,
 } from '../llm';
-import { LearnerProfile } from '../profiles/profiles.service';
-import { Adaptation } from './dto/create-lesson.dto';
 import { LessonContentDto, LessonReviewDto, LessonSlideDto } from './dto/lesson-content.dto';
 import { LessonProgress, LessonStep } from './lesson-generation';
-import {
-  checkLessonRules,
-  Difficulty,
-  fallbackStructure,
-  RuleContext,
-  slideCountRange,
-} from './lesson-rules';
-import { lessonSpecLine, LessonSpec } from './lesson-spec';
+import { bulletList, lessonPromptValues, LessonSubject } from './lesson-prompt-values';
+import { checkLessonRules, RuleContext } from './lesson-rules';
 import { PromptLibrary, PromptName } from './prompt-library';
 import { SlideExtractor } from './slide-extractor';
 
@@ -30,12 +22,7 @@ export type { LessonStep } from './lesson-generation';
 export type LessonCall = LlmCallMeta & { step: LessonStep };
 export type LessonPipelineName = 'primary' | 'fallback_lesson';
 
-export interface LessonRequest {
-  course: CourseDefinition;
-  lesson: LessonDefinition;
-  profile: LearnerProfile;
-  difficulty: Difficulty;
-  adaptation: Adaptation | undefined;
+export interface LessonRequest extends LessonSubject {
   requestId: string;
   /** Time left for the pipeline (set by `run`). */
   remainingMs?: () => number;
@@ -46,26 +33,6 @@ export interface PipelineResult {
   pipeline: LessonPipelineName;
   calls: LessonCall[];
 }
-
-const DIFFICULTY_GUIDANCE: Record<Difficulty, string> = {
-  1: 'gentlest: everyday words, no jargon, one familiar example per idea, short sentences',
-  2: 'gentle: plain language, at most one or two defined terms, concrete examples from their work',
-  3: 'intermediate: name the key terms and define them briefly, examples with some nuance',
-  4: 'advanced: precise terminology, trade-offs and limits, examples with edge cases',
-  5: 'most advanced: expert depth, failure modes and mitigations, realistic edge cases from their field',
-};
-
-const ADAPTATION_GUIDANCE: Record<Adaptation, string> = {
-  simplify_this:
-    'Adaptation: the learner asked to simplify this — shorter sentences, simpler words, one idea per bullet.',
-  get_to_the_point:
-    'Adaptation: the learner asked to get to the point — fewer words, the key facts first, no padding.',
-  more_examples:
-    'Adaptation: the learner asked for more examples — add concrete examples from their daily work.',
-};
-
-const bulletList = (items: string[]) => items.map((item) => `- ${item}`).join('\n');
-const orNone = (items: string[]) => (items.length > 0 ? items.join('; ') : 'none');
 
 /**
  * Generate → check rules → review (LLM) → at most one rewrite → check rules; and when the result still breaks the
@@ -79,20 +46,21 @@ export class LessonPipeline {
     private readonly llm: LlmService,
     private readonly prompts: PromptLibrary,
     @Inject(LESSONS_CONFIG) private readonly config: LessonsConfig,
+    @Inject(CLOCK) private readonly clock: Pick<Clock, 'now'>,
   ) {}
 
   /** `progress`, when given, hears each call's stage and route and each slide (as it is written, when streaming). */
   async run(request: LessonRequest, progress?: LessonProgress): Promise<PipelineResult> {
     const calls: LessonCall[] = [];
     // One deadline for the whole pipeline (LESSON_DEADLINE_MS): each call gets what is left of it.
-    const deadline = performance.now() + this.config.deadlineMs;
-    request = { ...request, remainingMs: () => Math.max(0, deadline - performance.now()) };
+    const deadline = this.clock.now() + this.config.deadlineMs;
+    request = { ...request, remainingMs: () => Math.max(0, deadline - this.clock.now()) };
     const rules: RuleContext = {
       difficulty: request.difficulty,
       lesson: request.lesson,
       highStakesAreas: request.profile.highStakesAreas,
     };
-    const values = this.commonValues(request);
+    const values = lessonPromptValues(request);
     const tag = `[request ${request.requestId}]`;
 
     let content = await this.write(
@@ -242,82 +210,6 @@ export class LessonPipeline {
         slides = new SlideExtractor();
       },
     });
-  }
-
-  private commonValues(request: LessonRequest) {
-    const { course, lesson, profile, difficulty, adaptation } = request;
-    const misconception = lesson.misconceptions[0];
-    const range = slideCountRange(difficulty);
-    const oversightRequirement =
-      profile.highStakesAreas.length > 0
-        ? `required — the learner works in high-stakes areas (${profile.highStakesAreas.join('; ')}); say plainly that AI output there needs human review before it is used`
-        : 'mention that the learner stays responsible for checking AI output';
-    const learner = {
-      profession: profile.profession,
-      industry: profile.industry,
-      experienceLevel: profile.experienceLevel,
-      highStakesAreas: orNone(profile.highStakesAreas),
-    };
-    const lessonBasics = {
-      lessonTitle: lesson.title,
-      difficulty,
-      difficultyGuidance: DIFFICULTY_GUIDANCE[difficulty],
-    };
-    const misconceptionValues = {
-      misconception: misconception.statement,
-      misconceptionKeywords: misconception.keywords.join(', '),
-    };
-    const adaptationGuidance = adaptation ? ADAPTATION_GUIDANCE[adaptation] : '';
-    const structure = fallbackStructure(difficulty);
-    const spec = (slideCount: LessonSpec['slideCount'], slideTypes: string[] | null) =>
-      lessonSpecLine({
-        lessonTitle: lesson.title,
-        profession: profile.profession,
-        slideCount,
-        slideTypes,
-        misconceptionKeywords: misconception.keywords,
-      });
-    return {
-      generate: {
-        ...learner,
-        ...lessonBasics,
-        ...misconceptionValues,
-        courseTitle: course.title,
-        objectives: bulletList(lesson.objectives),
-        keyConcepts: bulletList(lesson.keyConcepts),
-        typicalOutputs: orNone(profile.typicalOutputs),
-        painPoints: orNone(profile.painPoints),
-        safetyPriorities: orNone(profile.safetyPriorities),
-        adaptationGuidance,
-        slideCountMin: range.min,
-        slideCountMax: range.max,
-        misconceptionCorrection: misconception.correction,
-        oversightRequirement,
-        lessonSpec: spec(range, null),
-      },
-      review: { ...learner, ...lessonBasics, misconception: misconception.statement },
-      rewrite: {
-        ...learner,
-        ...lessonBasics,
-        ...misconceptionValues,
-        adaptationGuidance,
-        slideCountMin: range.min,
-        slideCountMax: range.max,
-        oversightRequirement,
-        lessonSpec: spec(range, null),
-      },
-      fallback: {
-        ...learner,
-        ...lessonBasics,
-        ...misconceptionValues,
-        misconceptionCorrection: misconception.correction,
-        oversightRequirement,
-        slideCountMin: structure.length,
-        structure: structure.map((type, index) => `${index + 1}. ${type}`).join('\n'),
-        slideTypes: structure.join(', '),
-        lessonSpec: spec({ min: structure.length, max: structure.length }, structure),
-      },
-    };
   }
 }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CLOCK, SYSTEM_CLOCK } from '../common/clock';
 import { CoursesModule } from '../courses/courses.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { LessonPipeline } from './lesson-pipeline.service';
@@ -10,6 +11,12 @@ import { PromptLibrary } from './prompt-library';
 @Module({
   imports: [CoursesModule, ProfilesModule],
   controllers: [LessonsController],
-  providers: [LessonsService, LessonsRepository, LessonPipeline, PromptLibrary],
+  providers: [
+    LessonsService,
+    LessonsRepository,
+    LessonPipeline,
+    PromptLibrary,
+    { provide: CLOCK, useValue: SYSTEM_CLOCK },
+  ],
 })
 export class LessonsModule {}

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock, CLOCK } from '../common/clock';
 import { NotFoundError } from '../common/domain-error';
 import { GenerationLocks } from '../coordination/generation-locks';
 import { CoursesService } from '../courses/courses.service';
@@ -57,6 +58,7 @@ export class LessonsService {
     private readonly repository: LessonsRepository,
     private readonly locks: GenerationLocks,
     private readonly paidWrites: PaidWrites,
+    @Inject(CLOCK) private readonly clock: Pick<Clock, 'now'>,
   ) {}
 
   /**
@@ -140,7 +142,7 @@ export class LessonsService {
     inFlight: LessonGeneration,
   ): Promise<LessonRow> {
     const { course, lesson, profile, cacheKey } = target;
-    const started = performance.now();
+    const started = this.clock.now();
     const result = await this.pipeline.run(
       {
         course,
@@ -154,7 +156,7 @@ export class LessonsService {
     );
     const generation: StoredGeneration = {
       pipeline: result.pipeline,
-      durationMs: Math.round(performance.now() - started),
+      durationMs: Math.round(this.clock.now() - started),
       calls: result.calls,
     };
     const row = await this.paidWrites.store('lesson', () =>
