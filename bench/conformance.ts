@@ -12,7 +12,7 @@ import OpenAI from 'openai';
 import { appSimulator } from '../src/simulated-providers';
 import { Behaviour, Fault } from '../src/simulator/fault-script';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
-import { updateReadme } from './readme-results';
+import { updateResultsPage } from './results-page';
 import { ROOT, sleep, startService } from './support';
 
 const PROMPT =
@@ -447,7 +447,7 @@ async function main(): Promise<void> {
     `${JSON.stringify(rows, null, 2)}\n`,
   );
   writeFileSync(join(ROOT, 'bench', 'results', 'conformance.md'), `${lines.join('\n')}\n`);
-  updateReadme();
+  updateResultsPage();
   console.log(lines.join('\n'));
   // A regression gate: a scenario that fails (a hang, a truncated success, a required check) fails the run.
   process.exit(count('fail') > 0 ? 1 : 0);

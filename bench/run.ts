@@ -23,7 +23,7 @@ import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry'
 import { GeneratedProfileDto } from '../src/profiles/dto/generated-profile.dto';
 import { appSimulator } from '../src/simulated-providers';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
-import { updateReadme } from './readme-results';
+import { updateResultsPage } from './results-page';
 import {
   freePort,
   percentile,
@@ -653,7 +653,7 @@ async function main(): Promise<void> {
     // Only the gateway peers (bench/results/peers.md), for a quick comparison.
     await simulator.stop();
     console.log(writePeers(await gatewayPeers(), String(report.date)));
-    if (!SMOKE) updateReadme();
+    if (!SMOKE) updateResultsPage();
     process.exit(0);
   }
   console.log('layer overhead…');
@@ -677,7 +677,7 @@ async function main(): Promise<void> {
   );
   const table = markdown(report);
   writeFileSync(join(ROOT, 'bench', 'results', 'latest.md'), table);
-  updateReadme();
+  updateResultsPage();
   console.log(table);
   process.exit(0);
 }

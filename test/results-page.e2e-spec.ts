@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resultBlocks, withResults } from '../bench/readme-results';
+import { RESULTS_PAGE, resultBlocks, withResults } from '../bench/results-page';
 
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-/** The README's benchmark and conformance tables are generated from bench/results/, never edited by hand. */
-describe('README results tables', () => {
-  const readme = read('README.md');
+/** The benchmark and conformance tables are generated from bench/results/, never edited by hand. */
+describe('Benchmark results tables', () => {
+  const page = read(RESULTS_PAGE);
 
   it('shows the gateway peers, the latest benchmark run and the conformance run', () => {
-    expect(resultBlocks(readme)).toEqual(
+    expect(resultBlocks(page)).toEqual(
       expect.arrayContaining([
         'bench/results/peers.md',
         'bench/results/latest.md',
@@ -20,6 +20,6 @@ describe('README results tables', () => {
   });
 
   it('each block is exactly its results file (npm run bench and npm run conformance rewrite them)', () => {
-    expect(readme).toBe(withResults(readme, read));
+    expect(page).toBe(withResults(page, read));
   });
 });
