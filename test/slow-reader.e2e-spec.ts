@@ -5,8 +5,14 @@ import { OPENAI, startTestApp, TestApp } from './support/test-app';
 /** About 24 MB of answer: far more than the kernel's socket buffers hold for a reader that does not read. */
 const ANSWER = 'word '.repeat(4_800_000);
 
-/** Opens a streamed /v1 call on a raw socket and reads nothing for `pauseMs`; then counts what arrives. */
-function pausedReader(port: number, pauseMs: number): Promise<{ status: number; bytes: number }> {
+/**
+ * Opens a streamed /v1 call on a raw socket and reads nothing until `readWhen` resolves; then counts what arrives
+ * until the stream ends.
+ */
+function pausedReader(
+  port: number,
+  readWhen: () => Promise<unknown>,
+): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({
       model: OPENAI,
@@ -24,10 +30,10 @@ function pausedReader(port: number, pauseMs: number): Promise<{ status: number; 
       (incoming) => {
         incoming.pause();
         let bytes = 0;
-        setTimeout(() => {
+        void readWhen().then(() => {
           incoming.on('data', (chunk: Buffer) => (bytes += chunk.length));
           incoming.resume();
-        }, pauseMs);
+        });
         const done = () => resolve({ status: incoming.statusCode ?? 0, bytes });
         incoming.on('end', done);
         incoming.on('error', done);
@@ -41,6 +47,13 @@ function pausedReader(port: number, pauseMs: number): Promise<{ status: number; 
 
 const metric = async (t: TestApp, pattern: RegExp) =>
   Number(pattern.exec((await t.http().get('/metrics')).text)?.[1] ?? 0);
+
+const SLOW_READERS = /http_event_streams_ended_total\{how="slow_reader"\} (\d+)/;
+
+/** Resolves once `condition` holds (polled; the test's own timeout bounds it, no wall-clock assertion). */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 100));
+}
 
 describe('A reader that stops reading an event stream', () => {
   let t: TestApp;
@@ -56,12 +69,15 @@ describe('A reader that stops reading an event stream', () => {
   it('is cut off after the drain timeout: the stream ends, is counted as slow_reader, and the service keeps serving', async () => {
     t.simulator.always(OPENAI, { fault: 'ok', text: ANSWER });
 
-    const slow = await pausedReader(port, 1_500);
+    // The reader reads nothing until the service has given up on it.
+    const slow = await pausedReader(port, () =>
+      until(async () => (await metric(t, SLOW_READERS)) > 0),
+    );
 
     expect(slow.status).toBe(200);
     // What the reader got is what sat in the socket buffers when the stream was cut: a small part of the answer.
     expect(slow.bytes).toBeLessThan(ANSWER.length / 3);
-    expect(await metric(t, /http_event_streams_ended_total\{how="slow_reader"\} (\d+)/)).toBe(1);
+    expect(await metric(t, SLOW_READERS)).toBe(1);
     // The LLM layer saw a caller that left: the request is counted once, as client_aborted, and charged.
     expect(
       await metric(t, /llm_request_duration_seconds_count\{outcome="client_aborted"\} (\d+)/),
@@ -69,8 +85,8 @@ describe('A reader that stops reading an event stream', () => {
     await t.http().get('/health/live').expect(200);
 
     // A reader that keeps up gets the whole answer from the same service.
-    const steady = await pausedReader(port, 0);
+    const steady = await pausedReader(port, async () => undefined);
     expect(steady.bytes).toBeGreaterThan(ANSWER.length);
     expect(await metric(t, /http_event_streams_ended_total\{how="finished"\} (\d+)/)).toBe(1);
-  });
+  }, 120_000);
 });
