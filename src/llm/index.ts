@@ -4,12 +4,6 @@
  */
 export { LlmModule } from './llm.module';
 export { LlmService } from './llm.service';
-export type {
-  CallerLimits,
-  CallOptions,
-  GenerateObjectParams,
-  StreamObjectHandlers,
-} from './llm.service';
 export type { StreamSession } from './streaming/stream-session';
 export { LlmStatusService } from './status/llm-status.service';
 export type { LlmStatus, RouteStatus } from './status/llm-status.service';
@@ -40,6 +34,10 @@ export {
 } from './llm.errors';
 export type { FailureKind } from './llm.errors';
 export type {
+  CallerLimits,
+  CallOptions,
+  GenerateObjectParams,
+  StreamObjectHandlers,
   AttemptOutcome,
   AttemptRecord,
   ChatMessage,

@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ClassConstructor } from 'class-transformer';
 import { Clock } from '../common/clock';
-import { jsonSchemaFor } from '../common/json-schema';
 import {
   LLM_CLOCK,
   LLM_LIMITS,
@@ -16,13 +14,17 @@ import {
 import { attemptRoute, Interpret, interpretAs } from './fallback/attempt';
 import { FallbackLoop, WalkOptions } from './fallback/fallback-loop';
 import { ProviderSlots } from './fallback/provider-slots';
-import { RequestLedger, RequestOutcome } from './fallback/request-ledger';
+import { closing, outcomeOf, RequestLedger } from './fallback/request-ledger';
+import { objectRequest } from './fallback/structured-output';
 import { estimateInputTokens } from './fallback/token-estimate';
-import { FailureKind, ProviderError, RequestAbortedError } from './llm.errors';
+import { ProviderError } from './llm.errors';
 import { LLM_PROVIDERS } from './llm.tokens';
 import {
-  LlmCallMeta,
+  CallerLimits,
+  CallOptions,
+  GenerateObjectParams,
   LlmProvider,
+  StreamObjectHandlers,
   LlmResult,
   ProviderRequest,
   SamplingParameter,
@@ -33,55 +35,6 @@ import { ProviderName, Route, routeAllowed } from './routes';
 import { LlmMetrics } from './status/llm-metrics.service';
 import { LlmStreams, StreamWalk } from './streaming/llm-streams';
 import { StreamSession } from './streaming/stream-session';
-
-export interface CallOptions {
-  /** Aborted when the caller goes away; the loop then stops at once. */
-  signal?: AbortSignal;
-  /** Correlates log lines of one HTTP request. */
-  requestId?: string;
-  /** A per-request chain instead of the configured one; stickiness is kept per distinct chain. */
-  chain?: readonly Route[];
-  /**
-   * Whose words the request carries: the caller's (`/v1`: a content-policy refusal is not sent on to other
-   * vendors unless LLM_FALLBACK_ON_CONTENT_FILTER=true) or the service's own prompts (default: it falls over).
-   */
-  content?: 'caller' | 'own';
-  /** A deadline shorter than LLM_REQUEST_TIMEOUT_MS, in milliseconds from the call (a pipeline's remaining time). */
-  timeoutMs?: number;
-}
-
-export interface GenerateObjectParams<T extends object> extends CallOptions {
-  /** The DTO class: validates the output and gives the JSON Schema for native structured output. */
-  schema: ClassConstructor<T>;
-  /** Name of the structured output (tool or schema name); letters, digits, _ and -. */
-  schemaName: string;
-  system: string;
-  prompt: string;
-  maxOutputTokens?: number;
-  temperature?: number;
-}
-
-/** Limits on what a caller may spend in one request. */
-export interface CallerLimits {
-  maxRequestFallbacks: number;
-  maxOutputTokens: number;
-  maxInputTokens: number;
-  /** Whether a caller may name this route (the configured chain, or LLM_ALLOWED_ROUTES). */
-  allows(route: Route): boolean;
-}
-
-/** Progress of a streamed object (`streamObject`). */
-export interface StreamObjectHandlers {
-  /** The stream committed to a route: its first content arrived. */
-  onStart?(meta: Omit<LlmCallMeta, 'usage'>): void;
-  /** The answer's text so far (partial JSON), after each delta. */
-  onText?(text: string): void;
-  /**
-   * The streamed answer failed after its first content, or did not validate at its end; the chain then serves the
-   * request without streaming, and whatever was shown from the stream is to be replaced.
-   */
-  onRestart?(reason: FailureKind): void;
-}
 
 type Request = Omit<ProviderRequest, 'model'>;
 
@@ -297,46 +250,6 @@ export class LlmService {
   private streamDeadline(): number {
     return this.clock.now() + this.timeouts.streamMaxDurationMs;
   }
-}
-
-/** How a request that threw ended: the caller left, or it failed. */
-function outcomeOf(error: unknown): RequestOutcome {
-  return error instanceof RequestAbortedError ? 'client_aborted' : 'failed';
-}
-
-/** A session's events, closing the request's ledger once with how the reading ended. */
-async function* closing<T extends { type: string }>(
-  ledger: RequestLedger,
-  events: AsyncIterable<T>,
-): AsyncIterable<T> {
-  let outcome: RequestOutcome = 'client_aborted';
-  try {
-    for await (const event of events) {
-      if (event.type === 'end') outcome = 'success';
-      yield event;
-    }
-  } catch (error) {
-    outcome = outcomeOf(error);
-    throw error;
-  } finally {
-    ledger.close(outcome);
-  }
-}
-
-function objectRequest<T extends object>(params: GenerateObjectParams<T>): Request {
-  return {
-    messages: [
-      { role: 'system', content: params.system },
-      { role: 'user', content: params.prompt },
-    ],
-    responseFormat: {
-      type: 'json_schema',
-      name: params.schemaName,
-      schema: jsonSchemaFor(params.schema),
-    },
-    maxOutputTokens: params.maxOutputTokens,
-    temperature: params.temperature,
-  };
 }
 
 function tagOf(options: CallOptions): string {

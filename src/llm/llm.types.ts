@@ -1,6 +1,7 @@
+import type { ClassConstructor } from 'class-transformer';
 import type { JsonSchema } from '../common/json-schema';
 import type { ThinkingLevel } from './config/thinking';
-import { ProviderName } from './routes';
+import { ProviderName, Route } from './routes';
 
 export type { JsonSchema };
 
@@ -197,4 +198,53 @@ export interface LlmCallMeta {
 export interface LlmResult<T> {
   value: T;
   meta: LlmCallMeta;
+}
+
+export interface CallOptions {
+  /** Aborted when the caller goes away; the loop then stops at once. */
+  signal?: AbortSignal;
+  /** Correlates log lines of one HTTP request. */
+  requestId?: string;
+  /** A per-request chain instead of the configured one; stickiness is kept per distinct chain. */
+  chain?: readonly Route[];
+  /**
+   * Whose words the request carries: the caller's (`/v1`: a content-policy refusal is not sent on to other
+   * vendors unless LLM_FALLBACK_ON_CONTENT_FILTER=true) or the service's own prompts (default: it falls over).
+   */
+  content?: 'caller' | 'own';
+  /** A deadline shorter than LLM_REQUEST_TIMEOUT_MS, in milliseconds from the call (a pipeline's remaining time). */
+  timeoutMs?: number;
+}
+
+export interface GenerateObjectParams<T extends object> extends CallOptions {
+  /** The DTO class: validates the output and gives the JSON Schema for native structured output. */
+  schema: ClassConstructor<T>;
+  /** Name of the structured output (tool or schema name); letters, digits, _ and -. */
+  schemaName: string;
+  system: string;
+  prompt: string;
+  maxOutputTokens?: number;
+  temperature?: number;
+}
+
+/** Limits on what a caller may spend in one request. */
+export interface CallerLimits {
+  maxRequestFallbacks: number;
+  maxOutputTokens: number;
+  maxInputTokens: number;
+  /** Whether a caller may name this route (the configured chain, or LLM_ALLOWED_ROUTES). */
+  allows(route: Route): boolean;
+}
+
+/** Progress of a streamed object (`streamObject`). */
+export interface StreamObjectHandlers {
+  /** The stream committed to a route: its first content arrived. */
+  onStart?(meta: Omit<LlmCallMeta, 'usage'>): void;
+  /** The answer's text so far (partial JSON), after each delta. */
+  onText?(text: string): void;
+  /**
+   * The streamed answer failed after its first content, or did not validate at its end; the chain then serves the
+   * request without streaming, and whatever was shown from the stream is to be replaced.
+   */
+  onRestart?(reason: FailureKind): void;
 }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { currentPayer, SpendScope } from '../../common/spend-scope';
-import { ProviderError } from '../llm.errors';
+import { ProviderError, RequestAbortedError } from '../llm.errors';
 import { AttemptRecord, RecordedOutcome, TokenUsage } from '../llm.types';
 import { ChainState } from '../route-state/chain-state';
 import { Route, routeLabel } from '../routes';
@@ -184,5 +184,29 @@ export class RequestLedger {
   /** How long the request has run. */
   elapsedMs(): number {
     return this.now() - this.started;
+  }
+}
+
+/** How a request that threw ended: the caller left, or it failed. */
+export function outcomeOf(error: unknown): RequestOutcome {
+  return error instanceof RequestAbortedError ? 'client_aborted' : 'failed';
+}
+
+/** A session's events, closing the request's ledger once with how the reading ended. */
+export async function* closing<T extends { type: string }>(
+  ledger: RequestLedger,
+  events: AsyncIterable<T>,
+): AsyncIterable<T> {
+  let outcome: RequestOutcome = 'client_aborted';
+  try {
+    for await (const event of events) {
+      if (event.type === 'end') outcome = 'success';
+      yield event;
+    }
+  } catch (error) {
+    outcome = outcomeOf(error);
+    throw error;
+  } finally {
+    ledger.close(outcome);
   }
 }

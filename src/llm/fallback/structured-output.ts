@@ -1,5 +1,7 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
+import { jsonSchemaFor } from '../../common/json-schema';
+import { GenerateObjectParams, ProviderRequest } from '../llm.types';
 
 /** Why an output was rejected, for logs: property paths and rule names, never the content. */
 export class InvalidOutputError extends Error {
@@ -39,4 +41,23 @@ export async function parseStructuredOutput<T extends object>(
   if (errors.length > 0)
     throw new InvalidOutputError(`schema violations: ${flatten(errors).slice(0, 5).join(', ')}`);
   return instance;
+}
+
+/** The request for a structured object: a system and a user message, and the DTO's JSON Schema as the format. */
+export function objectRequest<T extends object>(
+  params: GenerateObjectParams<T>,
+): Omit<ProviderRequest, 'model'> {
+  return {
+    messages: [
+      { role: 'system', content: params.system },
+      { role: 'user', content: params.prompt },
+    ],
+    responseFormat: {
+      type: 'json_schema',
+      name: params.schemaName,
+      schema: jsonSchemaFor(params.schema),
+    },
+    maxOutputTokens: params.maxOutputTokens,
+    temperature: params.temperature,
+  };
 }
