@@ -1,22 +1,11 @@
-import {
-  DynamicModule,
-  Inject,
-  MiddlewareConsumer,
-  Module,
-  NestModule,
-  Type,
-} from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfiguration } from './app.configuration';
 import { ApiKeyGuard } from './common/api-key.guard';
 import { EventStreamModule } from './common/event-stream';
 import { FixedWindowThrottlerStorage } from './common/fixed-window-throttler.storage';
-import { RequestIdMiddleware } from './common/request-id.middleware';
-import { RequestLoggingMiddleware } from './common/request-logging.middleware';
-import { TracingMiddleware } from './common/tracing.middleware';
 import { ConfigurationModule } from './config/configuration.module';
-import { OBSERVABILITY_CONFIG, ObservabilityConfig } from './config/observability.config';
 import { CoordinationModule, SharedLlmState } from './coordination/coordination.module';
 import { RedisConnection } from './coordination/redis-connection';
 import { RedisThrottlerStorage } from './coordination/redis-throttler.storage';
@@ -33,7 +22,7 @@ import { SpendModule } from './spend/spend.module';
 
 /** The service: its modules wired from one validated configuration (see app.configuration.ts). */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(configuration: AppConfiguration): DynamicModule {
     return {
       module: AppModule,
@@ -71,18 +60,5 @@ export class AppModule implements NestModule {
       ],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
     };
-  }
-
-  constructor(@Inject(OBSERVABILITY_CONFIG) private readonly config: ObservabilityConfig) {}
-
-  /**
-   * Every request gets an id; the server span only when tracing is on, the request log line only at debug level:
-   * otherwise those middlewares would do per-request work only to throw it away.
-   */
-  configure(consumer: MiddlewareConsumer): void {
-    const middlewares: Type[] = [RequestIdMiddleware];
-    if (this.config.tracing.tracesUrl) middlewares.push(TracingMiddleware);
-    if (this.config.logLevel === 'debug') middlewares.push(RequestLoggingMiddleware);
-    consumer.apply(...middlewares).forRoutes('*path');
   }
 }

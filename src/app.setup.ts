@@ -1,22 +1,56 @@
+import { createServer } from 'node:http';
 import { ValidationPipe } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyServerFactory } from 'fastify';
 import { AppConfiguration } from './app.configuration';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { jsonBodyMiddleware } from './common/json-body.middleware';
-import { securityHeaders } from './common/security-headers';
+import { registerHttpHooks } from './common/http-hooks';
+import { parseByteSize, registerJsonBody } from './common/json-body';
+import { recordHelmetHeaders } from './common/security-headers';
+import { trackEndpoints } from './common/unknown-endpoint';
 import { cacheValidationMetadata } from './common/validation-metadata-cache';
 import { setupOpenApi } from './openapi/swagger';
 
+/** What the profile and lesson endpoints take at most: a few small fields. */
+const SMALL_BODY_BYTES = 16 * 1024;
+/** How often Node checks incomplete requests against the header and request timeouts. */
+const TIMEOUT_CHECK_MS = 1_000;
+
+/** The HTTP adapter both main.ts and the e2e tests build the app on: Fastify, on a Node server with its limits. */
+export function createHttpAdapter(configuration: AppConfiguration): FastifyAdapter {
+  const server = configuration.server;
+  return new FastifyAdapter({
+    bodyLimit: parseByteSize(server.bodyLimit),
+    // The service's own request ids and logs (see common/http-hooks.ts).
+    logger: false,
+    serverFactory: ((handler) =>
+      createServer(
+        { connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+        handler,
+      )) as FastifyServerFactory,
+  });
+}
+
 /** Everything main.ts and the e2e tests both apply to the app, so tests run the service as deployed. */
 export function configureApp(
-  app: NestExpressApplication,
+  app: NestFastifyApplication,
   configuration: AppConfiguration,
-): NestExpressApplication {
-  const config = configuration.server;
-  // Only JSON is parsed (the app is created with bodyParser: false, so no urlencoded parser exists), then checked
-  // for depth and control characters.
-  app.useBodyParser('json', { limit: config.bodyLimit });
-  app.use(jsonBodyMiddleware);
+): NestFastifyApplication {
+  const { server, observability, security } = configuration;
+  const fastify = app.getHttpAdapter().getInstance();
+  trackEndpoints(fastify);
+  registerHttpHooks(fastify, {
+    // Swagger UI loads inline scripts and styles; the API itself needs no content security policy.
+    securityHeaders: recordHelmetHeaders({ contentSecurityPolicy: false }),
+    tracing: observability.tracing.tracesUrl !== undefined,
+    requestLog: observability.logLevel === 'debug',
+  });
+  // Only JSON is read, up to each route's own limit: the gateway takes BODY_LIMIT, everything else a few KB.
+  const gatewayLimit = parseByteSize(server.bodyLimit);
+  registerJsonBody(fastify, {
+    maxBytes: gatewayLimit,
+    routeLimit: (route) => (route?.startsWith('/v1/') ? gatewayLimit : SMALL_BODY_BYTES),
+  });
   cacheValidationMetadata();
   app.useGlobalPipes(
     new ValidationPipe({
@@ -28,11 +62,7 @@ export function configureApp(
     }),
   );
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.disable('x-powered-by');
-  // Swagger UI loads inline scripts and styles; the API itself needs no content security policy.
-  app.use(securityHeaders({ contentSecurityPolicy: false }));
-  const security = configuration.security;
   if (security.corsOrigins.length > 0) app.enableCors({ origin: security.corsOrigins });
-  if (config.docsEnabled) setupOpenApi(app);
+  if (server.docsEnabled) setupOpenApi(app);
   return app;
 }

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfiguration, longestRequestMs } from './app.configuration';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { configureApp, createHttpAdapter } from './app.setup';
 import { ServiceLogger } from './common/service-logger';
 import { nestLogLevels } from './config/observability.config';
 import { startTracing } from './observability/tracing';
@@ -21,13 +21,13 @@ async function bootstrap(): Promise<void> {
     logLevels: nestLogLevels(observability.logLevel),
     json: observability.logFormat === 'json',
   });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(configuration), {
-    logger,
-    bodyParser: false,
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(configuration),
+    createHttpAdapter(configuration),
+    { logger, bodyParser: false, bufferLogs: true },
+  );
   configureApp(app, configuration);
-  await app.listen(server.port);
+  await app.listen(server.port, '::');
   Logger.log(`Listening on ${await app.getUrl()}`, 'Bootstrap');
 
   // Graceful shutdown: readiness 503 and drain, in-flight requests finish, probes stop, connections close, exit 0.

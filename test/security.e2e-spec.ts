@@ -292,7 +292,7 @@ describe('Secrets', () => {
     captured.push(...t.logs.lines);
     const everything = captured.join('\n');
     expect(t.logs.lines.some((line) => line.includes('Calling'))).toBe(true);
-    expect(t.logs.lines.some((line) => line.includes('[redacted]'))).toBe(true); // debug request logs ran
+    expect(t.logs.lines.some((line) => line.includes(' headers={'))).toBe(true); // debug request logs ran
     expect(t.logs.lines.some((line) => line.includes('Prompt [request'))).toBe(true); // and the debug prompt logs
     for (const secret of [...Object.values(FAKE_KEYS), ...CLIENT_KEYS]) {
       for (const fragment of fragments(secret)) expect(everything).not.toContain(fragment);

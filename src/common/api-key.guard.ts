@@ -9,7 +9,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { SECURITY_CONFIG, SecurityConfig } from '../config/security.config';
 
 const PUBLIC = 'isPublic';
@@ -20,10 +20,10 @@ export const Public = () => SetMetadata(PUBLIC, true);
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** The client key of a request: `x-api-key`, else `Authorization: Bearer`. */
-export function presentedKey(request: Request): string | undefined {
-  const header = request.header('x-api-key');
-  if (header) return header;
-  const authorization = request.header('authorization');
+export function presentedKey(request: Pick<FastifyRequest, 'headers'>): string | undefined {
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string' && header) return header;
+  const authorization = request.headers.authorization;
   const bearer = authorization ? /^Bearer\s+(.+)$/i.exec(authorization) : null;
   return bearer?.[1]?.trim();
 }
@@ -31,13 +31,13 @@ export function presentedKey(request: Request): string | undefined {
 /** A validated client's identity, set by ApiKeyGuard: `key:<fingerprint>`, or `ip:<address>` when the service is open. */
 const CLIENT_ID = Symbol('clientId');
 
-type WithClientId = Request & { [CLIENT_ID]?: string };
+type WithClientId = FastifyRequest & { [CLIENT_ID]?: string };
 
 /**
  * Who the request is for rate limits and token budgets: the validated key's fingerprint, or the client's address
  * when the service runs open (a made-up x-api-key never opens a fresh bucket).
  */
-export function clientIdOf(request: Request): string {
+export function clientIdOf(request: FastifyRequest): string {
   return (request as WithClientId)[CLIENT_ID] ?? `ip:${request.ip ?? 'unknown'}`;
 }
 
@@ -73,7 +73,7 @@ export class ApiKeyGuard implements CanActivate {
       context.getClass(),
     ]);
     if (isPublic) return true;
-    const key = presentedKey(context.switchToHttp().getRequest<Request>());
+    const key = presentedKey(context.switchToHttp().getRequest<FastifyRequest>());
     if (key === undefined)
       throw new UnauthorizedException(
         'Missing API key: send it as x-api-key or Authorization: Bearer',
@@ -82,7 +82,7 @@ export class ApiKeyGuard implements CanActivate {
     let matched = false;
     for (const stored of this.digests) matched = timingSafeEqual(presented, stored) || matched;
     if (!matched) throw new UnauthorizedException('Invalid API key');
-    (context.switchToHttp().getRequest<Request>() as WithClientId)[CLIENT_ID] =
+    (context.switchToHttp().getRequest<FastifyRequest>() as WithClientId)[CLIENT_ID] =
       `key:${keyFingerprint(key)}`;
     return true;
   }

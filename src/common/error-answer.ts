@@ -1,6 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
-import type { Request } from 'express';
 import { DomainError } from './domain-error';
+import { pathOf } from './request-id';
 
 /** The service's error body: `{statusCode, error, message, ...details}`; 5xx answers carry the request id. */
 export interface ErrorBody {
@@ -61,7 +61,7 @@ function domainCause(exception: unknown): DomainError | undefined {
  */
 export function toErrorAnswer(
   exception: unknown,
-  request: Request,
+  request: { method: string; url?: string },
   requestId: string,
   logger: Logger,
 ): ErrorAnswer {
@@ -90,7 +90,7 @@ export function toErrorAnswer(
         : { statusCode: status, error, message: payload };
     if (status >= 500)
       logger.error(
-        `${request.method} ${request.path} failed [request ${requestId}]`,
+        `${request.method} ${pathOf(request)} failed [request ${requestId}]`,
         exception.stack,
       );
     return { body, headers: {} };
@@ -107,7 +107,7 @@ export function toErrorAnswer(
     };
   }
   logger.error(
-    `Unhandled error on ${request.method} ${request.path} [request ${requestId}]`,
+    `Unhandled error on ${request.method} ${pathOf(request)} [request ${requestId}]`,
     exception instanceof Error ? exception.stack : String(exception),
   );
   return {

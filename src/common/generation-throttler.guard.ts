@@ -6,7 +6,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { clientIdOf } from './api-key.guard';
 
 /**
@@ -24,7 +24,7 @@ export class GenerationThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
-    return clientIdOf(request as unknown as Request);
+    return clientIdOf(request as unknown as FastifyRequest);
   }
 }
 

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger, NotFoundException } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorAnswer, toErrorAnswer } from './error-answer';
-import { requestIdOf } from './request-id.middleware';
+import { pathOf, requestIdOf } from './request-id';
 import { noRouteMatched, servedEndpoints } from './unknown-endpoint';
 
 /** The request, the response and the error as an answer: what every exception filter starts from. */
@@ -9,10 +9,10 @@ export function errorAnswerIn(
   exception: unknown,
   host: ArgumentsHost,
   logger: Logger,
-): { request: Request; response: Response; answer: ErrorAnswer } {
+): { request: FastifyRequest; response: FastifyReply; answer: ErrorAnswer } {
   const http = host.switchToHttp();
-  const request = http.getRequest<Request>();
-  const response = http.getResponse<Response>();
+  const request = http.getRequest<FastifyRequest>();
+  const response = http.getResponse<FastifyReply>();
   return {
     request,
     response,
@@ -21,13 +21,16 @@ export function errorAnswerIn(
 }
 
 /** Sends an answer unless the response already started (a stream): then it only ends it. */
-export function sendErrorAnswer(response: Response, answer: ErrorAnswer, body: unknown): void {
-  if (response.headersSent) {
-    response.end();
+export function sendErrorAnswer(response: FastifyReply, answer: ErrorAnswer, body: unknown): void {
+  if (response.raw.headersSent || response.sent) {
+    if (!response.raw.writableEnded) response.raw.end();
     return;
   }
-  for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
-  response.status(answer.body.statusCode).json(body);
+  void response
+    .status(answer.body.statusCode)
+    .headers(answer.headers)
+    .type('application/json; charset=utf-8')
+    .send(body);
 }
 
 /**
@@ -49,10 +52,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
    * No endpoint at this path: the answer names the ones there are. Under /v1 (the OpenAI-compatible API) in OpenAI's
    * error shape, since an OpenAI client reads `error.message`.
    */
-  private unknownEndpoint(request: Request, response: Response, answer: ErrorAnswer): void {
-    const gateway = request.path.startsWith('/v1/') || request.path === '/v1';
+  private unknownEndpoint(
+    request: FastifyRequest,
+    response: FastifyReply,
+    answer: ErrorAnswer,
+  ): void {
+    const path = pathOf(request);
+    const gateway = path.startsWith('/v1/') || path === '/v1';
     const endpoints = servedEndpoints(request, gateway ? '/v1' : '');
-    const message = `No endpoint ${request.method} ${request.path}. This service serves: ${endpoints.join(', ')}`;
+    const message = `No endpoint ${request.method} ${path}. This service serves: ${endpoints.join(', ')}`;
     const body = gateway
       ? { error: { message, type: 'invalid_request_error', param: null, code: 'unknown_endpoint' } }
       : { ...answer.body, message, endpoints };

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { requestIdOf } from './request-id.middleware';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestIdOf } from './request-id';
 
 /** What a handler passes down to the LLM layer: the request id for logs and a signal that fires if the client leaves. */
 export interface RequestContext {
@@ -11,8 +11,8 @@ export interface RequestContext {
 export const RequestCtx = createParamDecorator(
   (_data: unknown, context: ExecutionContext): RequestContext => {
     const http = context.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
+    const request = http.getRequest<FastifyRequest>();
+    const response = http.getResponse<FastifyReply>().raw;
     const controller = new AbortController();
     response.once('close', () => {
       if (!response.writableFinished) controller.abort();

@@ -1,5 +1,5 @@
 import helmet from 'helmet';
-import { recordHelmetHeaders, securityHeaders } from './security-headers';
+import { applyHeaderChanges, recordHelmetHeaders } from './security-headers';
 
 /** A response that keeps its headers in a map, as Node's does. */
 function fakeResponse() {
@@ -13,18 +13,15 @@ function fakeResponse() {
 
 describe('securityHeaders', () => {
   it.each([{ contentSecurityPolicy: false }, {}])(
-    'sets exactly the headers helmet(%j) sets, and calls next once',
+    'sets exactly the headers helmet(%j) sets',
     (options) => {
       const byHelmet = fakeResponse();
       helmet(options)({} as never, byHelmet as never, () => undefined);
       const byUs = fakeResponse();
-      const next = jest.fn();
-      securityHeaders(options)({} as never, byUs as never, next);
+      applyHeaderChanges(byUs, recordHelmetHeaders(options));
       expect(Object.fromEntries(byUs.headers)).toEqual(Object.fromEntries(byHelmet.headers));
       expect(byUs.headers.get('x-content-type-options')).toBe('nosniff');
       expect(byUs.headers.has('x-powered-by')).toBe(false);
-      expect(next).toHaveBeenCalledTimes(1);
-      expect(next).toHaveBeenCalledWith();
     },
   );
 

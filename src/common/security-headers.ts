@@ -1,7 +1,6 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet, { HelmetOptions } from 'helmet';
 
-type HeaderChange = { name: string; value: string | undefined };
+export type HeaderChange = { name: string; value: string | undefined };
 
 /**
  * What helmet does to every answer with these options, recorded once at boot by running it against a recording
@@ -25,17 +24,16 @@ export function recordHelmetHeaders(options: HelmetOptions): HeaderChange[] {
   return changes;
 }
 
-/**
- * Helmet's security headers as one middleware: the list recorded at boot is applied per request. Same headers as
- * `app.use(helmet(options))`, without its chain of eleven middlewares on every request.
- */
-export function securityHeaders(options: HelmetOptions): RequestHandler {
-  const changes = recordHelmetHeaders(options);
-  return (_request: Request, response: Response, next: NextFunction) => {
-    for (const { name, value } of changes) {
-      if (value === undefined) response.removeHeader(name);
-      else response.setHeader(name, value);
-    }
-    next();
-  };
+/** Applies recorded header changes to a response (Node's own, under any framework). */
+export function applyHeaderChanges(
+  response: {
+    setHeader(name: string, value: string): unknown;
+    removeHeader(name: string): unknown;
+  },
+  changes: readonly HeaderChange[],
+): void {
+  for (const { name, value } of changes) {
+    if (value === undefined) response.removeHeader(name);
+    else response.setHeader(name, value);
+  }
 }

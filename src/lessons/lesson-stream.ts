@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ErrorAnswer, toErrorAnswer } from '../common/error-answer';
 import { EventStreamWriter } from '../common/event-stream';
 import { LessonEvent } from './lesson-generation';
@@ -9,10 +9,9 @@ import { LessonInProgress, LessonView } from './lessons.service';
 export const LESSON_HEARTBEAT_MS = 15_000;
 
 /** `POST /lessons` answers as server-sent events when asked with `Accept: text/event-stream` or `?stream=true`. */
-export function wantsEventStream(request: Request): boolean {
-  return (
-    request.query.stream === 'true' || (request.headers.accept ?? '').includes('text/event-stream')
-  );
+export function wantsEventStream(request: FastifyRequest): boolean {
+  const query = request.query as Record<string, unknown> | undefined;
+  return query?.stream === 'true' || (request.headers.accept ?? '').includes('text/event-stream');
 }
 
 type WireEvent =
@@ -33,7 +32,7 @@ export function errorEventData(answer: ErrorAnswer): Record<string, unknown> {
  * disconnects, or stops reading, only stops listening; the generation goes on and is stored.
  */
 export async function streamLesson(
-  request: Request,
+  request: FastifyRequest,
   writer: EventStreamWriter,
   progress: LessonInProgress,
   requestId: string,

@@ -21,8 +21,11 @@ export class LessonsExceptionFilter implements ExceptionFilter {
       return;
     }
     // One small event: the writer's usual bounds, without the stream metrics of a generation's stream.
-    const writer = new EventStreamWriter(response, ERROR_EVENT_LIMITS);
-    if (!response.headersSent) writer.start(answer.headers, answer.body.statusCode);
+    const writer = new EventStreamWriter(response.raw, ERROR_EVENT_LIMITS);
+    if (!response.raw.headersSent) {
+      response.hijack();
+      writer.start(answer.headers, answer.body.statusCode);
+    }
     void writer.send(errorEventData(answer), 'error').then(() => writer.end());
   }
 }

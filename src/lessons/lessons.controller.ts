@@ -21,7 +21,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventStreams } from '../common/event-stream';
 import { RateLimited } from '../common/generation-throttler.guard';
 import { requestSchemaFor } from '../common/json-schema';
@@ -116,17 +116,18 @@ export class LessonsController {
     @Body() body: CreateLessonDto,
     @Query() query: LessonQueryDto,
     @RequestCtx() context: RequestContext,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ): Promise<void> {
     const options = { refresh: query.refresh ?? false, requestId: context.requestId };
     if (!wantsEventStream(request)) {
       const lesson: LessonView = await this.lessons.create(body, options);
-      response.status(HttpStatus.CREATED).json(lesson);
+      await response.status(HttpStatus.CREATED).send(lesson);
       return;
     }
     const progress = await this.lessons.open(body, options);
-    const writer = this.streams.open(response, { heartbeatMs: LESSON_HEARTBEAT_MS });
+    response.hijack();
+    const writer = this.streams.open(response.raw, { heartbeatMs: LESSON_HEARTBEAT_MS });
     await streamLesson(request, writer, progress, context.requestId, this.logger);
   }
 

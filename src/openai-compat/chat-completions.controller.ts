@@ -11,7 +11,7 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { EventStreams } from '../common/event-stream';
 import { RateLimited } from '../common/generation-throttler.guard';
 import { requestSchemaFor } from '../common/json-schema';
@@ -72,7 +72,7 @@ export class ChatCompletionsController {
   async create(
     @Body() body: ChatCompletionRequestDto,
     @RequestCtx() context: RequestContext,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const prepared = this.chat.prepare(body);
     if (!body.stream) {
@@ -127,10 +127,12 @@ export class ChatCompletionsController {
     prepared: PreparedChat,
     includeUsage: boolean,
     context: RequestContext,
-    response: Response,
+    response: FastifyReply,
   ): Promise<void> {
     const { session, headers } = await this.chat.openStream(prepared, context);
-    const writer = this.streams.open(response);
+    // The stream is written on Node's own response, past the framework's reply.
+    response.hijack();
+    const writer = this.streams.open(response.raw);
     writer.start(headers);
     await writeChatStream(session, writer, {
       model: headers['x-llm-route'],

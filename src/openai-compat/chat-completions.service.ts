@@ -35,10 +35,10 @@ export type RouteHeaders = Record<string, string>;
 
 /** The route headers every answer carries (`x-llm-route`, `x-llm-attempts`, `x-llm-warning`). */
 export function setRouteHeaders(
-  response: { setHeader(name: string, value: string): unknown },
+  reply: { header(name: string, value: string): unknown },
   headers: RouteHeaders,
 ): void {
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  for (const [name, value] of Object.entries(headers)) reply.header(name, value);
 }
 
 export interface ChatCompletion {

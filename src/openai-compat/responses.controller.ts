@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Logger, Post, Res, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { EventStreams } from '../common/event-stream';
 import { RateLimited } from '../common/generation-throttler.guard';
 import { requestSchemaFor } from '../common/json-schema';
@@ -47,7 +47,7 @@ export class ResponsesController {
   async create(
     @Body() body: ResponsesRequestDto,
     @RequestCtx() context: RequestContext,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const prepared: PreparedChat = {
       ...this.chat.prepare(toChatRequest(body)),
@@ -83,10 +83,12 @@ export class ResponsesController {
     dto: ResponsesRequestDto,
     prepared: PreparedChat,
     context: RequestContext,
-    response: Response,
+    response: FastifyReply,
   ): Promise<void> {
     const { session, headers } = await this.chat.openStream(prepared, context);
-    const writer = this.streams.open(response);
+    // The stream is written on Node's own response, past the framework's reply.
+    response.hijack();
+    const writer = this.streams.open(response.raw);
     writer.start(headers);
     await writeResponsesStream(session, writer, {
       dto,

@@ -17,7 +17,7 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { RateLimited } from '../common/generation-throttler.guard';
 import { requestSchemaFor } from '../common/json-schema';
 import { RefreshQueryDto } from '../common/refresh-query.dto';
@@ -71,7 +71,7 @@ export class ProfilesController {
     @Body() body: CreateProfileDto,
     @Query() query: RefreshQueryDto,
     @RequestCtx() context: RequestContext,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<ProfileView> {
     const view = await this.profiles.getOrCreate(body, {
       refresh: query.refresh ?? false,

@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { clientIdOf } from '../common/api-key.guard';
 import { GENERATING } from '../common/generation-throttler.guard';
@@ -24,7 +24,7 @@ export class SpendInterceptor implements NestInterceptor {
       context.getClass(),
     ]);
     if (!generating) return next.handle();
-    const clientId = clientIdOf(context.switchToHttp().getRequest<Request>());
+    const clientId = clientIdOf(context.switchToHttp().getRequest<FastifyRequest>());
     this.budget.check(clientId);
     const payer = { charge: (tokens: number) => this.budget.charge(clientId, tokens) };
     // The handler runs (and its LLM calls are made) when the observable is subscribed: inside the payer's scope.

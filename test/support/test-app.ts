@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import OpenAI from 'openai';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { loadConfiguration } from '../../src/app.configuration';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import { realmSafeFetch } from '../../src/llm/providers/realm-safe-fetch';
 import { RouteStateRegistry } from '../../src/llm/route-state/route-state.registry';
 import { appSimulator } from '../../src/simulated-providers';
@@ -28,7 +28,7 @@ export const FAKE_KEYS = {
 };
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   http: () => TestAgent;
   simulator: ProviderSimulator;
   logs: CapturingLogger;
@@ -78,7 +78,7 @@ export async function startTestApp(
     ...env,
   };
   const logs = new CapturingLogger();
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   try {
     const configuration = loadConfiguration(values);
     const moduleRef = await Test.createTestingModule({
@@ -86,12 +86,13 @@ export async function startTestApp(
     })
       .setLogger(logs)
       .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({
-      logger: logs,
-      bodyParser: false,
-    });
+    app = moduleRef.createNestApplication<NestFastifyApplication>(
+      createHttpAdapter(configuration),
+      { logger: logs, bodyParser: false },
+    );
     configureApp(app, configuration);
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
   } catch (error) {
     if (!existingSimulator) await simulator.stop();
     await database?.drop();
