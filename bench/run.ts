@@ -440,10 +440,11 @@ function cpuMs(pid: number | undefined): number {
 
 /** The simulator's attempt log: how many calls reached `route` so far. */
 async function attemptsOn(simulatorUrl: string, route: string): Promise<number> {
-  const attempts = (await (await fetch(`${simulatorUrl}/__simulator/attempts`)).json()) as Array<{
-    route: string;
-  }>;
-  return attempts.filter((attempt) => attempt.route === route).length;
+  const counts = (await (await fetch(`${simulatorUrl}/__simulator/counts`)).json()) as Record<
+    string,
+    number
+  >;
+  return counts[route] ?? 0;
 }
 
 /**

@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     attemptsPerRequest:
       outcomes.reduce((sum, outcome) => sum + outcome.attempts, 0) / outcomes.length,
     fallbacks: outcomes.filter((outcome) => outcome.fallback).length,
-    primaryAttemptsSeenBySimulator: simulator.attemptsFor(PRIMARY).length,
+    primaryAttemptsSeenBySimulator: simulator.countFor(PRIMARY),
     rssStartMb: Math.round(rssStart / 1e6),
     rssAfterWarmupMb: Math.round(rssAfterWarmup / 1e6),
     rssEndMb: Math.round(rssEnd / 1e6),

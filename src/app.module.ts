@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfiguration } from './app.configuration';
 import { ApiKeyGuard } from './common/api-key.guard';
+import { AUTH_GATE, AuthGate } from './common/auth-gate';
 import { EventStreamModule } from './common/event-stream';
 import { FixedWindowThrottlerStorage } from './common/fixed-window-throttler.storage';
 import { ConfigurationModule } from './config/configuration.module';
@@ -58,7 +59,16 @@ export class AppModule {
         HealthModule,
         SpendModule,
       ],
-      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+      providers: [
+        {
+          provide: AUTH_GATE,
+          useValue: new AuthGate(
+            configuration.security.apiKeys,
+            configuration.security.authFailuresPerMinute,
+          ),
+        },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+      ],
     };
   }
 }

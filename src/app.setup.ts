@@ -3,8 +3,9 @@ import { ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyServerFactory } from 'fastify';
 import { AppConfiguration } from './app.configuration';
+import { AUTH_GATE, AuthGate } from './common/auth-gate';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { registerHttpHooks } from './common/http-hooks';
+import { checkKeyBeforeBody, registerHttpHooks } from './common/http-hooks';
 import { parseByteSize, registerJsonBody } from './common/json-body';
 import { recordHelmetHeaders } from './common/security-headers';
 import { trackEndpoints } from './common/unknown-endpoint';
@@ -21,13 +22,25 @@ export function createHttpAdapter(configuration: AppConfiguration): FastifyAdapt
   const server = configuration.server;
   return new FastifyAdapter({
     bodyLimit: parseByteSize(server.bodyLimit),
+    requestTimeout: server.timeouts.requestTimeoutMs,
+    keepAliveTimeout: server.timeouts.keepAliveTimeoutMs,
     // The service's own request ids and logs (see common/http-hooks.ts).
     logger: false,
-    serverFactory: ((handler) =>
-      createServer(
-        { connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+    serverFactory: ((handler) => {
+      const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections } =
+        server.timeouts;
+      const http = createServer(
+        {
+          connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+          headersTimeout: headersTimeoutMs,
+          requestTimeout: requestTimeoutMs,
+          keepAliveTimeout: keepAliveTimeoutMs,
+        },
         handler,
-      )) as FastifyServerFactory,
+      );
+      http.maxConnections = maxConnections;
+      return http;
+    }) as FastifyServerFactory,
   });
 }
 
@@ -45,6 +58,8 @@ export function configureApp(
     tracing: observability.tracing.tracesUrl !== undefined,
     requestLog: observability.logLevel === 'debug',
   });
+  // A request with a body is refused before its body is read when its key is wrong.
+  checkKeyBeforeBody(fastify, app.get<AuthGate>(AUTH_GATE));
   // Only JSON is read, up to each route's own limit: the gateway takes BODY_LIMIT, everything else a few KB.
   const gatewayLimit = parseByteSize(server.bodyLimit);
   registerJsonBody(fastify, {
@@ -61,7 +76,7 @@ export function configureApp(
       validationError: { target: false, value: false },
     }),
   );
-  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalFilters(new HttpExceptionFilter({ listEndpoints: security.apiKeys.length === 0 }));
   if (security.corsOrigins.length > 0) app.enableCors({ origin: security.corsOrigins });
   if (server.docsEnabled) setupOpenApi(app);
   return app;

@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Registry } from 'prom-client';
 import { loadConfiguration, longestRequestMs } from './app.configuration';
 import { AppModule } from './app.module';
 import { configureApp, createHttpAdapter } from './app.setup';
+import { guardProcess } from './common/process-guards';
 import { ServiceLogger } from './common/service-logger';
 import { nestLogLevels } from './config/observability.config';
 import { startTracing } from './observability/tracing';
@@ -26,8 +28,9 @@ async function bootstrap(): Promise<void> {
     createHttpAdapter(configuration),
     { logger, bodyParser: false, bufferLogs: true },
   );
+  guardProcess(logger, app.get(Registry));
   configureApp(app, configuration);
-  await app.listen(server.port, '::');
+  await app.listen(server.port, server.host);
   Logger.log(`Listening on ${await app.getUrl()}`, 'Bootstrap');
 
   // Graceful shutdown: readiness 503 and drain, in-flight requests finish, probes stop, connections close, exit 0.

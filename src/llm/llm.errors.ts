@@ -91,6 +91,23 @@ export class ContentFilteredError extends DomainError {
   }
 }
 
+/**
+ * Every route refused the request itself as invalid (a 400 for its content, or its length): no route is down, and
+ * retrying the same request cannot help, so the caller gets a 400 with every attempt, not a 503.
+ */
+export class RequestRefusedError extends DomainError {
+  readonly code = 'invalid_request';
+  readonly status = 400;
+  constructor(readonly attempts: AttemptRecord[]) {
+    super('Every LLM route refused this request as invalid (bad request or too long); change the request');
+    this.name = 'RequestRefusedError';
+  }
+
+  override publicDetails(): Record<string, unknown> {
+    return { attempts: this.attempts };
+  }
+}
+
 /** The caller went away (client disconnected); nobody is waiting for an answer. */
 export class RequestAbortedError extends DomainError {
   readonly code = 'request_aborted';

@@ -1,7 +1,8 @@
-import { continuationOf } from './continuation';
-import { Answer, Dialect, JsonObject, ParsedCall, textOf } from './dialect';
+import { continuationOf, isContinuation, reworded } from './continuation';
+import { Answer, Dialect, JsonObject, ParsedCall, StreamEnding, textOf } from './dialect';
 import { Behaviour, ResolvedBehaviour } from './fault-script';
 import { sampleFromSchema } from './sample-from-schema';
+import { splitIntoChunks } from './streaming';
 import { toolResultOf } from './tools';
 
 /**
@@ -32,7 +33,13 @@ export function promptTokensOf(call: ParsedCall): number {
  * used as given, continued where asked to.
  */
 export const plainAnswer = (call: ParsedCall, behaviour: Behaviour) => {
-  if (behaviour.text !== undefined) return continuationOf(call, behaviour.text);
+  if (behaviour.text !== undefined) {
+    // Models told to continue sometimes start again: the whole answer, or the whole answer in other words.
+    if (behaviour.fault === 'restart') return behaviour.text;
+    if (behaviour.fault === 'paraphrase')
+      return isContinuation(call) ? reworded(behaviour.text) : behaviour.text;
+    return continuationOf(call, behaviour.text);
+  }
   const result = toolResultOf(call);
   return result === undefined
     ? `Simulated answer from ${call.provider}/${call.model}.`
@@ -93,6 +100,8 @@ export function answerFor(
   switch (behaviour.fault) {
     // Without streaming, the stream faults behave like a normal answer.
     case 'ok':
+    case 'restart':
+    case 'paraphrase':
     case 'slow':
     case 'stream_cut':
     case 'stream_reset':
@@ -155,4 +164,54 @@ export function answerFor(
     case 'reset':
       throw new Error(`${behaviour.fault} is handled before answering`);
   }
+}
+
+/**
+ * The server-sent events of a streamed answer, as the route's dialect writes them: the answer in small deltas and
+ * its end, or what a stream fault makes of them (cut, no end marker, no [DONE], a malformed event).
+ */
+export function streamedFrames(
+  dialect: Dialect,
+  call: ParsedCall,
+  behaviour: ResolvedBehaviour,
+  schema: JsonObject | undefined,
+  sources: readonly StructuredAnswerSource[],
+): string[] {
+  const fault = behaviour.fault;
+  const value =
+    fault === 'schema_violation'
+      ? SCHEMA_VIOLATION
+      : answerValue(dialect, call, behaviour, schema, sources);
+  const document = value === undefined ? plainAnswer(call, behaviour) : JSON.stringify(value);
+  const spent = afterThinking(dialect, call, document);
+  const text =
+    fault === 'prose'
+      ? PROSE
+      : fault === 'truncated' || fault === 'continuation'
+        ? document.slice(0, Math.ceil(document.length / 2))
+        : spent.text;
+  const chunks = splitIntoChunks(text);
+  const cut = fault === 'stream_cut' || fault === 'stream_reset';
+  const ending: StreamEnding =
+    fault === 'truncated' || fault === 'continuation'
+      ? fault
+      : spent.ending === 'truncated' && fault !== 'prose' && fault !== 'blocked'
+        ? 'truncated'
+        : fault === 'blocked'
+          ? 'blocked'
+          : cut
+            ? 'no_end_marker'
+            : 'complete';
+  const frames = dialect.streamFrames({
+    call,
+    chunks: cut ? chunks.slice(0, Math.ceil(chunks.length / 2)) : chunks,
+    ending,
+    promptTokens: promptTokensOf(call),
+    outputTokens: estimateTokens(text) + spent.thoughts,
+    asTool: schema !== undefined && fault !== 'prose',
+  });
+  if (fault === 'stream_no_done' && frames.at(-1) === 'data: [DONE]\n\n') frames.pop();
+  if (fault === 'stream_malformed')
+    frames.splice(Math.ceil(frames.length / 2), 0, 'data: {"choices": [{"delta": \n\n');
+  return frames;
 }

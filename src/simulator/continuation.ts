@@ -61,3 +61,29 @@ export function continuationOf(call: ParsedCall, full: string): string {
   }
   return full;
 }
+
+/** Whether the request asks to continue a partial answer (a final assistant turn, or one followed by a user turn). */
+export function isContinuation(call: ParsedCall): boolean {
+  const turns = turnsOf(call.body);
+  const last = turns[turns.length - 1];
+  const previous = turns[turns.length - 2];
+  return (
+    last?.role === 'assistant' ||
+    (last?.role === 'user' && previous?.role === 'assistant' && previous.text.length > 0)
+  );
+}
+
+/** The same answer in other words: its first sentence turned around (the words kept, their order not). */
+export function reworded(text: string): string {
+  const end = text.search(/[.!?](\s|$)/);
+  const sentence = end < 0 ? text : text.slice(0, end);
+  const rest = end < 0 ? '' : text.slice(end);
+  const words = sentence.split(/\s+/).filter((word) => word.length > 0);
+  if (words.length < 2) return text;
+  const turned = [
+    ...words.slice(Math.ceil(words.length / 2)),
+    ...words.slice(0, Math.ceil(words.length / 2)),
+  ];
+  const first = turned[0];
+  return `${first.charAt(0).toUpperCase()}${first.slice(1)} ${turned.slice(1).join(' ').toLowerCase()}${rest}`;
+}

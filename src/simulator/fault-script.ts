@@ -24,7 +24,9 @@ export type Fault =
   | 'stream_stall' // streams: the first delta, then silence
   | 'stream_malformed' // streams: a complete answer with one event in the middle that is not valid JSON
   | 'slow_first_token' // streams: headers at once, the first event after delayMs, then the rest
-  | 'stream_no_done'; // streams (OpenAI): a complete answer whose `data: [DONE]` sentinel never comes
+  | 'stream_no_done' // streams (OpenAI): a complete answer whose `data: [DONE]` sentinel never comes
+  | 'restart' // asked to continue a partial answer, answers the whole answer again from its start
+  | 'paraphrase'; // asked to continue a partial answer, answers it again from its start in other words
 
 export interface Behaviour {
   /** `mix`: pick one of `mix` at random, by weight, for each request. */
@@ -45,6 +47,94 @@ export interface Behaviour {
 
 export type ResolvedBehaviour = Behaviour & { fault: Fault };
 
+const FAULTS = new Set<string>([
+  'ok',
+  'overloaded',
+  'unavailable',
+  'server_error',
+  'bad_gateway',
+  'rate_limited',
+  'unauthorized',
+  'invalid_key',
+  'content_policy',
+  'bad_request',
+  'context_length',
+  'hang',
+  'reset',
+  'truncated',
+  'continuation',
+  'prose',
+  'schema_violation',
+  'blocked',
+  'slow',
+  'stream_cut',
+  'stream_reset',
+  'stream_stall',
+  'stream_malformed',
+  'slow_first_token',
+  'stream_no_done',
+  'restart',
+  'paraphrase',
+]);
+
+/** A script sent to the control API that is not one the simulator plays: answered 400, never applied. */
+export class InvalidScriptError extends Error {}
+
+const LONGEST_DELAY_MS = 600_000;
+const LONGEST_TEXT = 1_000_000;
+
+/** A behaviour sent as JSON to the control API, checked field by field (a fault name or a Behaviour object). */
+export function parseBehaviour(input: unknown, path = 'behaviour', depth = 0): Behaviour {
+  if (typeof input === 'string') input = { fault: input };
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new InvalidScriptError(`${path} must be a fault name or an object`);
+  const fields = input as Record<string, unknown>;
+  const fault = fields.fault;
+  if (fault !== 'mix' && (typeof fault !== 'string' || !FAULTS.has(fault)))
+    throw new InvalidScriptError(`${path}.fault is not a fault the simulator knows`);
+  const number = (name: string) => {
+    const value = fields[name];
+    if (value === undefined) return undefined;
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < 0 ||
+      value > LONGEST_DELAY_MS
+    )
+      throw new InvalidScriptError(
+        `${path}.${name} must be a number from 0 to ${LONGEST_DELAY_MS}`,
+      );
+    return value;
+  };
+  const text = fields.text;
+  if (text !== undefined && (typeof text !== 'string' || text.length > LONGEST_TEXT))
+    throw new InvalidScriptError(
+      `${path}.text must be a string of at most ${LONGEST_TEXT} characters`,
+    );
+  let mix: Behaviour['mix'];
+  if (fault === 'mix') {
+    if (depth > 2 || !Array.isArray(fields.mix) || fields.mix.length > 20)
+      throw new InvalidScriptError(`${path}.mix must be a list of at most 20 weighted behaviours`);
+    mix = fields.mix.map((entry: unknown, index) => {
+      const { weight, behaviour } = (entry ?? {}) as { weight?: unknown; behaviour?: unknown };
+      if (typeof weight !== 'number' || !(weight >= 0 && weight <= 1))
+        throw new InvalidScriptError(`${path}.mix[${index}].weight must be from 0 to 1`);
+      return { weight, behaviour: parseBehaviour(behaviour, `${path}.mix[${index}]`, depth + 1) };
+    });
+  }
+  return {
+    fault: fault as Behaviour['fault'],
+    ...(mix ? { mix } : {}),
+    ...(number('retryAfterSeconds') === undefined
+      ? {}
+      : { retryAfterSeconds: number('retryAfterSeconds') }),
+    ...(number('retryAfterMs') === undefined ? {} : { retryAfterMs: number('retryAfterMs') }),
+    ...(number('delayMs') === undefined ? {} : { delayMs: number('delayMs') }),
+    ...(fields.json === undefined ? {} : { json: fields.json }),
+    ...(text === undefined ? {} : { text }),
+  };
+}
+
 /** Faults a streamed request answers with a 200 event stream; the rest answer as they do without streaming. */
 export const STREAMED_FAULTS = new Set<Fault>([
   'ok',
@@ -60,6 +150,8 @@ export const STREAMED_FAULTS = new Set<Fault>([
   'stream_malformed',
   'slow_first_token',
   'stream_no_done',
+  'restart',
+  'paraphrase',
 ]);
 
 export function toBehaviour(input: Fault | Behaviour): Behaviour {

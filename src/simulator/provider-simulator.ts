@@ -1,24 +1,14 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
-import {
-  afterThinking,
-  answerFor,
-  answerValue,
-  estimateTokens,
-  plainAnswer,
-  promptTokensOf,
-  PROSE,
-  SCHEMA_VIOLATION,
-  StructuredAnswerSource,
-} from './answers';
+import { answerFor, promptTokensOf, streamedFrames, StructuredAnswerSource } from './answers';
 import { endsWithPrefill, rejectsPrefill } from './continuation';
+import { control } from './control';
 import {
   Answer,
   Dialect,
   JsonObject,
   ParsedCall,
   SimulatedProvider,
-  StreamEnding,
 } from './dialect';
 import { anthropicDialect } from './dialects/anthropic';
 import { geminiDialect } from './dialects/gemini';
@@ -31,7 +21,7 @@ import {
   STREAMED_FAULTS,
   toBehaviour,
 } from './fault-script';
-import { splitIntoChunks } from './streaming';
+import { UnsampleableSchemaError } from './sample-from-schema';
 import { plannedToolCall, toolResultOf } from './tools';
 
 export type { Behaviour, Fault } from './fault-script';
@@ -42,7 +32,17 @@ export interface SimulatorOptions {
   /** Added to every answer (simulated model latency). */
   latencyMs?: number;
   structuredAnswers?: readonly StructuredAnswerSource[];
+  /**
+   * Whether the control API (`/__simulator/*`: scripts, the attempt log) is served. On for a simulator of its own
+   * (tests, benchmarks, `npm run simulator`); the embedded one serves it only when SIMULATOR_CONTROL=true.
+   */
+  control?: boolean;
 }
+
+/** Attempts the log keeps (the oldest go first); the per-route counts keep counting. */
+const ATTEMPT_LOG_SIZE = 2_000;
+/** The largest request body the simulator reads (a provider refuses larger ones too). */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 export type { SimulatedProvider } from './dialect';
 
 export interface SimulatedAttempt {
@@ -64,8 +64,8 @@ export interface SimulatedAttempt {
   prefillRejected?: boolean;
   /** The function the model called, when it answered with a tool call. */
   toolCall?: string;
-  /** The tool result the request carried (its last turn), as the provider's wire format delivered it. */
-  toolResult?: string;
+  /** The length of the tool result the request carried (its last turn): the log keeps lengths, never contents. */
+  toolResultLength?: number;
 }
 
 const DIALECTS: readonly Dialect[] = [openAiDialect, anthropicDialect, geminiDialect];
@@ -87,16 +87,25 @@ export class ProviderSimulator {
   private readonly startedAt = performance.now();
   private server: Server | undefined;
   private seq = 0;
-
+  private readonly counts = new Map<string, number>();
   private readonly structuredAnswers: readonly StructuredAnswerSource[];
+  private readonly controlled: boolean;
 
   constructor(options: SimulatorOptions = {}) {
     this.latencyMs = options.latencyMs ?? 0;
     this.structuredAnswers = options.structuredAnswers ?? [];
+    this.controlled = options.control ?? true;
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = createServer((request, response) => void this.handle(request, response));
+    const server = createServer((request, response) => {
+      // Whatever goes wrong with one request is that request's 500, never the process's end.
+      this.handle(request, response).catch(() => {
+        if (!response.headersSent)
+          send(response, { status: 500, body: { error: { message: 'simulator error' } } });
+        else response.destroy();
+      });
+    });
     server.keepAliveTimeout = 5_000;
     server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -169,8 +178,23 @@ export class ProviderSimulator {
     this.healTimers.clear();
     this.faults.clear();
     this.attempts.length = 0;
+    this.counts.clear();
     this.latencyMs = 0;
     this.streamGapMs = 0;
+  }
+
+  /** The attempt log (the last ATTEMPT_LOG_SIZE attempts), for the control API. */
+  attemptLog(): SimulatedAttempt[] {
+    return this.attempts;
+  }
+
+  /** Every attempt each route ever got (not bounded by the log). */
+  attemptCounts(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  countFor(route: string): number {
+    return this.counts.get(route) ?? 0;
   }
 
   attemptsFor(route: string): SimulatedAttempt[] {
@@ -187,11 +211,16 @@ export class ProviderSimulator {
     try {
       raw = await readBody(request);
     } catch {
+      if (!response.headersSent)
+        send(response, { status: 413, body: { error: { message: 'request too large' } } });
       return;
     }
     const url = new URL(request.url ?? '/', 'http://simulator');
-    if (url.pathname.startsWith('/__simulator'))
-      return this.control(request.method ?? 'GET', url.pathname, raw, response);
+    if (url.pathname.startsWith('/__simulator')) {
+      if (!this.controlled)
+        return send(response, { status: 404, body: { error: { message: 'not found' } } });
+      return send(response, control(this, request.method ?? 'GET', url.pathname, raw));
+    }
 
     const parsed = parseCall(request.method ?? 'GET', url.pathname, raw);
     if (!parsed) return send(response, { status: 404, body: { error: { message: 'not found' } } });
@@ -211,8 +240,8 @@ export class ProviderSimulator {
       outputLimit: dialect.thinking(call).limit,
       thoughts: dialect.thinking(call).thoughts,
     };
-    this.attempts.push(attempt);
-    attempt.toolResult = toolResultOf(call);
+    this.record(attempt);
+    attempt.toolResultLength = toolResultOf(call)?.length;
 
     if (behaviour.fault === 'hang') return; // never answered; the socket is destroyed at stop()
     if (rejectsPrefill(call) && endsWithPrefill(call)) {
@@ -230,7 +259,15 @@ export class ProviderSimulator {
       return;
     }
     // A model offered tools calls one (when allowed and not already answered by a tool result).
-    const toolCall = behaviour.fault === 'ok' ? plannedToolCall(call) : undefined;
+    let toolCall: ReturnType<typeof plannedToolCall>;
+    try {
+      toolCall = behaviour.fault === 'ok' ? plannedToolCall(call) : undefined;
+    } catch (error) {
+      if (!(error instanceof UnsampleableSchemaError)) throw error;
+      const refused = dialect.failure(400);
+      attempt.status = refused.status;
+      return send(response, refused);
+    }
     if (toolCall && !(call.provider === 'anthropic' && schema !== undefined)) {
       attempt.status = 200;
       attempt.toolCall = toolCall.name;
@@ -246,9 +283,23 @@ export class ProviderSimulator {
       attempt.status = 200;
       return this.streamAnswer(dialect, call, behaviour, schema, request, response);
     }
-    const answer = answerFor(dialect, call, behaviour, schema, this.structuredAnswers);
+    let answer: Answer;
+    try {
+      answer = answerFor(dialect, call, behaviour, schema, this.structuredAnswers);
+    } catch (error) {
+      if (!(error instanceof UnsampleableSchemaError)) throw error;
+      // A schema asking for more than can be sampled: the provider's own 400.
+      answer = dialect.failure(400);
+    }
     attempt.status = answer.status;
     send(response, answer);
+  }
+
+  private record(attempt: SimulatedAttempt): void {
+    this.attempts.push(attempt);
+    if (this.attempts.length > ATTEMPT_LOG_SIZE)
+      this.attempts.splice(0, this.attempts.length - ATTEMPT_LOG_SIZE);
+    this.counts.set(attempt.route, (this.counts.get(attempt.route) ?? 0) + 1);
   }
 
   /** Writes a streamed answer as server-sent events; stream faults cut, reset or stall it part-way. */
@@ -261,41 +312,7 @@ export class ProviderSimulator {
     response: ServerResponse,
   ): Promise<void> {
     const fault = behaviour.fault;
-    const value =
-      fault === 'schema_violation'
-        ? SCHEMA_VIOLATION
-        : answerValue(dialect, call, behaviour, schema, this.structuredAnswers);
-    const document = value === undefined ? plainAnswer(call, behaviour) : JSON.stringify(value);
-    const spent = afterThinking(dialect, call, document);
-    const text =
-      fault === 'prose'
-        ? PROSE
-        : fault === 'truncated' || fault === 'continuation'
-          ? document.slice(0, Math.ceil(document.length / 2))
-          : spent.text;
-    const chunks = splitIntoChunks(text);
-    const cut = fault === 'stream_cut' || fault === 'stream_reset';
-    const ending: StreamEnding =
-      fault === 'truncated' || fault === 'continuation'
-        ? fault
-        : spent.ending === 'truncated' && fault !== 'prose' && fault !== 'blocked'
-          ? 'truncated'
-          : fault === 'blocked'
-            ? 'blocked'
-            : cut
-              ? 'no_end_marker'
-              : 'complete';
-    const frames = dialect.streamFrames({
-      call,
-      chunks: cut ? chunks.slice(0, Math.ceil(chunks.length / 2)) : chunks,
-      ending,
-      promptTokens: promptTokensOf(call),
-      outputTokens: estimateTokens(text) + spent.thoughts,
-      asTool: schema !== undefined && fault !== 'prose',
-    });
-    if (fault === 'stream_no_done' && frames.at(-1) === 'data: [DONE]\n\n') frames.pop();
-    if (fault === 'stream_malformed')
-      frames.splice(Math.ceil(frames.length / 2), 0, 'data: {"choices": [{"delta": \n\n');
+    const frames = streamedFrames(dialect, call, behaviour, schema, this.structuredAnswers);
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     if (fault === 'slow_first_token') {
       response.flushHeaders();
@@ -314,33 +331,21 @@ export class ProviderSimulator {
     }
     response.end();
   }
-
-  private control(method: string, path: string, raw: string, response: ServerResponse): void {
-    const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-    if (method === 'GET' && path === '/__simulator/attempts')
-      return send(response, { status: 200, body: this.attempts });
-    if (method === 'POST' && path === '/__simulator/reset') {
-      this.reset();
-      return send(response, { status: 200, body: { ok: true } });
-    }
-    if (method === 'POST' && path === '/__simulator/script') {
-      const route = String(body.route);
-      if (Array.isArray(body.behaviours)) this.script(route, ...(body.behaviours as Behaviour[]));
-      if (body.always) this.always(route, body.always as Behaviour);
-      return send(response, { status: 200, body: { ok: true } });
-    }
-    if (method === 'POST' && path === '/__simulator/latency') {
-      this.latencyMs = Number(body.ms) || 0;
-      return send(response, { status: 200, body: { ok: true } });
-    }
-    send(response, { status: 404, body: { error: 'unknown control path' } });
-  }
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let bytes = 0;
+    request.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > MAX_REQUEST_BYTES) {
+        request.pause();
+        reject(new Error('request too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });

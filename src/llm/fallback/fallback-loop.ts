@@ -8,6 +8,7 @@ import {
   FailureKind,
   ProviderError,
   RequestAbortedError,
+  RequestRefusedError,
 } from '../llm.errors';
 import { LlmCallMeta, LlmProvider, TokenUsage } from '../llm.types';
 import { ChainState } from '../route-state/chain-state';
@@ -269,7 +270,10 @@ export class FallbackLoop {
     state: ChainState,
     walk: WalkState,
     reason: AllRoutesFailedError['reason'],
-  ): AllRoutesFailedError {
+  ): AllRoutesFailedError | RequestRefusedError {
+    const refused = (outcome: string) => outcome === 'bad_request' || outcome === 'context_length';
+    if (reason === 'exhausted' && ledger.attempts.length > 0 && ledger.attempts.every((a) => refused(a.outcome)))
+      return new RequestRefusedError(ledger.attempts);
     const allCircuitsOpen = state
       .snapshot()
       .every((route) => route.circuit !== 'closed' || route.disabledReason !== undefined);
