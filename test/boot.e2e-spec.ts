@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   ANTHROPIC,
   FAKE_KEYS,
@@ -13,6 +14,9 @@ const NO_KEYS = {
   ANTHROPIC_API_KEY: undefined,
   GEMINI_API_KEY: undefined,
 };
+
+/** A production client key: 32 random bytes. */
+const STRONG_KEY = randomBytes(32).toString('base64url');
 
 describe('Boot', () => {
   it('skips routes whose provider has no key, says so, and never calls them', async () => {
@@ -98,7 +102,7 @@ describe('Boot', () => {
       ...NO_KEYS,
       NODE_ENV: 'production',
       LLM_SIMULATOR: 'true',
-      API_KEYS: 'client-key-0123456789abcdef',
+      API_KEYS: STRONG_KEY,
       SHUTDOWN_DRAIN_MS: '0',
       // The suite may run on in-memory PGlite, which production refuses unless told otherwise (tested below).
       ALLOW_EMBEDDED_DATABASE: 'true',
@@ -109,7 +113,7 @@ describe('Boot', () => {
   it('refuses the embedded database in production unless ALLOW_EMBEDDED_DATABASE=true: one process, one database', async () => {
     const production = {
       NODE_ENV: 'production',
-      API_KEYS: 'client-key-0123456789abcdef',
+      API_KEYS: STRONG_KEY,
       SHUTDOWN_DRAIN_MS: '0',
     };
     for (const url of [undefined, 'pglite://memory'])

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -24,6 +25,16 @@ const byKind = (kind: string, name = 'llm-backend') =>
   manifests().find((doc) => doc.kind === kind && doc.metadata?.name === name) as Doc;
 const SECRET_NAMES = /(_KEY|_KEYS|DATABASE_URL|PASSWORD|TOKEN)$/;
 const KEY_LOOKALIKE = /(sk-(proj|ant)?-?[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{20,})/;
+
+/** The example Secret with its placeholders replaced by values of the right form (a strong client key). */
+function filledSecret(): Record<string, string> {
+  const example = byKind('Secret', 'llm-backend-secrets').stringData as Record<string, string>;
+  return {
+    ...example,
+    API_KEYS: randomBytes(32).toString('base64url'),
+    DATABASE_URL: 'postgres://llm:secret@postgres:5432/llm?sslmode=require',
+  };
+}
 
 describe('Container and Kubernetes manifests (Docker is not available here: checked statically)', () => {
   let t: TestApp;
@@ -69,10 +80,7 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
 
   it('terminationGracePeriodSeconds covers the drain and the longest deadline (request, lesson, stream)', () => {
     const data = configMap().data;
-    const configuration = loadConfiguration({
-      ...data,
-      ...byKind('Secret', 'llm-backend-secrets').stringData,
-    });
+    const configuration = loadConfiguration({ ...data, ...filledSecret() });
     const neededSeconds =
       (configuration.server.shutdownDrainMs + longestRequestMs(configuration)) / 1000;
     expect(deployment().spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
@@ -80,9 +88,13 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
     );
   });
 
-  it('the ConfigMap plus the Secret is a configuration the service accepts', () => {
+  it('the ConfigMap plus the Secret is a configuration the service accepts once its placeholders are replaced', () => {
+    expect(() => loadConfiguration({ ...configMap().data, ...filledSecret() })).not.toThrow();
+    // The example's placeholders themselves are refused: a copied example never runs in production.
     const secret = byKind('Secret', 'llm-backend-secrets');
-    expect(() => loadConfiguration({ ...configMap().data, ...secret.stringData })).not.toThrow();
+    expect(() => loadConfiguration({ ...configMap().data, ...secret.stringData })).toThrow(
+      /API_KEYS: with NODE_ENV=production no key may contain placeholder text/,
+    );
   });
 
   it('no key is inlined: secrets come from secretKeyRef, the example Secret holds placeholders only', () => {
