@@ -16,6 +16,7 @@ import { validate } from 'class-validator';
 import OpenAI from 'openai';
 import { Registry } from 'prom-client';
 import { jsonSchemaFor } from '../src/common/json-schema';
+import { DEVELOPMENT_SHARED_SECRET } from '../src/config/coordination.config';
 import { SharedLlmState } from '../src/coordination/coordination.module';
 import { RedisConnection } from '../src/coordination/redis-connection';
 import { LlmModule, LlmModuleOptions, LlmService, loadLlmConfig } from '../src/llm';
@@ -149,13 +150,18 @@ async function sharedStateCost(simulator: ProviderSimulator, baseEnv: Record<str
     LLM_MODEL: 'gpt-4o-mini',
     LLM_FALLBACKS: FALLBACK,
   };
-  const redis = new RedisConnection(
-    { redisUrl, redisLabel: 'bench Redis', keyPrefix: `bench-${process.pid}-${Date.now()}` },
-    new Registry(),
-  );
+  const coordination = {
+    redisUrl,
+    redisLabel: 'bench Redis',
+    keyPrefix: `bench-${process.pid}-${Date.now()}`,
+    sharedSecret: DEVELOPMENT_SHARED_SECRET,
+    developmentSecret: false,
+  };
+  const registry = new Registry();
+  const redis = new RedisConnection(coordination, registry);
   for (let i = 0; i < 100 && !redis.up; i += 1) await sleep(50);
   if (!redis.up) throw new Error('BENCH_REDIS_URL does not answer');
-  const shared = new SharedLlmState(redis, 30_000);
+  const shared = new SharedLlmState(redis, 30_000, coordination, registry);
   const local = await llmContext(env);
   const sharing = await llmContext(env, shared.llmOptions());
   const localCall = () => local.llm.generateObject(profileParams);

@@ -6,11 +6,16 @@ import { DATABASE_CONFIG, DatabaseConfig } from '../src/config/database.config';
 import { TcpProxy } from './support/tcp-proxy';
 import { temporaryPostgresDatabase } from './support/temporary-database';
 import { startTestApp, TestApp, uniqueProfile } from './support/test-app';
+import { describeIf, WITH_POSTGRES } from './support/tools';
 
 const admin = process.env.E2E_DATABASE_URL;
 
 // Only a PostgreSQL server has a connection pool to lose (CI runs the e2e suite on one as well as on PGlite).
-(admin ? describe : describe.skip)('PostgreSQL connections lost under a running service', () => {
+describeIf(
+  admin,
+  'PostgreSQL connections lost (needs a PostgreSQL server)',
+  WITH_POSTGRES,
+)('PostgreSQL connections lost under a running service', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
@@ -46,86 +51,91 @@ const admin = process.env.E2E_DATABASE_URL;
   });
 });
 
-(admin ? describe : describe.skip)(
-  'The database unreachable (a proxy cut in front of PostgreSQL)',
-  () => {
-    let database: { url: string; drop: () => Promise<void> };
-    let proxy: TcpProxy;
-    let t: TestApp;
+describeIf(
+  admin,
+  'paid writes under PostgreSQL faults (needs a PostgreSQL server)',
+  WITH_POSTGRES,
+)('The database unreachable (a proxy cut in front of PostgreSQL)', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let proxy: TcpProxy;
+  let t: TestApp;
 
-    beforeAll(async () => {
-      database = await temporaryPostgresDatabase(admin!, 'faults');
-      const target = new URL(database.url);
-      proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-      await proxy.start();
-      t = await startTestApp({
-        DATABASE_URL: proxy.through(database.url),
-        DATABASE_CONNECT_TIMEOUT_MS: '1000',
-      });
+  beforeAll(async () => {
+    database = await temporaryPostgresDatabase(admin!, 'faults');
+    const target = new URL(database.url);
+    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+    await proxy.start();
+    t = await startTestApp({
+      DATABASE_URL: proxy.through(database.url),
+      DATABASE_CONNECT_TIMEOUT_MS: '1000',
     });
-    afterAll(async () => {
-      await t?.close();
-      await proxy.cut();
-      await database.drop();
-    });
-    afterEach(async () => {
-      t.simulator.latencyMs = 0;
-      if (!(await readyStatus(t)).ok) await proxy.restore();
-    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await proxy.cut();
+    await database.drop();
+  });
+  afterEach(async () => {
+    t.simulator.latencyMs = 0;
+    if (!(await readyStatus(t)).ok) await proxy.restore();
+  });
 
-    const readyStatus = async (app: TestApp) => {
-      const response = await app.http().get('/health/ready');
-      return { ok: response.status === 200, status: response.status };
-    };
+  const readyStatus = async (app: TestApp) => {
+    const response = await app.http().get('/health/ready');
+    return { ok: response.status === 200, status: response.status };
+  };
 
-    it('answers 503 with Retry-After in the usual shape, readiness 503, liveness 200; then serves again by itself', async () => {
-      const created = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
-      await proxy.cut();
+  it('answers 503 with Retry-After in the usual shape, readiness 503, liveness 200; then serves again by itself', async () => {
+    const created = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
+    await proxy.cut();
 
-      const read = await t.http().get(`/profiles/${created.body.id}`);
-      expect(read.status).toBe(503);
-      expect(Number(read.headers['retry-after'])).toBeGreaterThan(0);
-      expect(read.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
-      expect(read.body.requestId).toEqual(expect.any(String));
-      expect(JSON.stringify(read.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|password|llm:llm/);
-      expect((await readyStatus(t)).status).toBe(503);
-      const live = await t.http().get('/health/live');
-      expect({ status: live.status, body: live.body }).toMatchObject({ status: 200 }); // the body says which check failed
+    const read = await t.http().get(`/profiles/${created.body.id}`);
+    expect(read.status).toBe(503);
+    expect(Number(read.headers['retry-after'])).toBeGreaterThan(0);
+    expect(read.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(read.body.requestId).toEqual(expect.any(String));
+    expect(JSON.stringify(read.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|password|llm:llm/);
+    expect((await readyStatus(t)).status).toBe(503);
+    const live = await t.http().get('/health/live');
+    expect({ status: live.status, body: live.body }).toMatchObject({ status: 200 }); // the body says which check failed
 
-      await proxy.restore();
-      await t.http().get('/health/ready').expect(200);
-      await t.http().get(`/profiles/${created.body.id}`).expect(200);
-    });
+    await proxy.restore();
+    await t.http().get('/health/ready').expect(200);
+    await t.http().get(`/profiles/${created.body.id}`).expect(200);
+  });
 
-    it('a generation paid for during a short outage is stored once the database is back, within the deadline', async () => {
-      t.simulator.latencyMs = 600; // the outage starts while the model is answering
-      const answer = sent(t.http().post('/profiles').send(uniqueProfile()));
-      await new Promise((done) => setTimeout(done, 300));
-      await proxy.cut();
-      await new Promise((done) => setTimeout(done, 1_500));
-      await proxy.restore();
-      const response = await answer;
-      expect(response.status).toBe(201);
-      await t.http().get(`/profiles/${response.body.id}`).expect(200);
-      expect(t.logs.lines.some((line) => /Stored a profile on attempt \d+/.test(line))).toBe(true);
-    });
+  it('a generation paid for during a short outage is stored once the database is back, within the deadline', async () => {
+    t.simulator.latencyMs = 600; // the outage starts while the model is answering
+    const answer = sent(t.http().post('/profiles').send(uniqueProfile()));
+    await new Promise((done) => setTimeout(done, 300));
+    await proxy.cut();
+    await new Promise((done) => setTimeout(done, 1_500));
+    await proxy.restore();
+    const response = await answer;
+    expect(response.status).toBe(201);
+    await t.http().get(`/profiles/${response.body.id}`).expect(200);
+    expect(t.logs.lines.some((line) => /Stored a profile on attempt \d+/.test(line))).toBe(true);
+  });
 
-    it('a generation that cannot be stored before the deadline is a 503, counted as lost, never a silent 201', async () => {
-      const lostBefore = await lostGenerations(t);
-      t.simulator.latencyMs = 600;
-      const answer = sent(t.http().post('/profiles').send(uniqueProfile()));
-      await new Promise((done) => setTimeout(done, 300));
-      await proxy.cut();
-      const response = await answer;
-      expect(response.status).toBe(503);
-      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
-      expect(response.body.code ?? response.body.error).toBeDefined();
-      expect(await lostGenerations(t)).toBe(lostBefore + 1);
-    }, 30_000);
-  },
-);
+  it('a generation that cannot be stored before the deadline is a 503, counted as lost, never a silent 201', async () => {
+    const lostBefore = await lostGenerations(t);
+    t.simulator.latencyMs = 600;
+    const answer = sent(t.http().post('/profiles').send(uniqueProfile()));
+    await new Promise((done) => setTimeout(done, 300));
+    await proxy.cut();
+    const response = await answer;
+    expect(response.status).toBe(503);
+    expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    expect(response.body.code ?? response.body.error).toBeDefined();
+    expect(await lostGenerations(t)).toBe(lostBefore + 1);
+  }, 30_000);
+});
 
-(admin ? describe : describe.skip)('Booting against PostgreSQL', () => {
+describeIf(
+  admin,
+  'Booting against PostgreSQL (needs a PostgreSQL server)',
+  WITH_POSTGRES,
+)('Booting against PostgreSQL', () => {
   it('a pod that starts before its database retries with backoff instead of crash-looping', async () => {
     const database = await temporaryPostgresDatabase(admin!, 'boot');
     const target = new URL(database.url);

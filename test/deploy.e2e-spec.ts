@@ -23,7 +23,7 @@ function manifests(): Doc[] {
 /** The service's own resource of a kind (not the Redis one beside it). */
 const byKind = (kind: string, name = 'llm-backend') =>
   manifests().find((doc) => doc.kind === kind && doc.metadata?.name === name) as Doc;
-const SECRET_NAMES = /(_KEY|_KEYS|DATABASE_URL|PASSWORD|TOKEN)$/;
+const SECRET_NAMES = /(_KEY|_KEYS|DATABASE_URL|REDIS_URL|PASSWORD|SECRET|TOKEN)$/;
 const KEY_LOOKALIKE = /(sk-(proj|ant)?-?[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{20,})/;
 
 /** The example Secret with its placeholders replaced by values of the right form (a strong client key). */
@@ -33,6 +33,8 @@ function filledSecret(): Record<string, string> {
     ...example,
     API_KEYS: randomBytes(32).toString('base64url'),
     DATABASE_URL: 'postgres://llm:secret@postgres:5432/llm?sslmode=require',
+    REDIS_URL: 'redis://:password@llm-backend-redis:6379',
+    REDIS_SHARED_SECRET: randomBytes(32).toString('hex'),
   };
 }
 
@@ -133,14 +135,16 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
     expect(compose.services.postgres.image).toMatch(/^postgres:/);
     // Two replicas sharing state through Redis, each on its own host port.
     expect(compose.services.app.deploy.replicas).toBe(2);
-    expect(environment.REDIS_URL).toBe('redis://redis:6379');
+    expect(environment.REDIS_URL).toMatch(/^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]+\}@redis:6379$/);
     expect(compose.services.redis.image).toMatch(/^redis:/);
     expect(Object.keys(compose.services.app.depends_on)).toEqual(['postgres', 'redis']);
   });
 
   it('the Kubernetes replicas get REDIS_URL and a Redis to reach, and no file needs a Job for migrations', () => {
     expect(deployment().spec.replicas).toBeGreaterThan(1);
-    const redisUrl = new URL(configMap().data.REDIS_URL as string);
+    // REDIS_URL carries the password: it comes from the Secret, never the ConfigMap.
+    expect(configMap().data.REDIS_URL).toBeUndefined();
+    const redisUrl = new URL(filledSecret().REDIS_URL);
     const redisService = byKind('Service', 'llm-backend-redis');
     expect(redisUrl.hostname).toBe(redisService.metadata.name);
     expect(Number(redisUrl.port)).toBe(redisService.spec.ports[0].port);
@@ -164,5 +168,45 @@ describe('Container and Kubernetes manifests (Docker is not available here: chec
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/main.js"\]$/m);
     for (const needed of ['drizzle', 'content'])
       expect(dockerfile).toContain(`COPY --chown=node:node ${needed}`);
+  });
+  it('pods are hardened: seccomp RuntimeDefault, no service-account token, no root, immutable image tag, a disruption budget', () => {
+    for (const name of ['llm-backend', 'llm-backend-redis']) {
+      const pod = byKind('Deployment', name).spec.template.spec;
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      for (const each of pod.containers)
+        expect(each.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
+    }
+    expect(container().image).not.toMatch(/:latest$|^[^:]+$/);
+    const budget = byKind('PodDisruptionBudget');
+    expect(budget.spec.selector.matchLabels).toEqual(deployment().spec.selector.matchLabels);
+    expect(budget.spec.minAvailable).toBeGreaterThanOrEqual(1);
+  });
+
+  it('Redis has a password, never evicts the counters, and admits only the service’s pods; the database URL asks for TLS', () => {
+    const redis = byKind('Deployment', 'llm-backend-redis').spec.template.spec.containers[0];
+    const args: string[] = redis.args;
+    expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+    expect(args[args.indexOf('--requirepass') + 1]).toBe('$(REDIS_PASSWORD)');
+    expect(redis.env[0].valueFrom.secretKeyRef.key).toBe('REDIS_PASSWORD');
+    const policy = byKind('NetworkPolicy', 'llm-backend-redis');
+    expect(policy.spec.podSelector.matchLabels).toEqual({ app: 'llm-backend-redis' });
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: 'llm-backend' } } }], ports: [{ port: 6379 }] },
+    ]);
+    const secret = byKind('Secret', 'llm-backend-secrets').stringData as Record<string, string>;
+    expect(secret.DATABASE_URL).toMatch(/sslmode=require/);
+    expect(secret.REDIS_URL).toMatch(/^redis:\/\/:[^@]+@/);
+    const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(compose).toMatch(/--requirepass/);
+    expect(compose).toMatch(/noeviction/);
+    expect(compose).not.toMatch(/API_KEYS: \$\{API_KEYS:-/);
   });
 });

@@ -4,12 +4,17 @@ import { join, resolve } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, systemChromium } from './support/chromium';
 import { PRIMARY, startTestApp, TestApp, uniqueProfile } from './support/test-app';
+import { describeIf } from './support/tools';
 
 const ROOT = resolve(__dirname, '..');
 const executablePath = systemChromium();
 const KEY = 'status-key-AAAA1111BBBB2222';
 
-(executablePath ? describe : describe.skip)('GET /status in headless Chromium', () => {
+describeIf(
+  executablePath,
+  'the status page in headless Chromium (needs chromium)',
+  'bash scripts/install-chromium.sh && npm test',
+)('GET /status in headless Chromium', () => {
   let t: TestApp;
   let browser: Browser;
   let base: string;

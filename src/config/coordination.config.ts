@@ -1,5 +1,5 @@
-import { IsOptional, Matches } from 'class-validator';
-import { Environment, validateEnvironment } from './validate-environment';
+import { IsIn, IsOptional, IsString, Matches, MinLength } from 'class-validator';
+import { ConfigValidationError, Environment, validateEnvironment } from './validate-environment';
 
 class CoordinationEnvironment {
   @IsOptional()
@@ -11,7 +11,17 @@ class CoordinationEnvironment {
     message: 'REDIS_KEY_PREFIX: letters, digits, ":", "_" or "-", at most 64',
   })
   REDIS_KEY_PREFIX?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'REDIS_SHARED_SECRET must be at least 32 characters' })
+  REDIS_SHARED_SECRET?: string;
+
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
 }
+
+/** What replicas sign shared state with outside production when no secret is set (it protects nothing). */
+export const DEVELOPMENT_SHARED_SECRET = 'development-only-shared-state-secret';
 
 /**
  * Shared state between replicas. Without REDIS_URL every process keeps its own (the embedded default); with it,
@@ -24,15 +34,32 @@ export interface CoordinationConfig {
   redisLabel: string | undefined;
   /** Prefix of every key and channel, so several deployments can share one Redis. */
   keyPrefix: string;
+  /**
+   * What the replicas sign the shared route state with (REDIS_SHARED_SECRET, never logged): state that is not signed
+   * with it is dropped. Required with REDIS_URL in production; elsewhere a fixed development secret stands in.
+   */
+  sharedSecret: string;
+  /** Whether the development secret stands in (said at boot). */
+  developmentSecret: boolean;
 }
 
 export function loadCoordinationConfig(env: Environment): CoordinationConfig {
   const parsed = validateEnvironment(CoordinationEnvironment, env);
   const url = parsed.REDIS_URL;
+  if (
+    url !== undefined &&
+    parsed.REDIS_SHARED_SECRET === undefined &&
+    parsed.NODE_ENV === 'production'
+  )
+    throw new ConfigValidationError([
+      'REDIS_SHARED_SECRET: with REDIS_URL and NODE_ENV=production set a secret of at least 32 characters (the replicas sign their shared state with it)',
+    ]);
   return {
     redisUrl: url,
     redisLabel: url === undefined ? undefined : `Redis at ${new URL(url).host}`,
     keyPrefix: parsed.REDIS_KEY_PREFIX ?? 'llm-backend',
+    sharedSecret: parsed.REDIS_SHARED_SECRET ?? DEVELOPMENT_SHARED_SECRET,
+    developmentSecret: parsed.REDIS_SHARED_SECRET === undefined,
   };
 }
 

@@ -1,4 +1,6 @@
-import { BeforeApplicationShutdown, DynamicModule, Global, Module } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { Counter, Registry } from 'prom-client';
+import { COORDINATION_CONFIG, CoordinationConfig } from '../config/coordination.config';
 import type { LlmModuleOptions } from '../llm';
 import { GenerationLocks } from './generation-locks';
 import { RedisConnection } from './redis-connection';
@@ -6,6 +8,7 @@ import { RedisProbeLease } from './redis-probe-lease';
 import { RedisRouteStateTransport } from './redis-route-state.transport';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { SharedRouteStateStore } from './shared-route-state.store';
+import { SharedStateEnvelope } from './shared-state-envelope';
 
 /**
  * What the LLM layer shares with the other replicas when REDIS_URL is set: its route state and the probe lease.
@@ -15,9 +18,29 @@ export class SharedLlmState implements BeforeApplicationShutdown {
   readonly routeStateStore: SharedRouteStateStore | undefined;
   readonly probeLease: RedisProbeLease | undefined;
 
-  constructor(redis: RedisConnection, probeIntervalMs: number) {
+  constructor(
+    redis: RedisConnection,
+    probeIntervalMs: number,
+    config: Pick<CoordinationConfig, 'sharedSecret' | 'developmentSecret'>,
+    registry: Registry,
+  ) {
     if (!redis.configured) return;
-    this.routeStateStore = new SharedRouteStateStore(new RedisRouteStateTransport(redis));
+    if (config.developmentSecret)
+      new Logger(SharedLlmState.name).warn(
+        'Shared route state is signed with the development secret: set REDIS_SHARED_SECRET before anyone else can reach this Redis',
+      );
+    const rejected = new Counter({
+      name: 'llm_shared_state_rejected_total',
+      help: 'Shared route state from Redis that was dropped, never applied: not signed with REDIS_SHARED_SECRET, or not of a valid shape',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    const transport = new RedisRouteStateTransport(
+      redis,
+      new SharedStateEnvelope(config.sharedSecret),
+      (reason) => rejected.inc({ reason }),
+    );
+    this.routeStateStore = new SharedRouteStateStore(transport);
     this.probeLease = new RedisProbeLease(redis, probeIntervalMs);
   }
 
@@ -49,9 +72,9 @@ export class CoordinationModule {
         GenerationLocks,
         {
           provide: SharedLlmState,
-          inject: [RedisConnection],
-          useFactory: (redis: RedisConnection) =>
-            new SharedLlmState(redis, options.probeIntervalMs),
+          inject: [RedisConnection, COORDINATION_CONFIG, Registry],
+          useFactory: (redis: RedisConnection, config: CoordinationConfig, registry: Registry) =>
+            new SharedLlmState(redis, options.probeIntervalMs, config, registry),
         },
         {
           provide: RedisThrottlerStorage,

@@ -21,3 +21,17 @@ export function systemTool(
     throw new Error(`${candidates.join(', ')} not found: CI must run ${installScript} first`);
   return undefined;
 }
+
+/**
+ * `describe`, or `describe.skip` with a line on stderr that says why and which command runs the suite, so a skipped
+ * suite is never silent.
+ */
+export function describeIf(available: unknown, suite: string, howToRun: string): jest.Describe {
+  if (available) return describe;
+  process.stderr.write(`\n  Skipped: ${suite}. To run it: ${howToRun}\n`);
+  return describe.skip;
+}
+
+/** How to run the suites that need a PostgreSQL server (and Redis), as CI does. */
+export const WITH_POSTGRES =
+  'E2E_DATABASE_URL=$(bash scripts/start-postgres.sh) bash -c "bash scripts/start-redis.sh && npm run test:e2e"';
