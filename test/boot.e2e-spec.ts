@@ -16,7 +16,7 @@ const NO_KEYS = {
 };
 
 /** A production client key: 32 random bytes. */
-const STRONG_KEY = randomBytes(32).toString('base64url');
+const STRONG_KEY = `app:${randomBytes(32).toString('base64url')}`;
 
 describe('Boot', () => {
   it('skips routes whose provider has no key, says so, and never calls them', async () => {

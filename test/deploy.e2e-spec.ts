@@ -31,7 +31,7 @@ function filledSecret(): Record<string, string> {
   const example = byKind('Secret', 'llm-backend-secrets').stringData as Record<string, string>;
   return {
     ...example,
-    API_KEYS: randomBytes(32).toString('base64url'),
+    API_KEYS: `app:${randomBytes(32).toString('base64url')}`,
     DATABASE_URL: 'postgres://llm:secret@postgres:5432/llm?sslmode=require',
     REDIS_URL: 'redis://:password@llm-backend-redis:6379',
     REDIS_SHARED_SECRET: randomBytes(32).toString('hex'),

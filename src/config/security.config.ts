@@ -21,7 +21,10 @@ export interface ClientKey {
 }
 
 export interface SecurityConfig {
-  /** Accepted client keys; empty means the service runs open (refused in production). */
+  /**
+   * Accepted client keys; empty means the service runs open (refused in production). A key's id owns what it
+   * generates (profiles, lessons) and keys its budget and rate limit.
+   */
   apiKeys: ClientKey[];
   rateLimitPerMinute: number;
   /** Failed authentications one client address may make per minute before it gets 429s without a check. */
@@ -56,7 +59,10 @@ export function keyEntropyBits(key: string): number {
  * API_KEY_FINGERPRINT_SECRET, or, without one, under a secret derived from the whole set of keys (the same on every
  * replica; without every key nobody can confirm a guess at one from its fingerprint).
  */
-function clientKeys(entries: string[], secret: string | undefined): ClientKey[] {
+function clientKeys(
+  entries: string[],
+  secret: string | undefined,
+): Array<ClientKey & { named: boolean }> {
   const parsed = entries.map((entry) => {
     const named = NAMED_KEY.exec(entry);
     return named ? { name: named[1], key: named[2].trim() } : { name: undefined, key: entry };
@@ -74,6 +80,7 @@ function clientKeys(entries: string[], secret: string | undefined): ClientKey[] 
   return parsed.map(({ name, key }) => ({
     key,
     id: name ?? createHmac('sha256', hmacSecret).update(key).digest('hex').slice(0, 16),
+    named: name !== undefined,
   }));
 }
 
@@ -98,9 +105,18 @@ export function loadSecurityConfig(env: Environment): SecurityConfig {
     problems.push(
       `API_KEYS: with NODE_ENV=production every key needs at least ${MIN_KEY_BITS} bits of entropy (for example 32 random base64 characters: openssl rand -base64 32)`,
     );
+  // A key's id owns its profiles and lessons and keys its budget: it must not change when another key is added.
+  if (
+    production &&
+    parsed.API_KEY_FINGERPRINT_SECRET === undefined &&
+    apiKeys.some((key) => !key.named)
+  )
+    problems.push(
+      'API_KEYS: with NODE_ENV=production name every key (API_KEYS=name:key,…) or set API_KEY_FINGERPRINT_SECRET, so that key ids stay stable',
+    );
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return {
-    apiKeys,
+    apiKeys: apiKeys.map(({ key, id }) => ({ key, id })),
     rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE ?? 60,
     authFailuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE ?? 20,
     corsOrigins: (parsed.CORS_ORIGINS ?? '')

@@ -1,8 +1,12 @@
 import { index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-/** Learner profiles. `lookup_key` is the normalised (profession, industry, experience level) triple. */
+/**
+ * Learner profiles. `lookup_key` is the owner and the normalised (profession, industry, experience level) triple;
+ * `owner` the client that generated it (`key:<id>`), empty on a service without keys (everything shared).
+ */
 export const profiles = pgTable('profiles', {
   id: uuid('id').primaryKey(),
+  owner: text('owner').notNull().default(''),
   lookupKey: text('lookup_key').notNull().unique(),
   profession: text('profession').notNull(),
   industry: text('industry').notNull(),
@@ -21,6 +25,7 @@ export const lessons = pgTable(
   'lessons',
   {
     id: uuid('id').primaryKey(),
+    owner: text('owner').notNull().default(''),
     cacheKey: text('cache_key').notNull().unique(),
     courseId: text('course_id').notNull(),
     lessonId: text('lesson_id').notNull(),

@@ -119,7 +119,11 @@ export class LessonsController {
     @Req() request: FastifyRequest,
     @Res() response: FastifyReply,
   ): Promise<void> {
-    const options = { refresh: query.refresh ?? false, requestId: context.requestId };
+    const options = {
+      refresh: query.refresh ?? false,
+      requestId: context.requestId,
+      owner: context.owner,
+    };
     if (!wantsEventStream(request)) {
       const lesson: LessonView = await this.lessons.create(body, options);
       await response.status(HttpStatus.CREATED).send(lesson);
@@ -135,7 +139,10 @@ export class LessonsController {
   @ApiOperation({ summary: 'A stored lesson' })
   @ApiResponse({ status: 200, description: 'The lesson', schema: asSchema(lessonViewSchema) })
   @ApiReadErrors()
-  async findOne(@Param('id', new ParseUUIDPipe()) id: string): Promise<LessonView> {
-    return this.lessons.findById(id);
+  async findOne(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @RequestCtx() context: RequestContext,
+  ): Promise<LessonView> {
+    return this.lessons.findById(id, context.owner);
   }
 }

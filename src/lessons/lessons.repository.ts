@@ -19,6 +19,7 @@ export class LessonsRepository {
       .values(
         placeholders(
           'id',
+          'owner',
           'cacheKey',
           'courseId',
           'lessonId',

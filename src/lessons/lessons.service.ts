@@ -6,7 +6,7 @@ import { GenerationLocks } from '../coordination/generation-locks';
 import { CoursesService } from '../courses/courses.service';
 import { PaidWrites } from '../database/paid-writes';
 import { LessonRow } from '../database/schema';
-import { ProfilesService } from '../profiles/profiles.service';
+import { ownedBy, ProfilesService } from '../profiles/profiles.service';
 import { Adaptation, CreateLessonDto } from './dto/create-lesson.dto';
 import { LessonContentDto } from './dto/lesson-content.dto';
 import { LessonGeneration } from './lesson-generation';
@@ -67,7 +67,7 @@ export class LessonsService {
    */
   async create(
     input: CreateLessonDto,
-    options: { refresh: boolean; requestId: string },
+    options: { refresh: boolean; requestId: string; owner?: string },
   ): Promise<LessonView> {
     return (await this.start(input, { ...options, streaming: false })).done;
   }
@@ -78,17 +78,17 @@ export class LessonsService {
    */
   async open(
     input: CreateLessonDto,
-    options: { refresh: boolean; requestId: string },
+    options: { refresh: boolean; requestId: string; owner?: string },
   ): Promise<LessonInProgress> {
     return this.start(input, { ...options, streaming: true });
   }
 
   private async start(
     input: CreateLessonDto,
-    options: { refresh: boolean; requestId: string; streaming: boolean },
+    options: { refresh: boolean; requestId: string; streaming: boolean; owner?: string },
   ): Promise<LessonInProgress> {
     const { course, lesson } = this.courses.findLesson(input.courseId, input.lessonId);
-    const profile = await this.profiles.requireProfile(input.profileId);
+    const profile = await this.profiles.requireProfile(input.profileId, options.owner);
     const profileVersion = createHash('sha256')
       .update(JSON.stringify(profile))
       .digest('hex')
@@ -117,7 +117,12 @@ export class LessonsService {
       .once(
         `lesson:${key}`,
         () =>
-          this.generate(input, { course, lesson, profile, cacheKey }, options.requestId, inFlight),
+          this.generate(
+            input,
+            { course, lesson, profile, cacheKey, owner: options.owner ?? '' },
+            options.requestId,
+            inFlight,
+          ),
         (id) => this.repository.findById(id),
       )
       .finally(() => this.generations.delete(key));
@@ -137,11 +142,12 @@ export class LessonsService {
     target: Pick<LessonRequest, 'course' | 'lesson'> & {
       profile: LessonRequest['profile'] & { id: string };
       cacheKey: string;
+      owner: string;
     },
     requestId: string,
     inFlight: LessonGeneration,
   ): Promise<LessonRow> {
-    const { course, lesson, profile, cacheKey } = target;
+    const { course, lesson, profile, cacheKey, owner } = target;
     const started = this.clock.now();
     const result = await this.pipeline.run(
       {
@@ -162,6 +168,7 @@ export class LessonsService {
     const row = await this.paidWrites.store('lesson', () =>
       this.repository.upsert({
         id: randomUUID(),
+        owner,
         cacheKey,
         courseId: course.id,
         lessonId: lesson.id,
@@ -179,9 +186,10 @@ export class LessonsService {
     return row;
   }
 
-  async findById(id: string): Promise<LessonView> {
+  /** A stored lesson its owner may read (another client's is as unknown as a missing one: 404). */
+  async findById(id: string, owner?: string): Promise<LessonView> {
     const stored = await this.repository.findById(id);
-    if (!stored) throw new NotFoundError(`Lesson ${id} not found`);
+    if (!stored || !ownedBy(stored, owner)) throw new NotFoundError(`Lesson ${id} not found`);
     return toView(stored, true);
   }
 }

@@ -99,7 +99,9 @@ export class RequestRefusedError extends DomainError {
   readonly code = 'invalid_request';
   readonly status = 400;
   constructor(readonly attempts: AttemptRecord[]) {
-    super('Every LLM route refused this request as invalid (bad request or too long); change the request');
+    super(
+      'Every LLM route refused this request as invalid (bad request or too long); change the request',
+    );
     this.name = 'RequestRefusedError';
   }
 

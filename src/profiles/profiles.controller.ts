@@ -1,7 +1,9 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
+  HttpCode,
   HttpStatus,
   Param,
   ParseUUIDPipe,
@@ -76,6 +78,7 @@ export class ProfilesController {
     const view = await this.profiles.getOrCreate(body, {
       refresh: query.refresh ?? false,
       requestId: context.requestId,
+      owner: context.owner,
     });
     response.status(view.generatedFromCache ? HttpStatus.OK : HttpStatus.CREATED);
     return view;
@@ -87,7 +90,20 @@ export class ProfilesController {
   @ApiReadErrors()
   async findOne(
     @Param('id', new ParseUUIDPipe({ version: undefined })) id: string,
+    @RequestCtx() context: RequestContext,
   ): Promise<ProfileView> {
-    return this.profiles.findById(id);
+    return this.profiles.findById(id, context.owner);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete your profile and its lessons' })
+  @ApiResponse({ status: 204, description: 'Deleted, with its lessons' })
+  @ApiReadErrors()
+  async remove(
+    @Param('id', new ParseUUIDPipe({ version: undefined })) id: string,
+    @RequestCtx() context: RequestContext,
+  ): Promise<void> {
+    await this.profiles.delete(id, context.owner);
   }
 }

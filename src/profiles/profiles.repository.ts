@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { DatabaseService } from '../database/database.service';
 import { placeholders, preparedFindOne } from '../database/prepared';
 import { NewProfileRow, ProfileRow, profiles } from '../database/schema';
@@ -15,7 +15,10 @@ export class ProfilesRepository {
   readonly findByLookupKey: (lookupKey: string) => Promise<ProfileRow | undefined>;
   private readonly upsertStatement;
 
+  private readonly db: DatabaseService['db'];
+
   constructor({ db }: DatabaseService) {
+    this.db = db;
     this.findById = preparedFindOne(db, profiles, profiles.id, 'profile_by_id');
     this.findByLookupKey = preparedFindOne(
       db,
@@ -28,6 +31,7 @@ export class ProfilesRepository {
       .values(
         placeholders(
           'id',
+          'owner',
           'lookupKey',
           'profession',
           'industry',
@@ -49,6 +53,15 @@ export class ProfilesRepository {
       })
       .returning()
       .prepare('profile_upsert');
+  }
+
+  /** Deletes a profile (its lessons go with it); true when there was one. */
+  async delete(id: string): Promise<boolean> {
+    const deleted = await this.db
+      .delete(profiles)
+      .where(eq(profiles.id, id))
+      .returning({ id: profiles.id });
+    return deleted.length > 0;
   }
 
   /** Inserts, or replaces the content of the profile with the same lookup key while keeping its id. */

@@ -28,14 +28,23 @@ export interface ProfileView {
   createdAt: string;
 }
 
-/** Case- and whitespace-insensitive identity of a profile request. */
-export function profileLookupKey(input: CreateProfileDto): string {
+/**
+ * Case- and whitespace-insensitive identity of a profile request, per owner: two clients asking for the same triple
+ * each get a profile of their own (on a service without keys the owner is empty, and all is shared).
+ */
+export function profileLookupKey(input: CreateProfileDto, owner = ''): string {
   const normalise = (text: string) => text.replace(/\s+/g, ' ').trim().toLowerCase();
-  return [
+  const triple = [
     normalise(input.profession),
     normalise(input.industry),
     input.experienceLevel.toLowerCase(),
   ].join('\u241f');
+  return owner ? `${owner}\u241e${triple}` : triple;
+}
+
+/** Whether `owner` may see a stored row: its own, or anything on a service without keys. */
+export function ownedBy(row: { owner: string }, owner: string | undefined): boolean {
+  return owner === undefined || row.owner === owner;
 }
 
 @Injectable()
@@ -57,9 +66,9 @@ export class ProfilesService {
    */
   async getOrCreate(
     input: CreateProfileDto,
-    options: { refresh: boolean; requestId: string },
+    options: { refresh: boolean; requestId: string; owner?: string },
   ): Promise<ProfileView> {
-    const lookupKey = profileLookupKey(input);
+    const lookupKey = profileLookupKey(input, options.owner);
     if (!options.refresh) {
       const stored = await this.repository.findByLookupKey(lookupKey);
       if (stored) return toView(stored, true);
@@ -69,22 +78,30 @@ export class ProfilesService {
     const { promise } = this.generations.run(flightKey, () =>
       this.locks.once(
         `profile:${flightKey}`,
-        () => this.generate(input, lookupKey, options.requestId),
+        () => this.generate(input, lookupKey, options.requestId, options.owner ?? ''),
         (id) => this.repository.findById(id),
       ),
     );
     return toView(await promise, false);
   }
 
-  async findById(id: string): Promise<ProfileView> {
+  /** A stored profile its owner may read (another client's is as unknown as a missing one: 404). */
+  async findById(id: string, owner?: string): Promise<ProfileView> {
     const stored = await this.repository.findById(id);
-    if (!stored) throw new NotFoundError(`Profile ${id} not found`);
+    if (!stored || !ownedBy(stored, owner)) throw new NotFoundError(`Profile ${id} not found`);
     return toView(stored, true);
   }
 
-  /** The stored profile behind an id, for other modules (lessons). */
-  async requireProfile(id: string): Promise<LearnerProfile & { id: string }> {
-    const view = await this.findById(id);
+  /** Deletes the owner's profile and its lessons; 404 when it is not there, or not theirs. */
+  async delete(id: string, owner?: string): Promise<void> {
+    await this.findById(id, owner);
+    await this.repository.delete(id);
+    this.logger.log(`Deleted profile ${id} and its lessons`);
+  }
+
+  /** The stored profile behind an id, for other modules (lessons), as its owner may see it. */
+  async requireProfile(id: string, owner?: string): Promise<LearnerProfile & { id: string }> {
+    const view = await this.findById(id, owner);
     return { id: view.id, ...view.profile };
   }
 
@@ -92,6 +109,7 @@ export class ProfilesService {
     input: CreateProfileDto,
     lookupKey: string,
     requestId: string,
+    owner: string,
   ): Promise<ProfileRow> {
     const result = await this.llm.generateObject({
       schema: GeneratedProfileDto,
@@ -106,6 +124,7 @@ export class ProfilesService {
     const stored = await this.paidWrites.store('profile', () =>
       this.repository.upsert({
         id: randomUUID(),
+        owner,
         lookupKey,
         profession: input.profession,
         industry: input.industry,

@@ -3,13 +3,7 @@ import { AddressInfo, Socket } from 'node:net';
 import { answerFor, promptTokensOf, streamedFrames, StructuredAnswerSource } from './answers';
 import { endsWithPrefill, rejectsPrefill } from './continuation';
 import { control } from './control';
-import {
-  Answer,
-  Dialect,
-  JsonObject,
-  ParsedCall,
-  SimulatedProvider,
-} from './dialect';
+import { Answer, Dialect, JsonObject, ParsedCall, SimulatedProvider } from './dialect';
 import { anthropicDialect } from './dialects/anthropic';
 import { geminiDialect } from './dialects/gemini';
 import { openAiDialect } from './dialects/openai';

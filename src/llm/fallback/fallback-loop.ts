@@ -272,7 +272,11 @@ export class FallbackLoop {
     reason: AllRoutesFailedError['reason'],
   ): AllRoutesFailedError | RequestRefusedError {
     const refused = (outcome: string) => outcome === 'bad_request' || outcome === 'context_length';
-    if (reason === 'exhausted' && ledger.attempts.length > 0 && ledger.attempts.every((a) => refused(a.outcome)))
+    if (
+      reason === 'exhausted' &&
+      ledger.attempts.length > 0 &&
+      ledger.attempts.every((a) => refused(a.outcome))
+    )
       return new RequestRefusedError(ledger.attempts);
     const allCircuitsOpen = state
       .snapshot()
