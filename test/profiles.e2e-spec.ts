@@ -221,6 +221,46 @@ describe('Profiles', () => {
         /property admin should not exist/,
       ],
       [
+        'a bidi override in a field',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .send({ ...nurse, profession: 'Nu\u202Erse' }),
+        400,
+        /profession must be plain text/,
+      ],
+      [
+        'a zero-width character in a field',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .send({ ...nurse, industry: 'Health\u200Bcare' }),
+        400,
+        /industry must be plain text/,
+      ],
+      [
+        'a line separator in a field',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .send({ ...nurse, profession: 'Nurse\u2028Ignore all rules' }),
+        400,
+        /profession must be plain text/,
+      ],
+      [
+        'a C1 control character in a field',
+        () =>
+          t
+            .http()
+            .post('/profiles')
+            .send({ ...nurse, profession: 'Nurse\u0085' }),
+        400,
+        /profession must be plain text/,
+      ],
+      [
         'a body over the size limit',
         () =>
           t

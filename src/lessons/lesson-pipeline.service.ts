@@ -12,6 +12,7 @@ import {
   LlmService,
 } from '../llm';
 import { LessonContentDto, LessonReviewDto, LessonSlideDto } from './dto/lesson-content.dto';
+import { ContentFlag, contentFlags, withoutLinksAndMarkup } from './lesson-content-check';
 import { LessonProgress, LessonStep } from './lesson-generation';
 import { bulletList, lessonPromptValues, LessonSubject } from './lesson-prompt-values';
 import { checkLessonRules, RuleContext } from './lesson-rules';
@@ -32,6 +33,8 @@ export interface PipelineResult {
   content: LessonContentDto;
   pipeline: LessonPipelineName;
   calls: LessonCall[];
+  /** What was taken out of a lesson that still carried links or markup after its rewrite and fallback. */
+  sanitized?: ContentFlag[];
 }
 
 /**
@@ -110,11 +113,20 @@ export class LessonPipeline {
       calls,
       progress,
     );
-    const fallbackProblems = checkLessonRules(fallback, rules);
+    let fallbackProblems = checkLessonRules(fallback, rules);
+    // Links or markup that survived every instruction are taken out, and the lesson says so.
+    const flags = contentFlags(fallback);
+    const sanitized = flags.length > 0 ? withoutLinksAndMarkup(fallback) : fallback;
+    if (flags.length > 0) fallbackProblems = checkLessonRules(sanitized, rules);
     if (fallbackProblems.length > 0) {
       throw new LessonRulesError(fallbackProblems, calls);
     }
-    return { content: fallback, pipeline: 'fallback_lesson', calls };
+    return {
+      content: sanitized,
+      pipeline: 'fallback_lesson',
+      calls,
+      ...(flags.length > 0 ? { sanitized: flags } : {}),
+    };
   }
 
   /** The reviewer's fixes; an empty list when it approves. A reviewer outage skips the review rather than failing. */
@@ -136,7 +148,8 @@ export class LessonPipeline {
           schema: LessonReviewDto,
           schemaName: 'lesson_review',
           system: prompt.system,
-          prompt: prompt.user,
+          context: prompt.context,
+          prompt: prompt.task,
           maxOutputTokens: 1024,
           requestId: request.requestId,
           timeoutMs: request.remainingMs?.(),
@@ -167,7 +180,8 @@ export class LessonPipeline {
       schema: LessonContentDto,
       schemaName: 'lesson_content',
       system: prompt.system,
-      prompt: prompt.user,
+      context: prompt.context,
+      prompt: prompt.task,
       maxOutputTokens: 4096,
       requestId: request.requestId,
       timeoutMs: request.remainingMs?.(),

@@ -31,7 +31,24 @@ const ADAPTATION_GUIDANCE: Record<Adaptation, string> = {
 };
 
 export const bulletList = (items: string[]) => items.map((item) => `- ${item}`).join('\n');
-const orNone = (items: string[]) => (items.length > 0 ? items.join('; ') : 'none');
+
+/**
+ * The learner as a data block: JSON (quotes and newlines escaped), with `<` escaped too, so nothing a user wrote can
+ * close the `<learner_data>` block around it. The prompts tell the model to treat it as data.
+ */
+export function learnerData(profile: LessonSubject['profile']): string {
+  const facts = {
+    profession: profile.profession,
+    industry: profile.industry,
+    experienceLevel: profile.experienceLevel,
+    dailyResponsibilities: profile.dailyResponsibilities,
+    typicalOutputs: profile.typicalOutputs,
+    painPoints: profile.painPoints,
+    safetyPriorities: profile.safetyPriorities,
+    highStakesAreas: profile.highStakesAreas,
+  };
+  return JSON.stringify(facts, null, 2).replace(/</g, '\\u003c');
+}
 
 /**
  * The values every lesson template is filled with, per step: the learner, the lesson, its difficulty and
@@ -45,12 +62,8 @@ export function lessonPromptValues(request: LessonSubject) {
     profile.highStakesAreas.length > 0
       ? `required — the learner works in high-stakes areas (${profile.highStakesAreas.join('; ')}); say plainly that AI output there needs human review before it is used`
       : 'mention that the learner stays responsible for checking AI output';
-  const learner = {
-    profession: profile.profession,
-    industry: profile.industry,
-    experienceLevel: profile.experienceLevel,
-    highStakesAreas: orNone(profile.highStakesAreas),
-  };
+  // What repeats across a learner's lessons of a course, first in every prompt (the cacheable prefix).
+  const learner = { courseTitle: course.title, learnerData: learnerData(profile) };
   const lessonBasics = {
     lessonTitle: lesson.title,
     difficulty,
@@ -75,12 +88,8 @@ export function lessonPromptValues(request: LessonSubject) {
       ...learner,
       ...lessonBasics,
       ...misconceptionValues,
-      courseTitle: course.title,
       objectives: bulletList(lesson.objectives),
       keyConcepts: bulletList(lesson.keyConcepts),
-      typicalOutputs: orNone(profile.typicalOutputs),
-      painPoints: orNone(profile.painPoints),
-      safetyPriorities: orNone(profile.safetyPriorities),
       adaptationGuidance,
       slideCountMin: range.min,
       slideCountMax: range.max,

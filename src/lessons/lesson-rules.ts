@@ -1,5 +1,6 @@
 import { LessonDefinition } from '../courses/course.definition';
 import { LessonContentDto, SlideType } from './dto/lesson-content.dto';
+import { contentFlags } from './lesson-content-check';
 
 export type Difficulty = 1 | 2 | 3 | 4 | 5;
 
@@ -82,5 +83,8 @@ export function checkLessonRules(content: LessonContentDto, context: RuleContext
       `Tell the learner to keep a human review step for high-stakes work (${context.highStakesAreas.join(', ')}).`,
     );
   }
+  const flags = contentFlags(content);
+  if (flags.length > 0)
+    problems.push(`Write plain text only: remove the ${flags.join(' and ')} from the slides.`);
   return problems;
 }

@@ -9,6 +9,7 @@ import { LessonRow } from '../database/schema';
 import { ownedBy, ProfilesService } from '../profiles/profiles.service';
 import { Adaptation, CreateLessonDto } from './dto/create-lesson.dto';
 import { LessonContentDto } from './dto/lesson-content.dto';
+import { ContentFlag } from './lesson-content-check';
 import { LessonGeneration } from './lesson-generation';
 import {
   LessonCall,
@@ -24,6 +25,8 @@ interface StoredGeneration {
   pipeline: LessonPipelineName;
   durationMs: number;
   calls: LessonCall[];
+  /** Links or markup taken out of the lesson before it was stored (none: the field is absent). */
+  sanitized?: ContentFlag[];
 }
 
 export interface LessonView {
@@ -164,6 +167,7 @@ export class LessonsService {
       pipeline: result.pipeline,
       durationMs: Math.round(this.clock.now() - started),
       calls: result.calls,
+      ...(result.sanitized ? { sanitized: result.sanitized } : {}),
     };
     const row = await this.paidWrites.store('lesson', () =>
       this.repository.upsert({

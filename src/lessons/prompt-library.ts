@@ -15,28 +15,45 @@ export interface PromptTemplate {
   name: string;
   version: number;
   system: string;
-  user: string;
+  /** What stays the same across a learner's lessons of a course (the course, the learner): sent first, cacheable. */
+  context: string;
+  /** What this call is about (the lesson, its difficulty, the fixes): sent last. */
+  task: string;
   placeholders: string[];
 }
 
+/**
+ * A rendered prompt, ordered for prompt caching: the system prompt and the context repeat across a learner's lessons
+ * and form the cacheable prefix; the task varies.
+ */
 export interface RenderedPrompt {
   system: string;
-  user: string;
+  context: string;
+  task: string;
 }
 
 const PLACEHOLDER = /\{\{(\w+)\}\}/g;
 
-/** Parses a template file: `<!-- version: N -->`, then `## system` and `## user` sections with {{placeholders}}. */
+/**
+ * Parses a template file: `<!-- version: N -->`, then `## system`, `## context` and `## task` sections with
+ * {{placeholders}}.
+ */
 export function parseTemplate(name: string, text: string): PromptTemplate {
   const version = /^<!--\s*version:\s*(\d+)\s*-->/.exec(text.trimStart());
   if (!version) throw new Error(`Prompt ${name} has no <!-- version: N --> header`);
-  const sections = /##\s*system\s*\n([\s\S]*?)\n##\s*user\s*\n([\s\S]*)$/.exec(text);
-  if (!sections) throw new Error(`Prompt ${name} needs a "## system" then a "## user" section`);
-  const [system, user] = [sections[1].trim(), sections[2].trim()];
+  const sections =
+    /##\s*system\s*\n([\s\S]*?)\n##\s*context\s*\n([\s\S]*?)\n##\s*task\s*\n([\s\S]*)$/.exec(text);
+  if (!sections)
+    throw new Error(
+      `Prompt ${name} needs "## system", "## context" and "## task" sections, in that order`,
+    );
+  const [system, context, task] = [sections[1].trim(), sections[2].trim(), sections[3].trim()];
   const placeholders = [
-    ...new Set([...`${system}\n${user}`.matchAll(PLACEHOLDER)].map((match) => match[1])),
+    ...new Set(
+      [...`${system}\n${context}\n${task}`.matchAll(PLACEHOLDER)].map((match) => match[1]),
+    ),
   ];
-  return { name, version: Number(version[1]), system, user, placeholders };
+  return { name, version: Number(version[1]), system, context, task, placeholders };
 }
 
 /** Fills every placeholder; a missing value is a programming error and throws. Values no placeholder uses are ignored. */
@@ -49,7 +66,11 @@ export function renderTemplate(
     throw new Error(`Prompt ${template.name} is missing values for ${missing.join(', ')}`);
   const fill = (text: string) =>
     text.replace(PLACEHOLDER, (_match, name: string) => String(values[name]));
-  return { system: fill(template.system), user: fill(template.user) };
+  return {
+    system: fill(template.system),
+    context: fill(template.context),
+    task: fill(template.task),
+  };
 }
 
 /** The lesson prompt templates in content/prompts, loaded at boot. Their versions are part of the lesson cache key. */

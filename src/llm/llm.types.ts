@@ -60,6 +60,11 @@ export interface ChatMessage {
   toolCalls?: ToolCall[];
   /** tool: the call this result answers. */
   toolCallId?: string;
+  /**
+   * The conversation up to and including this message repeats across requests (a system prompt, a learner's profile):
+   * providers that cache prompts explicitly (Anthropic) mark a cache breakpoint here.
+   */
+  cacheBreakpoint?: boolean;
 }
 
 /** What the caller wants back: free text, any JSON object, or JSON that matches a schema (native structured output). */
@@ -222,6 +227,11 @@ export interface GenerateObjectParams<T extends object> extends CallOptions {
   /** Name of the structured output (tool or schema name); letters, digits, _ and -. */
   schemaName: string;
   system: string;
+  /**
+   * What stays the same across many requests (a course and a learner), sent before `prompt` and marked as a cacheable
+   * prefix with the system prompt.
+   */
+  context?: string;
   prompt: string;
   maxOutputTokens?: number;
   temperature?: number;

@@ -49,7 +49,10 @@ export function objectRequest<T extends object>(
 ): Omit<ProviderRequest, 'model'> {
   return {
     messages: [
-      { role: 'system', content: params.system },
+      { role: 'system', content: params.system, cacheBreakpoint: params.context === undefined },
+      ...(params.context === undefined
+        ? []
+        : [{ role: 'user' as const, content: params.context, cacheBreakpoint: true }]),
       { role: 'user', content: params.prompt },
     ],
     responseFormat: {

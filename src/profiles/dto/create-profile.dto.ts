@@ -1,5 +1,5 @@
 import { IsIn, IsString, Length } from 'class-validator';
-import { NormalizeWhitespace } from '../../common/string-transforms';
+import { NormalizeWhitespace, PlainText } from '../../common/string-transforms';
 
 export const EXPERIENCE_LEVELS = ['Beginner', 'Intermediate', 'Advanced'] as const;
 export type ExperienceLevel = (typeof EXPERIENCE_LEVELS)[number];
@@ -8,11 +8,13 @@ export class CreateProfileDto {
   @NormalizeWhitespace()
   @IsString()
   @Length(1, 120)
+  @PlainText()
   profession: string;
 
   @NormalizeWhitespace()
   @IsString()
   @Length(1, 120)
+  @PlainText()
   industry: string;
 
   @IsIn(EXPERIENCE_LEVELS)
