@@ -1,4 +1,4 @@
-import { nurse, startTestApp, TestApp, uniqueProfile } from './support/test-app';
+import { nurse, PRIMARY, startTestApp, TestApp, uniqueProfile } from './support/test-app';
 
 describe('Profiles', () => {
   let t: TestApp;
@@ -108,9 +108,28 @@ describe('Profiles', () => {
 
   it('runs on the database the suite was given (PGlite by default, PostgreSQL with E2E_DATABASE_URL)', async () => {
     const ready = await t.http().get('/health/ready').expect(200);
-    expect(ready.body.info.database.backend).toContain(
+    // Public: readiness says the database is up, not which one it is; the status data (behind the key) says which.
+    expect(ready.body.info.database).toEqual({ status: 'up' });
+    const status = await t.http().get('/status/data').expect(200);
+    expect(status.body.dependencies.database.detail).toContain(
       process.env.E2E_DATABASE_URL ? 'PostgreSQL' : 'PGlite',
     );
+  });
+
+  it('generated text with a NUL character is invalid output: the next route answers and the profile is stored', async () => {
+    const good = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
+    const { profession, industry, experienceLevel, ...generated } = good.body.profile;
+    expect([profession, industry, experienceLevel]).not.toContain(undefined);
+    t.simulator.script(PRIMARY, {
+      fault: 'ok',
+      json: { ...generated, painPoints: ['late\u0000night shifts', 'paperwork'] },
+    });
+    const next = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
+    expect(next.body.llm.attempts.map((attempt: { outcome: string }) => attempt.outcome)).toEqual([
+      'invalid_output',
+      'success',
+    ]);
+    await t.http().get(`/profiles/${next.body.id}`).expect(200);
   });
 
   it('GET /profiles/:id returns a stored profile, 404 for an unknown id, 400 for a malformed one', async () => {

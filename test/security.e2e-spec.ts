@@ -60,10 +60,11 @@ describe('API keys', () => {
       .set('x-api-key', CLIENT_KEYS[0])
       .send(input)
       .expect(201);
+    // The same key as a bearer token: its own stored profile.
     const cached = await t
       .http()
       .post('/profiles')
-      .set('authorization', `Bearer ${CLIENT_KEYS[1]}`)
+      .set('authorization', `Bearer ${CLIENT_KEYS[0]}`)
       .send(input)
       .expect(200);
     expect(cached.body.id).toBe(created.body.id);

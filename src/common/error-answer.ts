@@ -55,6 +55,21 @@ function domainCause(exception: unknown): DomainError | undefined {
 }
 
 /**
+ * What a log may say of an unexpected error. A failed database statement is logged by the database's own cause
+ * (its code and message), never by the statement's parameters, which hold user input and generated content.
+ */
+export function loggable(exception: unknown): string {
+  if (!(exception instanceof Error)) return String(exception);
+  if ('params' in exception && 'query' in exception) {
+    const cause = exception.cause as { code?: unknown; message?: unknown } | undefined;
+    const code = typeof cause?.code === 'string' ? ` [${cause.code}]` : '';
+    const message = typeof cause?.message === 'string' ? cause.message : 'unknown cause';
+    return `${exception.name}: a database statement failed${code}: ${message}`;
+  }
+  return exception.stack ?? `${exception.name}: ${exception.message}`;
+}
+
+/**
  * Any thrown value as an HTTP answer: domain errors by their own contract, Nest's HttpExceptions as they are,
  * body-parser errors by their status, everything else a generic 500 with the request id and no details (logged).
  * Shared by the global filter and the OpenAI-format filter, which only reshape the body.
@@ -108,7 +123,7 @@ export function toErrorAnswer(
   }
   logger.error(
     `Unhandled error on ${request.method} ${pathOf(request)} [request ${requestId}]`,
-    exception instanceof Error ? exception.stack : String(exception),
+    loggable(exception),
   );
   return {
     body: { statusCode: 500, error: REASON[500], message: 'Internal server error', requestId },

@@ -84,7 +84,11 @@ export function loadServerConfig(env: Environment): ServerConfig {
     production,
     bodyLimit: parsed.BODY_LIMIT ?? '1mb',
     shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS ?? (production ? 5_000 : 0),
-    docsEnabled: parsed.DOCS_ENABLED === undefined ? !production : parsed.DOCS_ENABLED === 'true',
+    // Outside production, and not on a service with keys (the document lists every endpoint): DOCS_ENABLED overrides.
+    docsEnabled:
+      parsed.DOCS_ENABLED === undefined
+        ? !production && (env.API_KEYS ?? '').trim() === ''
+        : parsed.DOCS_ENABLED === 'true',
     streamDrainTimeoutMs: parsed.STREAM_DRAIN_TIMEOUT_MS ?? 15_000,
     simulatorControl: parsed.SIMULATOR_CONTROL === 'true',
   };

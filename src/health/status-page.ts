@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * GET /status: one HTML page, no build step and no external assets. It reads GET /status/data (with the API key it
  * asks for and keeps in session storage when the service has API_KEYS) and refreshes itself.
@@ -30,11 +31,14 @@ export const STATUS_PAGE = `<!doctype html>
   .stat { font-size: 22px; font-weight: 600; }
   .bars { display: flex; align-items: flex-end; gap: 1px; height: 40px; }
   .bars div { background: #2f6fed; width: 100%; min-height: 1px; }
+  #simulated { background: #fff1d6; color: #6b4500; border: 1px solid #f0c36a; font-weight: 600; }
 </style>
 </head>
 <body>
 <header><strong>LLM backend status</strong><span id="updated" class="muted">loading…</span></header>
 <main>
+  <section id="simulated" hidden>Simulated answers: no provider API key is set (or LLM_SIMULATOR=true), so every
+    route is the embedded provider simulator. The states below are real; the answers and costs are not.</section>
   <section id="key-section">
     <form id="key-form"><label for="key">This service needs an API key:</label>
       <input id="key" type="password" autocomplete="off" placeholder="API key"><button>Show status</button></form>
@@ -51,12 +55,15 @@ export const STATUS_PAGE = `<!doctype html>
 </main>
 <script>
   const params = new URLSearchParams(location.search);
-  const refreshMs = Number(params.get('refresh')) || 5000;
+  // Between 1 s and a minute, whatever the address says.
+  const refreshMs = Math.min(60000, Math.max(1000, Number(params.get('refresh')) || 5000));
   const keyForm = document.getElementById('key-form');
   const text = (value) => document.createTextNode(value == null ? '' : String(value));
   const el = (tag, attrs, ...children) => {
     const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, value);
+    // Styles through the CSSOM: the page's content security policy allows no style attributes.
+    for (const [name, value] of Object.entries(attrs || {}))
+      if (name === 'style') node.style.cssText = value; else node.setAttribute(name, value);
     for (const child of children) node.append(child instanceof Node ? child : text(child));
     return node;
   };
@@ -72,6 +79,7 @@ export const STATUS_PAGE = `<!doctype html>
   });
 
   function render(data) {
+    document.getElementById('simulated').hidden = !data.llm.simulated;
     document.getElementById('updated').textContent = 'updated ' + new Date(data.generatedAt).toLocaleTimeString();
     const routes = document.getElementById('routes');
     routes.replaceChildren(...data.llm.routes.map((route, index) => el('tr', { 'data-route': route.provider + ':' + route.model },
@@ -136,3 +144,19 @@ export const STATUS_PAGE = `<!doctype html>
 </body>
 </html>
 `;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+const inline = (tag: string) =>
+  new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(STATUS_PAGE)?.[1] ?? '';
+
+/** The page's own content security policy: its inline script and style (by hash), its data from this origin. */
+export const STATUS_PAGE_CSP = [
+  "default-src 'none'",
+  `script-src ${sha256(inline('script'))}`,
+  `style-src ${sha256(inline('style'))}`,
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');

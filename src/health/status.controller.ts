@@ -3,7 +3,7 @@ import { ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@n
 import { Public } from '../common/api-key.guard';
 import { DatabaseService } from '../database/database.service';
 import { LlmStatus, LlmStatusService, RecentAttemptsSummary, RouteEvent } from '../llm';
-import { STATUS_PAGE } from './status-page';
+import { STATUS_PAGE, STATUS_PAGE_CSP } from './status-page';
 
 type DependencyState = { state: 'up' | 'down' | 'not_configured'; detail?: string };
 
@@ -32,6 +32,8 @@ export class StatusController {
   @ApiResponse({ status: 200, description: 'The page' })
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
+  // Its own policy: its inline script and style only, its data from this origin, nothing framed.
+  @Header('Content-Security-Policy', STATUS_PAGE_CSP)
   page(): string {
     return STATUS_PAGE;
   }
@@ -48,10 +50,28 @@ export class StatusController {
       recent: this.llmStatus.recent(),
       dependencies: {
         database: await this.databaseState(),
-        // Shared state on Redis is not part of this service yet: one process holds its own state.
-        redis: { state: 'not_configured', detail: 'state is per process' },
+        redis: this.redisState(),
       },
     };
+  }
+
+  /** Redis as the shared route state sees it: not configured (state per process), shared (up), or degraded. */
+  private redisState(): DependencyState {
+    const shared = this.llmStatus.status().sharedState;
+    switch (shared.mode) {
+      case 'local':
+        return {
+          state: 'not_configured',
+          detail: 'no REDIS_URL: each process keeps its own state',
+        };
+      case 'shared':
+        return { state: 'up', detail: shared.backend };
+      case 'degraded':
+        return {
+          state: 'down',
+          detail: `${shared.backend ?? 'Redis'} unreachable: each process on its own state`,
+        };
+    }
   }
 
   private async databaseState(): Promise<DependencyState> {

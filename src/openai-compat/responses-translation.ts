@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
 import { FinishReason, ToolCall, TokenUsage } from '../llm';
 import { OpenAiRequestError } from './chat-translation';
 import {
@@ -155,8 +157,39 @@ function toChatFormat(dto: ResponsesRequestDto): ChatCompletionRequestDto['respo
   };
 }
 
-/** The Responses request as the Chat Completions request the gateway already serves. */
+/** The messages of a validation error, flattened: `messages.2.tool_call_id must be …`. */
+function messagesOf(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    return [
+      ...Object.values(error.constraints ?? {}).map((message) =>
+        message.startsWith(error.property)
+          ? `${parent ? `${parent}.` : ''}${message}`
+          : `${path}: ${message}`,
+      ),
+      ...messagesOf(error.children ?? [], path),
+    ];
+  });
+}
+
+/**
+ * The Responses request as the Chat Completions request the gateway already serves, checked by the same rules as a
+ * Chat Completions request (tool names, call ids, lengths): a 400 naming what is wrong, before any call.
+ */
 export function toChatRequest(dto: ResponsesRequestDto): ChatCompletionRequestDto {
+  const request = translate(dto);
+  const errors = validateSync(plainToInstance(ChatCompletionRequestDto, request), {
+    whitelist: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) {
+    const [first] = messagesOf(errors);
+    throw new OpenAiRequestError(`input (as chat messages): ${first}`, 'input');
+  }
+  return request;
+}
+
+function translate(dto: ResponsesRequestDto): ChatCompletionRequestDto {
   if (dto.previous_response_id !== undefined)
     throw new OpenAiRequestError(
       'previous_response_id is not supported: this gateway stores no responses; send the whole conversation as input',

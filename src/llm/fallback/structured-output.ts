@@ -24,6 +24,9 @@ export async function parseStructuredOutput<T extends object>(
   text: string,
   dto: ClassConstructor<T>,
 ): Promise<T> {
+  // A NUL character cannot be stored (PostgreSQL text and jsonb refuse it) and has no place in an answer.
+  if (text.includes('\u0000') || /\\u0000/i.test(text))
+    throw new InvalidOutputError('contains a NUL character');
   const fenced = /^\s*```(?:json)?\s*\n([\s\S]*?)\n\s*```\s*$/.exec(text);
   const candidate = (fenced ? fenced[1] : text).trim();
   if (!candidate.startsWith('{')) throw new InvalidOutputError('not a JSON object');
