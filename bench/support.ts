@@ -97,7 +97,10 @@ export async function serviceMetric(
   return values.length === 0 ? NaN : values.reduce((sum, value) => sum + value, 0);
 }
 
-/** The provider simulator as its own process (`dist/simulate.js`), answering after `latencyMs`. */
+/**
+ * The provider simulator as its own process (`dist/simulate.js`), answering after `latencyMs`; resolves once its
+ * control API answers (30 s at most), and fails with the process's exit code when it exits first.
+ */
 export async function startSimulatorProcess(
   latencyMs: number,
 ): Promise<{ url: string; stop: () => void }> {
@@ -105,8 +108,23 @@ export async function startSimulatorProcess(
   const child = spawn(process.execPath, ['dist/simulate.js'], {
     cwd: ROOT,
     env: { ...process.env, SIMULATOR_PORT: String(port), SIMULATOR_LATENCY_MS: String(latencyMs) },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  await sleep(1000);
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`simulator exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`${url}/__simulator/counts`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > 30_000) {
+      child.kill('SIGTERM');
+      throw new Error('simulator did not answer in 30 s');
+    }
+    await sleep(100);
+  }
+  return { url, stop: () => child.kill('SIGTERM') };
 }
