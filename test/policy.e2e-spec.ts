@@ -349,9 +349,10 @@ describe('Spend limits on /v1 and the generating endpoints', () => {
 describe('Per-key token budget', () => {
   const KEYS = ['budget-key-AAAA1111BBBB2222', 'budget-key-CCCC3333DDDD4444'];
   it('counts every attempt (failed ones too) across endpoints; over it: 429 budget_exceeded until the window ends', async () => {
+    // A profile reserves its input and its 2,048-token output limit per attempt: the budget holds a few.
     const t = await startTestApp({
       API_KEYS: KEYS.join(','),
-      TOKEN_BUDGET_PER_KEY_PER_DAY: '1500',
+      TOKEN_BUDGET_PER_KEY_PER_DAY: '6000',
     });
     try {
       t.simulator.script(PRIMARY, 'overloaded'); // a failed attempt: charged for its input
@@ -370,7 +371,7 @@ describe('Per-key token budget', () => {
       expect(spent).toBeGreaterThan(0);
       // Spend until the budget is gone, then every generating endpoint says 429; reads stay allowed.
       let status = 201;
-      for (let i = 0; i < 20 && status !== 429; i += 1)
+      for (let i = 0; i < 40 && status !== 429; i += 1)
         status = (await t.http().post('/profiles').set('x-api-key', KEYS[0]).send(uniqueProfile()))
           .status;
       expect(status).toBe(429);

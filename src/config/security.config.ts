@@ -9,6 +9,8 @@ class SecurityEnvironment {
   @IsOptional() @IsInt() @Min(1) @Max(100_000) AUTH_FAILURES_PER_MINUTE?: number;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000_000_000) TOKEN_BUDGET_PER_KEY_PER_DAY?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000_000_000) TOKEN_BUDGET_TOTAL_PER_DAY?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(10_000) MAX_IN_FLIGHT_PER_KEY?: number;
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
 }
 
@@ -33,6 +35,10 @@ export interface SecurityConfig {
   corsOrigins: string[];
   /** Tokens (input + output, every attempt) one client may spend per UTC day; undefined means unlimited. */
   tokenBudgetPerDay: number | undefined;
+  /** Tokens all clients together may spend per UTC day; undefined means unlimited. */
+  tokenBudgetTotalPerDay: number | undefined;
+  /** Generating requests one client may have running at once (across replicas with Redis). */
+  maxInFlightPerKey: number;
 }
 
 const MIN_KEY_LENGTH = 16;
@@ -124,6 +130,8 @@ export function loadSecurityConfig(env: Environment): SecurityConfig {
       .map((origin) => origin.trim())
       .filter((origin) => origin.length > 0),
     tokenBudgetPerDay: parsed.TOKEN_BUDGET_PER_KEY_PER_DAY,
+    tokenBudgetTotalPerDay: parsed.TOKEN_BUDGET_TOTAL_PER_DAY,
+    maxInFlightPerKey: parsed.MAX_IN_FLIGHT_PER_KEY ?? 8,
   };
 }
 

@@ -15,8 +15,8 @@ import { attemptRoute, Interpret, interpretAs } from './fallback/attempt';
 import { FallbackLoop, WalkOptions } from './fallback/fallback-loop';
 import { ProviderSlots } from './fallback/provider-slots';
 import { closing, outcomeOf, RequestLedger } from './fallback/request-ledger';
+import { spendAsk, withOutputLimit } from './fallback/spend-ask';
 import { objectRequest } from './fallback/structured-output';
-import { estimateInputTokens } from './fallback/token-estimate';
 import { ProviderError } from './llm.errors';
 import { LLM_PROVIDERS } from './llm.tokens';
 import {
@@ -71,7 +71,13 @@ export class LlmService {
       policy,
       clock,
     });
-    this.streams = new LlmStreams(this.loop, timeouts, clock, metrics, this.logger);
+    this.streams = new LlmStreams(
+      this.loop,
+      { ...timeouts, ...limits },
+      clock,
+      metrics,
+      this.logger,
+    );
   }
 
   /** The configured chain's routes that have a key, primary first. */
@@ -193,12 +199,12 @@ export class LlmService {
   ): Promise<LlmResult<T>> {
     const walked = await this.loop.walk(
       ledger,
-      { ...walk, mode: 'call', inputTokens: estimateInputTokens(request) },
-      async ({ route, provider, timeoutMs }) => {
+      { ...walk, mode: 'call', spend: spendAsk(request, this.limits.maxOutputTokens) },
+      async ({ route, provider, timeoutMs, output }) => {
         const attempt = await attemptRoute(
           provider,
           route,
-          request,
+          withOutputLimit(request, output),
           interpret,
           timeoutMs,
           walk.signal,

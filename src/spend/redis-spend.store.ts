@@ -1,30 +1,55 @@
 import { RedisConnection } from '../coordination/redis-connection';
-import { SpendStore } from './token-budget.service';
+import { BudgetCounter, grantable, SpendStore } from './spend-store';
 
-/** Spend is added to the shared total this soon after it is charged. */
+/** Settled spend is added to the shared totals this soon. */
 const FLUSH_MS = 50;
 /** A total read from Redis is trusted this long before `spent` refreshes it (in the background). */
 const REFRESH_MS = 1_000;
 const DAY_SECONDS = 86_400;
 
-interface ClientSpend {
+/**
+ * Checks every counter's room and adds the grant to all of them, in one step no other replica can interleave.
+ * KEYS: the counters. ARGV: least, want, ttl, then one budget per key (-1: none). Returns the grant (0: refused),
+ * then each counter's total.
+ */
+const RESERVE = `
+local least, want, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local totals, grant = {}, want
+for i, key in ipairs(KEYS) do
+  totals[i] = tonumber(redis.call('GET', key) or '0')
+  local budget = tonumber(ARGV[3 + i])
+  if budget >= 0 and budget - totals[i] < grant then grant = budget - totals[i] end
+end
+if grant < least then
+  table.insert(totals, 1, 0)
+  return totals
+end
+for i, key in ipairs(KEYS) do
+  totals[i] = redis.call('INCRBY', key, grant)
+  redis.call('EXPIRE', key, ttl)
+end
+table.insert(totals, 1, grant)
+return totals
+`;
+
+interface CounterSpend {
   day: number;
-  /** The shared total as last read, plus what this process charged since. */
+  /** The shared total as last read, plus what this process added since. */
   tokens: number;
-  /** Charged here, not yet added to the shared total. */
+  /** Added here, not yet sent to the shared total. */
   pending: number;
   refreshedAt: number;
 }
 
 /**
- * Token budgets shared by every replica: one Redis counter per client and UTC day. The budget check stays
- * synchronous and local (no round trip per request): charges are added to the shared counter within FLUSH_MS, and a
- * client's total is refreshed from Redis at most once a second when it is checked. A client can therefore overshoot
- * its budget by what the replicas charge within about a second, never by more; while Redis is unreachable each
- * replica counts on its own and sends its pending charges when it is back.
+ * Token budgets shared by every replica: one Redis counter per client (and one for the service) and UTC day.
+ * A reservation is checked and added atomically in Redis (a Lua script), so replicas together overshoot a budget by
+ * at most one request's reservation. Settlements (the unused part given back, or what a reservation-free counter
+ * spent) are sent within FLUSH_MS. The synchronous pre-check reads a local total refreshed at most once a second.
+ * While Redis is unreachable each replica reserves against its own view and sends what it added when it is back.
  */
 export class RedisSpendStore implements SpendStore {
-  private readonly clients = new Map<string, ClientSpend>();
+  private readonly counters = new Map<string, CounterSpend>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -34,28 +59,69 @@ export class RedisSpendStore implements SpendStore {
     redis.onConnect(() => this.schedule());
   }
 
-  add(clientId: string, day: number, tokens: number): number {
-    const entry = this.entry(clientId, day);
-    entry.tokens += tokens;
-    entry.pending += tokens;
-    this.schedule();
-    return entry.tokens;
+  async reserve(
+    counters: readonly BudgetCounter[],
+    day: number,
+    least: number,
+    want: number,
+  ): Promise<number> {
+    const client = this.redis.up ? this.redis.client : undefined;
+    if (client) {
+      try {
+        const keys = counters.map(({ id }) => this.key(id, day));
+        const budgets = counters.map(({ budget }) => budget ?? -1);
+        const [grant, ...totals] = (await client.eval(
+          RESERVE,
+          keys.length,
+          ...keys,
+          least,
+          want,
+          2 * DAY_SECONDS,
+          ...budgets,
+        )) as number[];
+        counters.forEach(({ id }, index) => {
+          const entry = this.entry(id, day);
+          entry.tokens = Number(totals[index]) + entry.pending;
+          entry.refreshedAt = this.now();
+        });
+        return Number(grant);
+      } catch {
+        // Unreachable now: this replica's own view decides.
+      }
+    }
+    const grant = grantable(counters, (id) => this.spent(id, day), least, want);
+    if (grant > 0)
+      this.add(
+        counters.map(({ id }) => id),
+        day,
+        grant,
+      );
+    return grant;
   }
 
-  spent(clientId: string, day: number): number {
-    const entry = this.entry(clientId, day);
+  add(ids: readonly string[], day: number, tokens: number): void {
+    for (const id of ids) {
+      const entry = this.entry(id, day);
+      entry.tokens += tokens;
+      entry.pending += tokens;
+    }
+    this.schedule();
+  }
+
+  spent(id: string, day: number): number {
+    const entry = this.entry(id, day);
     if (this.now() - entry.refreshedAt >= REFRESH_MS) {
       entry.refreshedAt = this.now();
-      void this.refresh(clientId, entry);
+      void this.refresh(id, entry);
     }
     return entry.tokens;
   }
 
-  private entry(clientId: string, day: number): ClientSpend {
-    let entry = this.clients.get(clientId);
+  private entry(id: string, day: number): CounterSpend {
+    let entry = this.counters.get(id);
     if (!entry || entry.day !== day) {
       entry = { day, tokens: 0, pending: 0, refreshedAt: 0 };
-      this.clients.set(clientId, entry);
+      this.counters.set(id, entry);
     }
     return entry;
   }
@@ -71,13 +137,13 @@ export class RedisSpendStore implements SpendStore {
 
   private async flush(): Promise<void> {
     const client = this.redis.up ? this.redis.client : undefined;
-    if (!client) return; // pending charges go out on reconnect
-    for (const [clientId, entry] of this.clients) {
+    if (!client) return; // pending spend goes out on reconnect
+    for (const [id, entry] of this.counters) {
       if (entry.pending === 0) continue;
       const sending = entry.pending;
       entry.pending = 0;
       try {
-        const key = this.key(clientId, entry.day);
+        const key = this.key(id, entry.day);
         const [[, total]] = (await client
           .multi()
           .incrby(key, sending)
@@ -92,18 +158,18 @@ export class RedisSpendStore implements SpendStore {
     }
   }
 
-  private async refresh(clientId: string, entry: ClientSpend): Promise<void> {
+  private async refresh(id: string, entry: CounterSpend): Promise<void> {
     const client = this.redis.up ? this.redis.client : undefined;
     if (!client) return;
     try {
-      const total = Number((await client.get(this.key(clientId, entry.day))) ?? 0);
-      if (this.clients.get(clientId) === entry) entry.tokens = total + entry.pending;
+      const total = Number((await client.get(this.key(id, entry.day))) ?? 0);
+      if (this.counters.get(id) === entry) entry.tokens = total + entry.pending;
     } catch {
       // Unreachable: the local total serves.
     }
   }
 
-  private key(clientId: string, day: number): string {
-    return this.redis.key('spend', String(day), clientId);
+  private key(id: string, day: number): string {
+    return this.redis.key('spend', String(day), id);
   }
 }

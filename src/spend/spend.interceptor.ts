@@ -1,21 +1,25 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { Observable } from 'rxjs';
+import { finalize, from, mergeMap, Observable } from 'rxjs';
 import { clientIdOf } from '../common/api-key.guard';
 import { GENERATING } from '../common/generation-throttler.guard';
-import { withSpendScope } from '../common/spend-scope';
+import { SpendScope, withSpendScope } from '../common/spend-scope';
+import { InFlightLimiter } from './in-flight-limiter';
 import { TokenBudgetService } from './token-budget.service';
 
 /**
- * Around every generating endpoint: refuses a client whose daily token budget is spent (429 budget_exceeded), and
- * charges the tokens of every LLM attempt the handler makes to that client. Reads are never charged nor refused.
+ * Around every generating endpoint: refuses a client whose daily token budget (or the service's) is spent, and one
+ * with MAX_IN_FLIGHT_PER_KEY requests running (429s); then every LLM attempt the handler makes reserves its worst
+ * case in the budgets and settles to its cost. The in-flight slot is given back however the request ends. Reads are
+ * never charged nor refused.
  */
 @Injectable()
 export class SpendInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly budget: TokenBudgetService,
+    private readonly inFlight: InFlightLimiter,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -26,10 +30,14 @@ export class SpendInterceptor implements NestInterceptor {
     if (!generating) return next.handle();
     const clientId = clientIdOf(context.switchToHttp().getRequest<FastifyRequest>());
     this.budget.check(clientId);
-    const payer = { charge: (tokens: number) => this.budget.charge(clientId, tokens) };
-    // The handler runs (and its LLM calls are made) when the observable is subscribed: inside the payer's scope.
-    return new Observable((subscriber) =>
-      withSpendScope(payer, () => next.handle().subscribe(subscriber)),
+    const payer: SpendScope = { reserve: (ask) => this.budget.reserve(clientId, ask) };
+    return from(this.inFlight.acquire(clientId)).pipe(
+      mergeMap((release) =>
+        // The handler runs (and its LLM calls are made) when the observable is subscribed: inside the payer's scope.
+        new Observable((subscriber) =>
+          withSpendScope(payer, () => next.handle().subscribe(subscriber)),
+        ).pipe(finalize(release)),
+      ),
     );
   }
 }

@@ -2,16 +2,16 @@ import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { SYSTEM_CLOCK } from '../common/clock';
 import { RedisConnection } from '../coordination/redis-connection';
+import { InFlightLimiter } from './in-flight-limiter';
 import { RedisSpendStore } from './redis-spend.store';
+import { InMemorySpendStore } from './spend-store';
 import { SpendInterceptor } from './spend.interceptor';
-import {
-  InMemorySpendStore,
-  SPEND_CLOCK,
-  SPEND_STORE,
-  TokenBudgetService,
-} from './token-budget.service';
+import { SPEND_CLOCK, SPEND_STORE, TokenBudgetService } from './token-budget.service';
 
-/** Per-client token budgets on the generating endpoints (TOKEN_BUDGET_PER_KEY_PER_DAY) and spend per client. */
+/**
+ * What clients may consume on the generating endpoints: token budgets per client and for the service (reserved per
+ * attempt, settled to the cost), requests in flight per client, and spend per client.
+ */
 @Module({
   providers: [
     {
@@ -22,6 +22,7 @@ import {
     },
     { provide: SPEND_CLOCK, useValue: SYSTEM_CLOCK },
     TokenBudgetService,
+    InFlightLimiter,
     { provide: APP_INTERCEPTOR, useClass: SpendInterceptor },
   ],
   exports: [TokenBudgetService],

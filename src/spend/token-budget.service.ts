@@ -2,48 +2,33 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { Clock, SYSTEM_CLOCK } from '../common/clock';
 import { DomainError } from '../common/domain-error';
+import { SpendAsk, SpendHold } from '../common/spend-scope';
 import { SECURITY_CONFIG, SecurityConfig } from '../config/security.config';
+import { BudgetCounter, SpendStore } from './spend-store';
 
 const DAY_MS = 86_400_000;
+/** The service-wide counter's id (client ids are `key:…` or `ip:…`, so it cannot collide). */
+const SERVICE = 'service';
+/**
+ * The least output limit worth sending when a budget lowers a default one: below it the request is refused instead
+ * (a handful of tokens is no answer).
+ */
+export const MIN_LOWERED_OUTPUT_TOKENS = 16;
 
-/** The client's daily token budget is spent: 429 until the window ends (the next UTC midnight). */
+/** A daily token budget is spent (the client's, or the whole service's): 429 until the next UTC midnight. */
 export class BudgetExceededError extends DomainError {
   readonly code = 'budget_exceeded';
   readonly status = 429;
   constructor(
-    readonly budget: number,
+    message: string,
     override readonly retryAfterSeconds: number,
   ) {
-    super(
-      `The daily token budget of ${budget} tokens for this client is spent; it renews at 00:00 UTC`,
-    );
+    super(message);
     this.name = 'BudgetExceededError';
   }
 }
 
-/** Where spend is counted: per client and UTC day. In this process today; a shared store can replace it. */
-export interface SpendStore {
-  add(clientId: string, day: number, tokens: number): number;
-  spent(clientId: string, day: number): number;
-}
-
-export class InMemorySpendStore implements SpendStore {
-  private readonly totals = new Map<string, { day: number; tokens: number }>();
-
-  add(clientId: string, day: number, tokens: number): number {
-    const entry = this.totals.get(clientId);
-    const total = (entry?.day === day ? entry.tokens : 0) + tokens;
-    this.totals.set(clientId, { day, tokens: total });
-    return total;
-  }
-
-  spent(clientId: string, day: number): number {
-    const entry = this.totals.get(clientId);
-    return entry?.day === day ? entry.tokens : 0;
-  }
-}
-
-/** A client as a metric label: the key's fingerprint, or `open` for the address-based clients of an open service. */
+/** A client as a metric label: the key's id, or `open` for the address-based clients of an open service. */
 const clientLabel = (clientId: string) =>
   clientId.startsWith('key:') ? clientId.slice(4) : 'open';
 
@@ -51,9 +36,11 @@ export const SPEND_STORE = Symbol('SPEND_STORE');
 export const SPEND_CLOCK = Symbol('SPEND_CLOCK');
 
 /**
- * TOKEN_BUDGET_PER_KEY_PER_DAY: the tokens (input and output of every attempt, failed ones included) a client may
- * spend per UTC day across all generating endpoints. Spend is also a metric per client, labelled with the key's
- * fingerprint (a hash), never the key.
+ * Daily token budgets: TOKEN_BUDGET_PER_KEY_PER_DAY per client and TOKEN_BUDGET_TOTAL_PER_DAY for the service, in
+ * estimated billed tokens (input and output of every attempt, failed and abandoned ones included). Each attempt
+ * reserves its worst case (input estimate plus the output limit it sends) before it is sent and settles to what it
+ * cost when it ends, so concurrent requests overshoot a budget by at most one reservation. Spend is also a metric
+ * per client, labelled with the key's id (a name or a fingerprint), never the key.
  */
 @Injectable()
 export class TokenBudgetService {
@@ -62,14 +49,15 @@ export class TokenBudgetService {
   private readonly seen = new Set<string>();
 
   constructor(
-    @Inject(SECURITY_CONFIG) private readonly config: Pick<SecurityConfig, 'tokenBudgetPerDay'>,
+    @Inject(SECURITY_CONFIG)
+    private readonly config: Pick<SecurityConfig, 'tokenBudgetPerDay' | 'tokenBudgetTotalPerDay'>,
     @Inject(SPEND_STORE) private readonly store: SpendStore,
     registry: Registry,
     @Inject(SPEND_CLOCK) private readonly clock: Pick<Clock, 'date'> = SYSTEM_CLOCK,
   ) {
     this.tokens = new Counter({
       name: 'llm_client_tokens_total',
-      help: 'Tokens spent per client (input + output of every attempt), by API-key fingerprint; "open" without keys',
+      help: 'Tokens spent per client (input + output of every attempt), by API-key id; "open" without keys',
       labelNames: ['client'],
       registers: [registry],
     });
@@ -82,7 +70,7 @@ export class TokenBudgetService {
         }));
       new Gauge({
         name: 'llm_client_token_budget_used_ratio',
-        help: 'Share of TOKEN_BUDGET_PER_KEY_PER_DAY a client has spent today, by API-key fingerprint',
+        help: 'Share of TOKEN_BUDGET_PER_KEY_PER_DAY a client has spent today, by API-key id',
         labelNames: ['client'],
         registers: [registry],
         collect() {
@@ -93,24 +81,81 @@ export class TokenBudgetService {
     }
   }
 
-  /** Throws BudgetExceededError when the client has nothing left today. */
+  /** Throws BudgetExceededError when the client (or the service) has nothing left today: a quick refusal. */
   check(clientId: string): void {
-    const budget = this.config.tokenBudgetPerDay;
-    if (budget === undefined) return;
-    const now = this.clock.date().getTime();
-    if (this.store.spent(clientId, Math.floor(now / DAY_MS)) < budget) return;
-    const untilMidnight = DAY_MS - (now % DAY_MS);
-    throw new BudgetExceededError(budget, Math.max(1, Math.ceil(untilMidnight / 1000)));
+    const day = this.today();
+    for (const { id, budget } of this.counters(clientId))
+      if (budget !== undefined && this.store.spent(id, day) >= budget)
+        throw this.exceeded(id, budget);
   }
 
-  charge(clientId: string, tokens: number): void {
-    const day = Math.floor(this.clock.date().getTime() / DAY_MS);
-    this.store.add(clientId, day, tokens);
+  /**
+   * Holds one attempt's worst case in the client's and the service's budgets. A default output limit (`flexible`)
+   * is lowered to what is left, down to MIN_LOWERED_OUTPUT_TOKENS; a caller's own limit is held whole or refused.
+   */
+  async reserve(clientId: string, ask: SpendAsk): Promise<SpendHold> {
+    const counters = this.counters(clientId);
+    const ids = counters.map(({ id }) => id);
+    const day = this.today();
     this.seen.add(clientId);
-    this.tokens.inc({ client: clientLabel(clientId) }, tokens);
+    const settleFrom = (held: number) => {
+      let open = true;
+      return (tokens: number) => {
+        if (!open) return;
+        open = false;
+        if (tokens !== held) this.store.add(ids, day, tokens - held);
+        this.tokens.inc({ client: clientLabel(clientId) }, tokens);
+      };
+    };
+    if (counters.every(({ budget }) => budget === undefined))
+      return { outputTokens: ask.outputTokens, settle: settleFrom(0) };
+    const want = ask.inputTokens + ask.outputTokens;
+    const least = ask.flexibleOutput
+      ? ask.inputTokens + Math.min(ask.outputTokens, MIN_LOWERED_OUTPUT_TOKENS)
+      : want;
+    const granted = await this.store.reserve(counters, day, least, want);
+    if (granted === 0) throw this.refusal(counters, day, want);
+    return { outputTokens: granted - ask.inputTokens, settle: settleFrom(granted) };
   }
 
   spentToday(clientId: string): number {
-    return this.store.spent(clientId, Math.floor(this.clock.date().getTime() / DAY_MS));
+    return this.store.spent(clientId, this.today());
+  }
+
+  private counters(clientId: string): BudgetCounter[] {
+    const { tokenBudgetPerDay, tokenBudgetTotalPerDay } = this.config;
+    const counters = [{ id: clientId, budget: tokenBudgetPerDay }];
+    if (tokenBudgetTotalPerDay !== undefined)
+      counters.push({ id: SERVICE, budget: tokenBudgetTotalPerDay });
+    return counters;
+  }
+
+  /** Why `want` tokens did not fit: the tightest budget, and how much it has left. */
+  private refusal(counters: BudgetCounter[], day: number, want: number): BudgetExceededError {
+    const room = (counter: BudgetCounter) =>
+      counter.budget === undefined ? Infinity : counter.budget - this.store.spent(counter.id, day);
+    const tightest = counters.reduce((least, counter) =>
+      room(counter) < room(least) ? counter : least,
+    );
+    const left = Math.max(0, room(tightest));
+    const detail =
+      left === 0
+        ? 'is spent'
+        : `has about ${left} tokens left, and this request may use up to ${want} (its input and output limit): send a smaller request or a lower max_tokens`;
+    return this.exceeded(tightest.id, tightest.budget ?? 0, detail);
+  }
+
+  private exceeded(id: string, budget: number, detail = 'is spent'): BudgetExceededError {
+    const now = this.clock.date().getTime();
+    const retryAfter = Math.max(1, Math.ceil((DAY_MS - (now % DAY_MS)) / 1000));
+    const whose =
+      id === SERVICE
+        ? `The service's daily token budget of ${budget} tokens`
+        : `The daily token budget of ${budget} tokens for this client`;
+    return new BudgetExceededError(`${whose} ${detail}; it renews at 00:00 UTC`, retryAfter);
+  }
+
+  private today(): number {
+    return Math.floor(this.clock.date().getTime() / DAY_MS);
   }
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Attributes, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Clock } from '../../common/clock';
+import { SpendAsk } from '../../common/spend-scope';
 import { LlmLimitsConfig, LlmPolicyConfig, LlmTimeoutsConfig } from '../config/llm.config';
 import {
   AllRoutesFailedError,
@@ -41,13 +42,22 @@ export interface WalkOptions {
    * provider slot; the stream ends (and settles) it later.
    */
   mode: 'call' | 'stream';
-  /** The input estimate of what each attempt sends (what a failed attempt is charged). */
-  inputTokens: number;
+  /**
+   * What each attempt may cost: its input estimate (what a failed attempt is charged) and the output limit it sends;
+   * held in the payer's budgets before it is sent.
+   */
+  spend: SpendAsk;
 }
 
 /** One attempt's work on one route: a call, or a stream opened up to its first content. */
 export type AttemptOnRoute<T> = (
-  target: { route: Route; provider: LlmProvider; timeoutMs: number },
+  target: {
+    route: Route;
+    provider: LlmProvider;
+    timeoutMs: number;
+    /** The output limit to send: the one asked for, or lower (`lowered`) when the budget had less left. */
+    output: { tokens: number; lowered: boolean };
+  },
   entry: AttemptEntry,
 ) => Promise<{ value: T; usage?: TokenUsage }>;
 
@@ -124,8 +134,10 @@ export class FallbackLoop {
         this.logger.log(
           `Calling ${routeLabel(route)} (attempt ${ledger.attempts.length + 1})${ledger.tag}`,
         );
+        const hold = await ledger.reserve(options.spend);
         const slot = await this.slots.acquire(route.provider, this.queueWaitMs(options.deadline));
         if (!slot) {
+          hold.settle(0);
           ledger.shed(route);
           walk.lastFailed = { route, kind: 'overloaded' };
           break;
@@ -135,13 +147,19 @@ export class FallbackLoop {
           1,
           Math.floor(Math.min(this.settings.timeouts.attemptMs, options.deadline - clock.now())),
         );
-        const entry = ledger.begin(route, index, state, options.inputTokens);
+        const entry = ledger.begin(route, index, state, options.spend.inputTokens, hold);
+        const output = {
+          tokens: hold.outputTokens,
+          lowered: hold.outputTokens < options.spend.outputTokens,
+        };
+        const target = { route, provider, timeoutMs, output };
         let outcome: { value: T; usage?: TokenUsage } | ProviderError;
         try {
-          outcome = await this.attempt(provider, route, timeoutMs, entry, attemptOnRoute);
+          outcome = await this.attempt(target, entry, attemptOnRoute);
         } catch (error) {
           release();
           if (error instanceof RequestAbortedError) entry.abandoned();
+          else entry.broke();
           throw error;
         }
         if (!(outcome instanceof ProviderError)) {
@@ -198,12 +216,11 @@ export class FallbackLoop {
    * caller that left (RequestAbortedError) and anything unexpected are thrown.
    */
   private attempt<T>(
-    provider: LlmProvider,
-    route: Route,
-    timeoutMs: number,
+    target: Parameters<AttemptOnRoute<T>>[0],
     entry: AttemptEntry,
     attemptOnRoute: AttemptOnRoute<T>,
   ): Promise<{ value: T; usage?: TokenUsage } | ProviderError> {
+    const { route, provider } = target;
     const attributes: Attributes = {
       'gen_ai.operation.name': 'chat',
       'gen_ai.provider.name': provider.telemetryName,
@@ -215,7 +232,7 @@ export class FallbackLoop {
       { kind: SpanKind.CLIENT, attributes },
       async (span) => {
         try {
-          const value = await attemptOnRoute({ route, provider, timeoutMs }, entry);
+          const value = await attemptOnRoute(target, entry);
           span.setAttribute('gen_ai.response.model', route.model);
           if (value.usage) {
             span.setAttribute('gen_ai.usage.input_tokens', value.usage.inputTokens);

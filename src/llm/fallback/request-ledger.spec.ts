@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { FakeClock } from '../../../test/support/fake-clock';
 import { FakeProvider } from '../../../test/support/fake-provider';
 import { llmParts } from '../../../test/support/llm-parts';
-import { withSpendScope } from '../../common/spend-scope';
+import { SpendScope, withSpendScope } from '../../common/spend-scope';
 import { LlmService } from '../llm.service';
 import { StreamEvent } from '../llm.types';
 import { parseRouteList } from '../routes';
@@ -154,7 +154,16 @@ describe('RequestLedger: every outcome recorded once, in one place', () => {
     );
     const service = parts.service();
     const charges: number[] = [];
-    const payer = { charge: (tokens: number) => charges.push(tokens) };
+    let holds = 0;
+    const payer: SpendScope = {
+      reserve: (ask) => {
+        holds += 1;
+        return Promise.resolve({
+          outputTokens: ask.outputTokens,
+          settle: (tokens) => charges.push(tokens),
+        });
+      },
+    };
 
     await withSpendScope(payer, () => row.play(service, gemini, openai));
     // A stream abandoned by its reader settles as its generators unwind.
@@ -163,6 +172,8 @@ describe('RequestLedger: every outcome recorded once, in one place', () => {
     const after = await counters(parts.prometheus);
     expect(after.attempts).toEqual(row.attempts);
     expect(after.requests).toEqual(row.requests);
+    // Every attempt reserved before it was sent settles exactly once, whatever its path.
+    expect(charges).toHaveLength(holds);
     const charged = charges.reduce((sum, tokens) => sum + tokens, 0);
     expect(charged).toBe(row.charged);
     // What the budget is charged is what the token metric counts.

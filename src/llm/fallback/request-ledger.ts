@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
-import { currentPayer, SpendScope } from '../../common/spend-scope';
+import { currentPayer, freeHold, SpendAsk, SpendHold, SpendScope } from '../../common/spend-scope';
 import { ProviderError, RequestAbortedError } from '../llm.errors';
 import { AttemptRecord, RecordedOutcome, TokenUsage } from '../llm.types';
 import { ChainState } from '../route-state/chain-state';
@@ -24,7 +24,7 @@ const ZERO: TokenUsage = { inputTokens: 0, outputTokens: 0 };
 /**
  * One attempt on one route, from its call to its end. A plain call ends when the answer is in (`answered`) or the
  * call fails; a stream is `committed` at its first content and ends with its last event, a failure, or the caller
- * leaving. Whatever the path, it is settled exactly once: counted in the metrics, charged to the payer, and its
+ * leaving. Whatever the path, it is settled exactly once: counted in the metrics, its hold settled to its charge, and its
  * outcome written in the request's attempt list.
  */
 export class AttemptEntry {
@@ -41,6 +41,8 @@ export class AttemptEntry {
     private readonly state: ChainState,
     /** The estimated input of the request this attempt sent: what a failed or abandoned attempt is charged. */
     private readonly inputTokens: number,
+    /** The tokens held for this attempt in the payer's budgets: settled to its charge when it ends. */
+    private readonly hold: SpendHold,
     private readonly started: number,
   ) {}
 
@@ -79,6 +81,13 @@ export class AttemptEntry {
     this.settle('client_aborted', this.billedSoFar());
   }
 
+  /** The attempt broke on something other than the provider (a bug): charged what it may have billed, not counted. */
+  broke(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.hold.settle(sum(this.billedSoFar()));
+  }
+
   get open(): boolean {
     return !this.settled;
   }
@@ -113,9 +122,12 @@ export class AttemptEntry {
     this.settled = true;
     this.write(outcome, status);
     this.charged = usage;
+    this.hold.settle(sum(usage));
     this.ledger.settled(this.route, outcome, this.ledger.now() - this.started, usage);
   }
 }
+
+const sum = (usage: TokenUsage) => usage.inputTokens + usage.outputTokens;
 
 /**
  * Everything one request costs and did, in one place: every attempt (the list callers get back and the
@@ -142,9 +154,23 @@ export class RequestLedger {
     return this.context.clock.now();
   }
 
-  /** An attempt on `route` (chain position `index`) starts now. */
-  begin(route: Route, index: number, state: ChainState, inputTokens: number): AttemptEntry {
-    return new AttemptEntry(this, route, index, state, inputTokens, this.now());
+  /**
+   * Holds an attempt's worst case in the payer's budgets before it is sent (free without a payer); rejects with the
+   * payer's refusal (429 budget_exceeded) when it does not fit.
+   */
+  reserve(ask: SpendAsk): Promise<SpendHold> {
+    return this.payer ? this.payer.reserve(ask) : Promise.resolve(freeHold(ask));
+  }
+
+  /** An attempt on `route` (chain position `index`) starts now, with the tokens `hold` keeps for it. */
+  begin(
+    route: Route,
+    index: number,
+    state: ChainState,
+    inputTokens: number,
+    hold: SpendHold,
+  ): AttemptEntry {
+    return new AttemptEntry(this, route, index, state, inputTokens, hold, this.now());
   }
 
   /** Our own concurrency limit, not the provider's failure: listed and counted, never charged nor told the circuit. */
@@ -161,13 +187,11 @@ export class RequestLedger {
     );
   }
 
-  /** An attempt settled: its outcome and what it was charged, counted and charged here and nowhere else. */
+  /** An attempt settled: its outcome and what it was charged, counted here and nowhere else. */
   settled(route: Route, outcome: RecordedOutcome, durationMs: number, usage: TokenUsage): void {
     const { metrics } = this.context;
     metrics.attempt(route, outcome, durationMs);
     metrics.usage(route, usage);
-    const tokens = usage.inputTokens + usage.outputTokens;
-    if (tokens > 0) this.payer?.charge(tokens);
   }
 
   /** The request's end, recorded once (later calls are ignored). */

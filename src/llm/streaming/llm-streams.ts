@@ -1,13 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
-import { LlmTimeoutsConfig } from '../config/llm.config';
-import { FallbackLoop, WalkOptions } from '../fallback/fallback-loop';
+import { LlmLimitsConfig, LlmTimeoutsConfig } from '../config/llm.config';
+import { AttemptOnRoute, FallbackLoop, WalkOptions } from '../fallback/fallback-loop';
 import { RequestLedger } from '../fallback/request-ledger';
-import { estimateInputTokens } from '../fallback/token-estimate';
+import { spendAsk, withOutputLimit } from '../fallback/spend-ask';
 import { ProviderError } from '../llm.errors';
 import {
   ContinuationMethod,
-  LlmProvider,
   ProviderRequest,
   StreamContinuation,
   StreamEvent,
@@ -19,7 +18,7 @@ import { continuable, continuationRequest, PrefillMemory, Stitcher } from './con
 import { CommittedStream, openStream, readSegment } from './stream-session';
 
 /** Where a stream's walks start from: everything of a walk but what the streams decide themselves. */
-export type StreamWalk = Omit<WalkOptions, 'mode' | 'inputTokens' | 'failed'>;
+export type StreamWalk = Omit<WalkOptions, 'mode' | 'spend' | 'failed'>;
 
 /** How a session goes on after its first segment. */
 export interface SessionOptions {
@@ -48,7 +47,7 @@ export class LlmStreams {
 
   constructor(
     private readonly loop: FallbackLoop,
-    private readonly timeouts: LlmTimeoutsConfig,
+    private readonly timeouts: LlmTimeoutsConfig & Pick<LlmLimitsConfig, 'maxOutputTokens'>,
     private readonly clock: Clock,
     private readonly metrics: LlmMetrics,
     private readonly logger: Logger,
@@ -62,12 +61,12 @@ export class LlmStreams {
   ): Promise<CommittedStream> {
     const walked = await this.loop.walk(
       ledger,
-      { ...walk, mode: 'stream', inputTokens: estimateInputTokens(request) },
-      async ({ route, provider, timeoutMs }) => ({
+      { ...walk, mode: 'stream', spend: spendAsk(request, this.timeouts.maxOutputTokens) },
+      async ({ route, provider, timeoutMs, output }) => ({
         value: await openStream(
           route,
           provider,
-          request,
+          withOutputLimit(request, output),
           this.firstTokenMs(timeoutMs),
           walk.signal,
         ),
@@ -203,15 +202,13 @@ export class LlmStreams {
     const { request, walk } = continuation;
     let method: ContinuationMethod = 'instruction';
     const open = (
-      route: Route,
-      provider: LlmProvider,
-      timeoutMs: number,
+      { route, provider, timeoutMs, output }: Parameters<AttemptOnRoute<unknown>>[0],
       how: ContinuationMethod,
     ) =>
       openStream(
         route,
         provider,
-        continuationRequest(request, partial, how),
+        withOutputLimit(continuationRequest(request, partial, how), output),
         this.firstTokenMs(timeoutMs),
         walk.signal,
       );
@@ -221,12 +218,16 @@ export class LlmStreams {
         ...walk,
         mode: 'stream',
         failed: { route: failedRoute, kind: error.kind },
-        inputTokens: estimateInputTokens(continuationRequest(request, partial, 'instruction')),
+        spend: spendAsk(
+          continuationRequest(request, partial, 'instruction'),
+          this.timeouts.maxOutputTokens,
+        ),
       },
-      async ({ route, provider, timeoutMs }) => {
+      async (target) => {
+        const { route, provider } = target;
         if (this.prefill.accepts(provider, route)) {
           try {
-            const opened = await open(route, provider, timeoutMs, 'prefill');
+            const opened = await open(target, 'prefill');
             method = 'prefill';
             return { value: opened };
           } catch (failure) {
@@ -239,7 +240,7 @@ export class LlmStreams {
           }
         }
         method = 'instruction';
-        return { value: await open(route, provider, timeoutMs, 'instruction') };
+        return { value: await open(target, 'instruction') };
       },
     );
     const { value: opened, route, entry, meta, release } = walked;
