@@ -135,7 +135,7 @@ export const LLM_DEFAULTS = {
   timeouts: {
     attemptMs: 60_000,
     requestMs: 120_000,
-    firstTokenMs: 15_000,
+    firstTokenMs: 10_000,
     streamIdleMs: 30_000,
     streamMaxDurationMs: 120_000,
   } satisfies LlmTimeoutsConfig,

@@ -17,7 +17,7 @@ describe(mapAnthropicStopReason.name, () => {
     ['max_tokens', 'truncated'],
     ['refusal', 'content_blocked'],
     ['model_context_window_exceeded', 'context_length'],
-    ['pause_turn', undefined],
+    ['pause_turn', 'invalid_output'],
   ])('%p → %p', (reason, kind) => {
     expect(mapAnthropicStopReason(reason)).toBe(kind);
   });
@@ -68,5 +68,26 @@ describe(mapAnthropicError.name, () => {
     expect(mapAnthropicError(new Anthropic.APIConnectionError({ message: 'reset' }))).toEqual({
       kind: 'network',
     });
+  });
+
+  it("the SDK's own refusal before sending (a max_tokens too large to answer unstreamed) is the request's fault", async () => {
+    const client = new Anthropic({
+      apiKey: 'unused',
+      baseURL: 'http://127.0.0.1:9',
+      maxRetries: 0,
+    });
+    // The SDK throws this one synchronously, before any request.
+    const thrown = await Promise.resolve()
+      .then(() =>
+        client.messages.create({
+          model: 'claude-haiku-4-5',
+          max_tokens: 1_000_000,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      )
+      .catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(Anthropic.AnthropicError);
+    expect(thrown).not.toBeInstanceOf(Anthropic.APIError);
+    expect(mapAnthropicError(thrown)).toEqual({ kind: 'bad_request' });
   });
 });

@@ -18,7 +18,8 @@ export function mapAnthropicStopReason(reason: string | null | undefined): Failu
     case undefined:
       return undefined;
     default:
-      return undefined;
+      // A reason this code does not know says nothing about whether the answer is whole: not a success.
+      return 'invalid_output';
   }
 }
 
@@ -56,5 +57,8 @@ export function mapAnthropicError(error: unknown): FailureDetails {
       ? { kind, status, retryAfterMs: parseRetryAfter(error.headers as Headers | undefined) }
       : { kind, status };
   }
+  // The SDK's own refusal of the request before sending it (say, a max_tokens too large for a call that is not
+  // streamed): the request's fault, not the route's.
+  if (error instanceof Anthropic.AnthropicError) return { kind: 'bad_request' };
   return { kind: 'network' };
 }

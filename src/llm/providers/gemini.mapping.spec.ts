@@ -13,7 +13,8 @@ describe(mapGeminiFinishReason.name, () => {
     ['SPII', 'content_blocked'],
     ['MALFORMED_FUNCTION_CALL', 'invalid_output'],
     [undefined, undefined],
-    ['SOMETHING_NEW', undefined],
+    ['OTHER', 'invalid_output'],
+    ['SOMETHING_NEW', 'invalid_output'],
   ])('%p → %p', (reason, kind) => {
     expect(mapGeminiFinishReason(reason)).toBe(kind);
   });

@@ -22,14 +22,17 @@ export function mapGeminiFinishReason(reason: string | null | undefined): Failur
     case 'MALFORMED_FUNCTION_CALL':
     case 'UNEXPECTED_TOOL_CALL':
       return 'invalid_output';
+    // OTHER: the model stopped for a reason it does not name; the answer cannot be trusted to be whole.
+    case 'OTHER':
+      return 'invalid_output';
     case 'STOP':
     case 'FINISH_REASON_UNSPECIFIED':
-    case 'OTHER':
     case null:
     case undefined:
       return undefined;
     default:
-      return undefined;
+      // A reason this code does not know says nothing about whether the answer is whole: not a success.
+      return 'invalid_output';
   }
 }
 

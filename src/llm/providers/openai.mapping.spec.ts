@@ -16,7 +16,7 @@ describe(mapOpenAiFinishReason.name, () => {
     ['content_filter', 'content_blocked'],
     ['tool_calls', undefined],
     [null, undefined],
-    ['something_new', undefined],
+    ['something_new', 'invalid_output'],
   ])('%p → %p', (reason, kind) => {
     expect(mapOpenAiFinishReason(reason)).toBe(kind);
   });
@@ -60,6 +60,12 @@ describe(mapOpenAiError.name, () => {
       kind: 'network',
     });
     expect(mapOpenAiError(new TypeError('boom'))).toEqual({ kind: 'network' });
+  });
+
+  it("the SDK's own refusal of a request before sending it is the request's fault", () => {
+    expect(mapOpenAiError(new OpenAI.OpenAIError('bad parameters'))).toEqual({
+      kind: 'bad_request',
+    });
   });
 });
 

@@ -17,7 +17,8 @@ export function mapOpenAiFinishReason(reason: string | null | undefined): Failur
     case undefined:
       return undefined;
     default:
-      return undefined;
+      // A reason this code does not know says nothing about whether the answer is whole: not a success.
+      return 'invalid_output';
   }
 }
 
@@ -37,6 +38,8 @@ export function mapOpenAiError(error: unknown): FailureDetails {
       ? { kind, status, retryAfterMs: parseRetryAfter(error.headers as Headers | undefined) }
       : { kind, status };
   }
+  // The SDK's own refusal of the request before sending it: the request's fault, not the route's.
+  if (error instanceof OpenAI.OpenAIError) return { kind: 'bad_request' };
   return { kind: 'network' };
 }
 
