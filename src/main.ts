@@ -6,15 +6,18 @@ import { Registry } from 'prom-client';
 import { loadConfiguration, longestRequestMs } from './app.configuration';
 import { AppModule } from './app.module';
 import { configureApp, createHttpAdapter } from './app.setup';
+import { bootBanner, loadDotEnv } from './boot-banner';
 import { guardProcess } from './common/process-guards';
 import { ServiceLogger } from './common/service-logger';
 import { nestLogLevels } from './config/observability.config';
+import { LlmService } from './llm';
 import { startTracing } from './observability/tracing';
 
 /** Margin past the drain and the longest request before a stuck shutdown gives up. */
 const SHUTDOWN_MARGIN_MS = 5_000;
 
 async function bootstrap(): Promise<void> {
+  const envFile = loadDotEnv();
   const configuration = loadConfiguration(process.env);
   const { server, observability } = configuration;
   // Before the app is built: the trace context must be in place for every request.
@@ -31,7 +34,8 @@ async function bootstrap(): Promise<void> {
   guardProcess(logger, app.get(Registry));
   configureApp(app, configuration);
   await app.listen(server.port, server.host);
-  Logger.log(`Listening on ${await app.getUrl()}`, 'Bootstrap');
+  for (const line of bootBanner(configuration, app.get(LlmService).routes(), envFile))
+    Logger.log(line, 'Bootstrap');
 
   // Graceful shutdown: readiness 503 and drain, in-flight requests finish, probes stop, connections close, exit 0.
   const shutdownLimitMs =

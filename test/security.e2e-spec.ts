@@ -85,7 +85,9 @@ describe('API keys', () => {
       .set('x-api-key', key)
       .send(uniqueProfile())
       .expect(429);
+    // When the minute's window resets, not a whole minute from the refusal.
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(limited.body.statusCode).toBe(429);
     const chat = await t
       .http()
@@ -102,6 +104,15 @@ describe('API keys', () => {
       .send(uniqueProfile())
       .expect(201);
     expect(statuses.every((status) => status === 201 || status === 200)).toBe(true);
+  });
+
+  it('GET / is a page, open without a key, that points to /status, /docs and /v1', async () => {
+    const home = await t.http().get('/').expect(200);
+    expect(home.headers['content-type']).toMatch(/text\/html/);
+    expect(home.text).toContain('href="/status"');
+    expect(home.text).toContain('href="/docs"');
+    expect(home.text).toContain('/v1');
+    expect(home.headers['content-security-policy']).toContain("default-src 'none'");
   });
 
   it('sets security headers and keeps CORS off without CORS_ORIGINS', async () => {

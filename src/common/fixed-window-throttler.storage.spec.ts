@@ -14,17 +14,20 @@ describe('FixedWindowThrottlerStorage', () => {
     storage = new FixedWindowThrottlerStorage(clock);
   });
 
-  it('counts hits in a window and blocks the one past the limit until the block ends', async () => {
+  it('counts hits in a window and blocks the one past the limit until the window resets (its Retry-After)', async () => {
     for (let n = 1; n <= 3; n += 1) {
       expect(await hit()).toMatchObject({ totalHits: n, isBlocked: false, timeToBlockExpire: 0 });
     }
     clock.advance(10_000);
-    expect(await hit()).toMatchObject({ totalHits: 4, isBlocked: true, timeToBlockExpire: 60 });
+    // The window started at 0 s and resets at 60 s: 50 s to wait, not the whole minute.
+    expect(await hit()).toMatchObject({ totalHits: 4, isBlocked: true, timeToBlockExpire: 50 });
     clock.advance(30_000);
-    expect(await hit()).toMatchObject({ isBlocked: true, timeToBlockExpire: 30 });
+    expect(await hit()).toMatchObject({ isBlocked: true, timeToBlockExpire: 20 });
+    clock.advance(20_000);
+    expect(await hit()).toMatchObject({ totalHits: 1, isBlocked: false });
   });
 
-  it('starts a new window once the old one ends; a block outlives the window it started in', async () => {
+  it('starts a new window once the old one ends, and the block ends with it', async () => {
     for (let n = 0; n < 4; n += 1) await hit(); // blocked at 0 s, until 60 s
     clock.advance(MINUTE - 1);
     expect(await hit()).toMatchObject({ isBlocked: true });

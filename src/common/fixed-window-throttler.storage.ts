@@ -27,7 +27,7 @@ interface Window {
 
 /**
  * This process's rate-limit counters: one fixed window per key, the same rule as the shared Redis script (count the
- * hit, start the window on the first one, block the key for `blockDuration` once it goes over the limit). O(1) per
+ * hit, start the window on the first one, block the key until the window ends once it goes over the limit). O(1) per
  * request. The throttler's default storage keeps every hit's expiry in a list and filters it on each request, which
  * grows with the limit: at a limit of 100,000 a minute it was the service's largest single cost under load.
  */
@@ -53,8 +53,9 @@ export class FixedWindowThrottlerStorage implements ThrottlerStorage {
       this.windows.set(id, window);
     }
     window.hits += 1;
+    // Blocked until the window resets (Retry-After then says when), never longer than blockDuration.
     if (window.blockedUntil <= now && window.hits > limit)
-      window.blockedUntil = now + blockDuration;
+      window.blockedUntil = Math.min(now + blockDuration, window.endsAt);
     const blocked = window.blockedUntil > now;
     return throttlerRecord(window.hits, window.endsAt - now, blocked, window.blockedUntil - now);
   }

@@ -6,11 +6,21 @@ import { logCorrelation } from './log-context';
  * fields, text lines a ` [trace …]` suffix when a span is active. Colours only on a terminal.
  */
 export class ServiceLogger extends ConsoleLogger {
+  /** Framework start-up chatter (modules loaded, every route mapped): debug level, not the boot's story. */
+  private static readonly CHATTER = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
   constructor(options: ConsoleLoggerOptions) {
     super({
       ...options,
       colors: !options.json && (options.colors ?? process.stdout.isTTY === true),
     });
+  }
+
+  override log(message: unknown, ...rest: unknown[]): void {
+    const context = rest.at(-1);
+    if (typeof context === 'string' && ServiceLogger.CHATTER.has(context))
+      this.debug(message, ...rest);
+    else super.log(message, ...rest);
   }
 
   protected override getJsonLogObject(

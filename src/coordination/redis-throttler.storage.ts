@@ -7,8 +7,8 @@ import {
 import { RedisConnection } from './redis-connection';
 
 /**
- * One fixed window per key: counts the hit, starts the window on the first one, and blocks the key for
- * `blockDuration` once it goes over the limit. Answers hits, window ms left, blocked (0/1), block ms left.
+ * One fixed window per key: counts the hit, starts the window on the first one, and blocks the key until the window
+ * ends (`blockDuration` at most) once it goes over the limit, so Retry-After says when it resets. Answers hits, window ms left, blocked (0/1), block ms left.
  */
 const INCREMENT = `
 local hits = redis.call('INCR', KEYS[1])
@@ -17,8 +17,10 @@ local ttl = redis.call('PTTL', KEYS[1])
 local blockTtl = redis.call('PTTL', KEYS[2])
 if blockTtl > 0 then return {hits, ttl, 1, blockTtl} end
 if hits > tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-  return {hits, ttl, 1, tonumber(ARGV[3])}
+  local block = tonumber(ARGV[3])
+  if ttl > 0 and ttl < block then block = ttl end
+  redis.call('SET', KEYS[2], '1', 'PX', block)
+  return {hits, ttl, 1, block}
 end
 return {hits, ttl, 0, 0}`;
 

@@ -3,12 +3,13 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DependencyMetrics } from './dependency-metrics';
 import { EventLoopIndicator } from './event-loop.indicator';
 import { HealthController } from './health.controller';
+import { HomeController } from './home.controller';
 import { LifecycleService } from './lifecycle.service';
 import { StatusController } from './status.controller';
 
 @Module({
   imports: [TerminusModule],
-  controllers: [HealthController, StatusController],
+  controllers: [HealthController, StatusController, HomeController],
   providers: [LifecycleService, EventLoopIndicator, DependencyMetrics],
 })
 export class HealthModule {}
