@@ -75,3 +75,43 @@ describeIf(
     await page.screenshot({ path: join(ROOT, 'test-results', 'status.png'), fullPage: true });
   });
 });
+
+describeIf(
+  executablePath,
+  'the simulator-mode pages in headless Chromium (needs chromium)',
+  'bash scripts/install-chromium.sh && npm test',
+)('A newcomer with no keys, in headless Chromium', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    // No provider key at all: the service answers from its embedded simulator.
+    t = await startTestApp({
+      OPENAI_API_KEY: undefined,
+      ANTHROPIC_API_KEY: undefined,
+      GEMINI_API_KEY: undefined,
+      OPENAI_BASE_URL: undefined,
+      ANTHROPIC_BASE_URL: undefined,
+      GEMINI_BASE_URL: undefined,
+    });
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('GET / links to the status page, which says the answers are simulated', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(`${base}/`);
+    expect(await page.title()).toBe('Resilient LLM backend');
+    await page.click('a[href="/status"]');
+    await page.waitForURL(`${base}/status`);
+    const banner = await page.waitForSelector('#simulated', { state: 'visible' });
+    expect(await banner.textContent()).toMatch(/Simulated answers/);
+    await page.waitForSelector('tr[data-route]');
+  });
+});
