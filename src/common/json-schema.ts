@@ -41,11 +41,13 @@ function inline(
   }
   const result: SchemaObject = { ...schema };
   if (schema.properties) {
+    const required = new Set(schema.required ?? []);
     result.properties = Object.fromEntries(
-      Object.entries(schema.properties).map(([key, value]) => [
-        key,
-        inline(value, definitions, seen, strict),
-      ]),
+      Object.entries(schema.properties).map(([key, value]) => {
+        const property = inline(value, definitions, seen, strict);
+        // In docs, an optional field may be null as well as absent: class-validator's @IsOptional lets both through.
+        return [key, strict || required.has(key) ? property : { ...property, nullable: true }];
+      }),
     );
     // Strict structured output (OpenAI) wants every property required and nothing else allowed.
     if (strict) result.required = Object.keys(schema.properties);

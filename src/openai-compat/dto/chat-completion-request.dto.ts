@@ -186,7 +186,7 @@ export class ChatMessageDto {
   @ValidateNested({ each: true })
   @Type(() => ToolCallDto)
   tool_calls?: ToolCallDto[];
-  @Allow() parsed?: unknown;
+  @IsOptional() @Allow() parsed?: unknown;
 }
 
 export class JsonSchemaFormatDto {
