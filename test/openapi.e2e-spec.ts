@@ -75,7 +75,9 @@ describe('API documentation', () => {
     const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     const validatorFor = (path: string) =>
       ajv.compile(
-        asJsonSchema(document.paths[path].post.requestBody.content['application/json'].schema),
+        asJsonSchema(
+          document.paths[path].post.requestBody.content['application/json'].schema,
+        ) as object,
       );
     // Real client payloads, as the official SDKs send them (a reply echoed back into the next request included).
     const echoed = {
