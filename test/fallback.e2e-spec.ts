@@ -323,3 +323,49 @@ describe('Deadlines and bad keys', () => {
     }
   });
 });
+
+describe('Gateway callers cannot steer the service’s own routing', () => {
+  /** The sticky route of the service's chain, and of the gateway's (when it has been used). */
+  async function sticky(t: TestApp) {
+    const status = (await t.http().get('/health/llm').expect(200)).body as {
+      sticky: { provider: string; model: string };
+      requestChains: Array<{ scope: string; routes: Array<{ route: string; sticky: boolean }> }>;
+    };
+    const gateway = status.requestChains.find((chain) => chain.scope === 'gateway');
+    return {
+      service: `${status.sticky.provider}:${status.sticky.model}`,
+      gateway: gateway?.routes.find((entry) => entry.sticky)?.route,
+    };
+  }
+  const ask = (t: TestApp) =>
+    t
+      .http()
+      .post('/v1/chat/completions')
+      .send({ model: 'default', messages: [{ role: 'user', content: 'hi' }] })
+      .expect(200);
+
+  it('by default /v1 failovers move the gateway’s routing state, not the one profiles and lessons use', async () => {
+    const t = await startTestApp();
+    try {
+      t.simulator.always(PRIMARY, 'overloaded');
+      await ask(t);
+      expect(await sticky(t)).toEqual({ service: PRIMARY, gateway: GEMINI_FALLBACK });
+      // The service's own call still starts on its primary (and moves its own state when it fails there).
+      const profile = await t.http().post('/profiles').send(uniqueProfile()).expect(201);
+      expect(profile.body.llm.attempts[0]).toMatchObject({ model: 'gemini-3-flash-preview' });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('LLM_GATEWAY_ROUTING=shared gives both one state', async () => {
+    const t = await startTestApp({ LLM_GATEWAY_ROUTING: 'shared' });
+    try {
+      t.simulator.always(PRIMARY, 'overloaded');
+      await ask(t);
+      expect(await sticky(t)).toEqual({ service: GEMINI_FALLBACK, gateway: undefined });
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -244,9 +244,11 @@ export class LlmService {
   /** A request's walk: its chain, whose content it is, its deadline and its caller's signal. */
   private walkOf(options: CallOptions): StreamWalk {
     const timeoutMs = Math.min(this.timeouts.requestMs, options.timeoutMs ?? Infinity);
+    const content = options.content ?? 'own';
     return {
       chain: options.chain,
-      content: options.content ?? 'own',
+      content,
+      routing: content === 'caller' && this.policy.gatewayRouting === 'separate' ? 'gateway' : 'service',
       deadline: this.clock.now() + timeoutMs,
       signal: options.signal,
     };

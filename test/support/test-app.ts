@@ -32,7 +32,7 @@ export interface TestApp {
   http: () => TestAgent;
   simulator: ProviderSimulator;
   logs: CapturingLogger;
-  /** Moves the configured chain's traffic back to the primary (tests that each start there). */
+  /** Moves every chain's traffic (the service's and the gateway's) back to its primary (tests that each start there). */
   resetRouting: () => void;
   close: () => Promise<void>;
 }
@@ -103,7 +103,11 @@ export async function startTestApp(
     http: () => request(app.getHttpServer()),
     simulator,
     logs,
-    resetRouting: () => app.get(RouteStateRegistry).defaultState.reset(),
+    resetRouting: () =>
+      app
+        .get(RouteStateRegistry)
+        .all()
+        .forEach((state) => state.reset()),
     close: async () => {
       await app.close();
       if (!existingSimulator) await simulator.stop();

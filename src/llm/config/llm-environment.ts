@@ -63,6 +63,7 @@ class LlmEnvironment {
   // llm.policy
   @IsOptional() @IsIn(['on', 'off']) LLM_STREAM_CONTINUATION?: 'on' | 'off';
   @IsOptional() @IsInt() @Min(1) @Max(1_000) LLM_OUTPUT_FAILURES_TO_SWITCH?: number;
+  @IsOptional() @IsIn(['separate', 'shared']) LLM_GATEWAY_ROUTING?: 'separate' | 'shared';
   @IsOptional() @IsBooleanString() LLM_FALLBACK_ON_CONTENT_FILTER?: string;
   @IsOptional() @IsBooleanString() LLM_FALLBACK_ON_CONTENT_FILTER_OWN_PROMPTS?: string;
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
@@ -206,6 +207,7 @@ export function loadLlmConfig(env: Environment): LlmConfig {
     policy: {
       streamContinuation: parsed.LLM_STREAM_CONTINUATION,
       outputFailuresToSwitch: parsed.LLM_OUTPUT_FAILURES_TO_SWITCH,
+      gatewayRouting: parsed.LLM_GATEWAY_ROUTING,
       fallbackOnContentFilter: {
         callerContent: flag(parsed.LLM_FALLBACK_ON_CONTENT_FILTER) ?? false,
         ownPrompts: flag(parsed.LLM_FALLBACK_ON_CONTENT_FILTER_OWN_PROMPTS) ?? true,

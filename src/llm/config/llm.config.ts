@@ -93,6 +93,12 @@ export interface LlmPolicyConfig {
   fallbackOnContentFilter: { callerContent: boolean; ownPrompts: boolean };
   /** Log prompts (at debug level). Off by default: prompts may hold personal data. */
   logPrompts: boolean;
+  /**
+   * `separate` (default): `/v1` traffic keeps its own routing state (circuits, sticky route), so what gateway
+   * callers send (huge outputs that time out, one key's rate limits) never moves the service's own profiles and
+   * lessons; `shared`: one state for both (LLM_GATEWAY_ROUTING).
+   */
+  gatewayRouting: 'separate' | 'shared';
 }
 
 /** The LLM layer's configuration: one group per concern, each injected where it is used. */
@@ -157,6 +163,7 @@ export const LLM_DEFAULTS = {
   policy: {
     streamContinuation: 'on',
     outputFailuresToSwitch: 3,
+    gatewayRouting: 'separate',
     fallbackOnContentFilter: { callerContent: false, ownPrompts: true },
     logPrompts: false,
   } satisfies LlmPolicyConfig,

@@ -12,7 +12,7 @@ import {
   RequestRefusedError,
 } from '../llm.errors';
 import { LlmCallMeta, LlmProvider, TokenUsage } from '../llm.types';
-import { ChainState } from '../route-state/chain-state';
+import { ChainState, RoutingScope } from '../route-state/chain-state';
 import { RouteStateRegistry } from '../route-state/route-state.registry';
 import { ProviderName, Route, routeId, routeLabel, sameRoute } from '../routes';
 import { LlmMetrics } from '../status/llm-metrics.service';
@@ -34,6 +34,8 @@ export interface WalkOptions {
   failed?: { route: Route; kind: FailureKind };
   /** Whose words the request carries: a refusal of the caller's content stops (unless configured otherwise). */
   content: 'caller' | 'own';
+  /** Whose routing state the walk reads and moves: the service's, or the gateway callers' own (LLM_GATEWAY_ROUTING). */
+  routing: RoutingScope;
   /** When the request must be over (clock.now() milliseconds). */
   deadline: number;
   signal: AbortSignal | undefined;
@@ -116,7 +118,7 @@ export class FallbackLoop {
   ): Promise<Walked<T>> {
     const { clock } = this.settings;
     const started = clock.now();
-    const state = this.routeStates.forChain(options.chain);
+    const state = this.routeStates.forChain(options.chain, options.routing);
     const plan = state.plan();
     const walk: WalkState = { unavailable: undefined, lastFailed: undefined, retryHintsMs: [] };
     const failedKind = options.failed?.kind;

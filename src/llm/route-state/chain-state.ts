@@ -85,6 +85,11 @@ export function chainKey(chain: readonly Route[]): string {
   return chain.map(routeId).join(',');
 }
 
+/** Whose traffic a chain state routes: the service's own calls, or the `/v1` gateway's callers. */
+export type RoutingScope = 'service' | 'gateway';
+/** The key prefix of a gateway chain's state (route ids hold no `|`). */
+export const GATEWAY_PREFIX = 'gateway|';
+
 function initialRecord(length: number): ChainRecord {
   return {
     sticky: { index: 0, since: undefined, reason: undefined },
@@ -117,8 +122,10 @@ export class ChainState {
     private readonly store: RouteStateStore,
     private readonly clock: Pick<Clock, 'date'>,
     private readonly events: RouteEventLog = new RouteEventLog(),
+    /** Whose traffic this state routes: the service's own, or the gateway's (a state of its own, own key). */
+    readonly scope: RoutingScope = 'service',
   ) {
-    this.key = chainKey(routes);
+    this.key = scope === 'service' ? chainKey(routes) : `${GATEWAY_PREFIX}${chainKey(routes)}`;
     this.record = store.open(this.key, () => initialRecord(routes.length));
   }
 

@@ -9,7 +9,7 @@ import {
 } from '../config/llm.config';
 import { LLM_USABLE_CHAIN } from '../llm.tokens';
 import { parseRoute, Route, RouteParseError } from '../routes';
-import { ChainPolicy, ChainState, chainKey } from './chain-state';
+import { ChainPolicy, ChainState, chainKey, GATEWAY_PREFIX, RoutingScope } from './chain-state';
 import { ROUTE_EVENT_LOG, RouteEventLog } from './route-events';
 import { ROUTE_STATE_STORE, RouteStateStore } from './route-state.store';
 
@@ -23,6 +23,8 @@ const MAX_CHAINS = 64;
 @Injectable()
 export class RouteStateRegistry {
   readonly defaultState: ChainState;
+  /** The configured chain as the gateway's traffic walks it (created on its first use). */
+  private gatewayState: ChainState | undefined;
   private readonly chains = new Map<string, ChainState>();
   private readonly policy: ChainPolicy;
 
@@ -46,27 +48,44 @@ export class RouteStateRegistry {
 
   /** Tracks a chain another replica uses, from its key (`provider:model` ids); a key that does not parse is ignored. */
   private adopt(key: string): void {
+    const scope: RoutingScope = key.startsWith(GATEWAY_PREFIX) ? 'gateway' : 'service';
+    const ids = scope === 'gateway' ? key.slice(GATEWAY_PREFIX.length) : key;
     let routes: Route[];
     try {
-      routes = key.split(',').map((id) => parseRoute(id));
+      routes = ids.split(',').map((id) => parseRoute(id));
     } catch (error) {
       if (error instanceof RouteParseError) return;
       throw error;
     }
-    this.forChain(routes);
+    this.forChain(routes, scope);
   }
 
-  forChain(chain: readonly Route[] | undefined): ChainState {
+  /**
+   * The state of `chain` (the configured one when undefined) for `scope`'s traffic. The gateway's states are apart
+   * from the service's, so a `/v1` caller never moves the profiles' and lessons' routing.
+   */
+  forChain(chain: readonly Route[] | undefined, scope: RoutingScope = 'service'): ChainState {
+    if (scope === 'gateway') {
+      const routes = chain ?? this.defaultState.routes;
+      if (chainKey(routes) === this.defaultState.key)
+        return (this.gatewayState ??= this.create(routes, 'gateway'));
+      return this.remembered(routes, 'gateway');
+    }
     if (!chain) return this.defaultState;
-    const key = chainKey(chain);
-    if (key === this.defaultState.key) return this.defaultState;
+    if (chainKey(chain) === this.defaultState.key) return this.defaultState;
+    return this.remembered(chain, 'service');
+  }
+
+  /** A per-request chain's state, kept among the MAX_CHAINS most recent. */
+  private remembered(chain: readonly Route[], scope: RoutingScope): ChainState {
+    const key = scope === 'service' ? chainKey(chain) : `${GATEWAY_PREFIX}${chainKey(chain)}`;
     const existing = this.chains.get(key);
     if (existing) {
       this.chains.delete(key);
       this.chains.set(key, existing);
       return existing;
     }
-    const created = this.create(chain);
+    const created = this.create(chain, scope);
     this.chains.set(key, created);
     if (this.chains.size > MAX_CHAINS) {
       const oldest = this.chains.keys().next().value as string;
@@ -77,10 +96,14 @@ export class RouteStateRegistry {
   }
 
   all(): ChainState[] {
-    return [this.defaultState, ...this.chains.values()];
+    return [
+      this.defaultState,
+      ...(this.gatewayState ? [this.gatewayState] : []),
+      ...this.chains.values(),
+    ];
   }
 
-  private create(chain: readonly Route[]): ChainState {
-    return new ChainState(chain, this.policy, this.store, this.clock, this.events);
+  private create(chain: readonly Route[], scope: RoutingScope = 'service'): ChainState {
+    return new ChainState(chain, this.policy, this.store, this.clock, this.events, scope);
   }
 }

@@ -43,6 +43,8 @@ export interface LlmStatus {
 }
 
 export interface RequestChainStatus {
+  /** Whose traffic the chain routes: the gateway's callers (`/v1`, LLM_GATEWAY_ROUTING=separate) or the service's. */
+  scope: 'service' | 'gateway';
   /** `provider:model` ids in order. */
   routes: Array<{
     route: string;
@@ -135,6 +137,7 @@ export class LlmStatusService {
         .map((state) => {
           const sticky = state.sticky().index;
           return {
+            scope: state.scope,
             routes: state.snapshot().map((entry) => ({
               route: routeId(entry.route),
               state: entry.disabledReason !== undefined ? 'disabled' : entry.circuit,
