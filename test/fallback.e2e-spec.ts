@@ -358,9 +358,20 @@ describe('Gateway callers cannot steer the service’s own routing', () => {
     }
   });
 
-  it('LLM_GATEWAY_ROUTING=shared gives both one state', async () => {
+  it('LLM_GATEWAY_ROUTING=shared gives both one state, where what a caller can shape does not count', async () => {
     const t = await startTestApp({ LLM_GATEWAY_ROUTING: 'shared' });
     try {
+      // Rate limits (one key's traffic) and timeouts (a huge output) on caller traffic: served by the fallback,
+      // but the shared circuit and sticky route stay put.
+      t.simulator.always(PRIMARY, 'rate_limited');
+      for (let i = 0; i < 4; i += 1) await ask(t);
+      expect(await sticky(t)).toEqual({ service: PRIMARY, gateway: undefined });
+      const routes = (await t.http().get('/health/llm')).body.routes as Array<{ state: string }>;
+      expect(routes[0].state).toBe('closed');
+      // The service's own call on the same rate limit counts, as does a provider outage on caller traffic.
+      await t.http().post('/profiles').send(uniqueProfile()).expect(201);
+      expect((await sticky(t)).service).toBe(GEMINI_FALLBACK);
+      t.resetRouting();
       t.simulator.always(PRIMARY, 'overloaded');
       await ask(t);
       expect(await sticky(t)).toEqual({ service: GEMINI_FALLBACK, gateway: undefined });

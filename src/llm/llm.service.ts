@@ -248,7 +248,8 @@ export class LlmService {
     return {
       chain: options.chain,
       content,
-      routing: content === 'caller' && this.policy.gatewayRouting === 'separate' ? 'gateway' : 'service',
+      routing:
+        content === 'caller' && this.policy.gatewayRouting === 'separate' ? 'gateway' : 'service',
       deadline: this.clock.now() + timeoutMs,
       signal: options.signal,
     };

@@ -54,6 +54,16 @@ export function failureEffects(kind: FailureKind): FailureEffects {
   };
 }
 
+/**
+ * Failures a caller can bring about on a healthy route: an output so large it runs past the attempt timeout (or a
+ * prompt so long its first token is late), one key's traffic over the provider's rate limit. When gateway callers
+ * share the service's routing state (LLM_GATEWAY_ROUTING=shared), their traffic does not count these toward the
+ * circuits or the sticky route; probes, 5xx, connection errors and the service's own calls still do.
+ */
+export function callerShapeable(kind: FailureKind): boolean {
+  return kind === 'timeout' || kind === 'rate_limited';
+}
+
 export interface PolicyContext {
   /** Same-route retries already spent on this route in this request (at most one is allowed). */
   retriesOnRoute: number;

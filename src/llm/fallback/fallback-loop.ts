@@ -16,7 +16,7 @@ import { ChainState, RoutingScope } from '../route-state/chain-state';
 import { RouteStateRegistry } from '../route-state/route-state.registry';
 import { ProviderName, Route, routeId, routeLabel, sameRoute } from '../routes';
 import { LlmMetrics } from '../status/llm-metrics.service';
-import { decideAfterFailure, failureEffects } from './failure-policy';
+import { callerShapeable, decideAfterFailure, failureEffects } from './failure-policy';
 import { ProviderSlots, Release } from './provider-slots';
 import { AttemptEntry, RequestLedger } from './request-ledger';
 
@@ -181,8 +181,14 @@ export class FallbackLoop {
         }
         release();
         const error = outcome;
-        entry.failed(error);
-        this.learn(walk, state, index, error);
+        // Gateway callers on the service's own state: what they can shape does not move it.
+        const counted = !(
+          options.content === 'caller' &&
+          options.routing === 'service' &&
+          callerShapeable(error.kind)
+        );
+        entry.failed(error, counted);
+        this.learn(walk, state, index, error, counted);
         if (error.kind === 'content_blocked' && !this.fallsOverOnRefusal(options.content)) {
           throw new ContentFilteredError(
             route.provider,
@@ -276,9 +282,15 @@ export class FallbackLoop {
   }
 
   /** What a failed attempt says beyond itself: whether its route is unavailable, when to come back. */
-  private learn(walk: WalkState, state: ChainState, index: number, error: ProviderError): void {
+  private learn(
+    walk: WalkState,
+    state: ChainState,
+    index: number,
+    error: ProviderError,
+    counted: boolean,
+  ): void {
     walk.lastFailed = { route: state.routes[index], kind: error.kind };
-    if (state.isUnavailabilitySignal(index, error.kind)) walk.unavailable ??= error.kind;
+    if (counted && state.isUnavailabilitySignal(index, error.kind)) walk.unavailable ??= error.kind;
     if (error.retryAfterMs !== undefined) walk.retryHintsMs.push(error.retryAfterMs);
     this.logger.debug(error.message);
   }

@@ -68,10 +68,13 @@ export class AttemptEntry {
     this.settle('success', usage);
   }
 
-  /** The call failed (before or after a stream's first content); the circuit learns of it. */
-  failed(error: ProviderError): void {
+  /**
+   * The call failed (before or after a stream's first content); the circuit learns of it unless `counted` is false
+   * (a failure a caller shaped, on a state it shares with the service's own calls).
+   */
+  failed(error: ProviderError, counted = true): void {
     if (this.settled) return;
-    this.state.recordAttempt(this.index, error.kind);
+    this.state.recordAttempt(this.index, error.kind, counted);
     this.settle(error.kind, this.billedSoFar(), error.status);
   }
 

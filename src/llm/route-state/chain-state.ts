@@ -170,8 +170,8 @@ export class ChainState {
     );
   }
 
-  /** Every user attempt's outcome: feeds the counts and the circuit. */
-  recordAttempt(index: number, outcome: AttemptOutcome): void {
+  /** Every user attempt's outcome: feeds the counts and (unless `counted` is false) the circuit. */
+  recordAttempt(index: number, outcome: AttemptOutcome, counted = true): void {
     const record = this.record.routes[index];
     if (outcome === 'success') {
       record.counts.successes += 1;
@@ -182,7 +182,8 @@ export class ChainState {
     record.counts[countField(outcome)] += 1;
     if (failureFamily(outcome) === 'output')
       record.consecutiveOutputFailures = (record.consecutiveOutputFailures ?? 0) + 1;
-    if (failureEffects(outcome).countsForCircuit) this.apply(index, 'availability_failure');
+    if (counted && failureEffects(outcome).countsForCircuit)
+      this.apply(index, 'availability_failure');
     else this.changed();
   }
 
