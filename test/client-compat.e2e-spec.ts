@@ -39,6 +39,45 @@ describe('What real OpenAI clients send', () => {
     expect(second.choices[0].message.content).toBe('Simulated answer from openai/gpt-4o-mini.');
   });
 
+  it('a tool call echoed with parsed_arguments (parse() with strict tools, runTools) is accepted', async () => {
+    const completion = await client.chat.completions.create({
+      model: OPENAI,
+      messages: [
+        { role: 'user', content: 'Look it up' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'lookup', arguments: '{"q":"x"}', parsed_arguments: { q: 'x' } },
+            },
+          ],
+        } as unknown as OpenAI.ChatCompletionMessageParam,
+        { role: 'tool', tool_call_id: 'call_1', content: 'found' },
+      ],
+    });
+    expect(completion.choices[0].message.content).toContain('Simulated answer');
+  });
+
+  it('model names as other gateways take them: bare and provider/model through the official client', async () => {
+    const bare = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(bare.model).toBe(OPENAI);
+    const slashed = await client.chat.completions.create({
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(slashed.model).toBe(OPENAI);
+    const unknown = await client.chat.completions
+      .create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((error: unknown) => error);
+    expect(unknown).toMatchObject({ status: 400, code: 'invalid_model' });
+  });
+
   it('known OpenAI fields that change nothing are accepted and named in x-llm-warning; logprobs: true is a 400', async () => {
     const { response } = await client.chat.completions
       .create({
@@ -86,6 +125,37 @@ describe('What real OpenAI clients send', () => {
     const error = await client.models.retrieve('openai:gpt-9').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     expect((error as APIError).code).toBe('model_not_found');
+  });
+});
+
+describe('Model aliases', () => {
+  it('an alias names a whole chain and is listed in /v1/models; a bare name two routes serve is a 400 listing them', async () => {
+    const t = await startTestApp({
+      LLM_FALLBACKS: `${GEMINI_FALLBACK},${OPENAI},anthropic:gpt-4o-mini`,
+      LLM_MODEL_ALIASES: `fast=${ANTHROPIC}>${OPENAI}`,
+    });
+    try {
+      const client = await openAiClientFor(t);
+      const listed = await client.models.list();
+      expect(listed.data.map((model) => model.id)).toContain('fast');
+      t.simulator.always(ANTHROPIC, 'overloaded');
+      const fast = await client.chat.completions.create({
+        model: 'fast',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      // The alias's chain, in order: its first route failed over to its second.
+      expect(fast.model).toBe(OPENAI);
+      expect(t.simulator.attemptsFor(ANTHROPIC)).toHaveLength(1);
+      const ambiguous = await client.chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+        .catch((error: unknown) => error);
+      expect(ambiguous).toMatchObject({ status: 400, code: 'ambiguous_model' });
+      expect((ambiguous as APIError).message).toContain(
+        'openai:gpt-4o-mini, anthropic:gpt-4o-mini',
+      );
+    } finally {
+      await t.close();
+    }
   });
 });
 

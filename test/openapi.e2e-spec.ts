@@ -1,5 +1,5 @@
-import { registeredEndpoints } from '../src/common/unknown-endpoint';
 import Ajv from 'ajv';
+import { registeredEndpoints } from '../src/common/unknown-endpoint';
 import { OPENAI, startTestApp, TestApp, uniqueProfile } from './support/test-app';
 
 describe('API documentation', () => {

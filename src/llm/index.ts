@@ -58,6 +58,7 @@ export type {
 } from './llm.types';
 export {
   buildChain,
+  isProviderName,
   parseRoute,
   parseRouteList,
   PROVIDER_NAMES,

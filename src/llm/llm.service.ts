@@ -88,12 +88,13 @@ export class LlmService {
   /** What a caller of the OpenAI-compatible endpoint may ask for (LLM_ALLOWED_ROUTES and the LLM_MAX_* limits). */
   callerLimits(): CallerLimits {
     const { maxRequestFallbacks, maxOutputTokens, maxInputTokens } = this.limits;
-    const { chain, allowedRoutes } = this.routesConfig;
+    const { chain, allowedRoutes, aliases } = this.routesConfig;
     return {
       maxRequestFallbacks,
       maxOutputTokens,
       maxInputTokens,
       allows: (route) => routeAllowed(route, chain, allowedRoutes),
+      aliases,
     };
   }
 

@@ -244,6 +244,8 @@ export interface CallerLimits {
   maxInputTokens: number;
   /** Whether a caller may name this route (the configured chain, or LLM_ALLOWED_ROUTES). */
   allows(route: Route): boolean;
+  /** Operator names for whole chains (LLM_MODEL_ALIASES): their routes are allowed as the operator set them. */
+  aliases: Readonly<Record<string, readonly Route[]>>;
 }
 
 /** Progress of a streamed object (`streamObject`). */

@@ -175,10 +175,17 @@ export class ChatCompletionsService {
     return this.models().find((model) => model.id === id);
   }
 
-  /** The routes a client can name: the configured chain's usable routes, and `default`. */
+  /** The names a client can use: `default`, the operator's aliases, the configured chain's usable routes. */
   models(): Array<{ id: string; object: 'model'; created: number; owned_by: string }> {
+    const own = (id: string) => ({
+      id,
+      object: 'model' as const,
+      created: 0,
+      owned_by: 'resilient-llm-backend',
+    });
     return [
-      { id: 'default', object: 'model', created: 0, owned_by: 'resilient-llm-backend' },
+      own('default'),
+      ...Object.keys(this.llm.callerLimits().aliases).map(own),
       ...this.llm.routes().map((route) => ({
         id: routeId(route),
         object: 'model' as const,

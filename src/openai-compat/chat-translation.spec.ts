@@ -23,6 +23,12 @@ const limits = {
   maxOutputTokens: 1_000,
   maxInputTokens: 100,
   allows: (route: { provider: string }) => route.provider !== 'anthropic',
+  aliases: {
+    fast: [
+      { provider: 'openai' as const, model: 'o' },
+      { provider: 'anthropic' as const, model: 'h' },
+    ],
+  },
 };
 const configured = [
   { provider: 'gemini' as const, model: 'g' },
@@ -100,7 +106,10 @@ describe('chat translation', () => {
       { provider: 'gemini', model: 'g' },
     ]);
     expect(() => resolveChain(dto({ model: 'bogus' }), configured, isConfigured, limits)).toThrow(
-      /provider:model/,
+      /GET \/v1\/models/,
+    );
+    expect(() => resolveChain(dto({ model: 'nope:x' }), configured, isConfigured, limits)).toThrow(
+      /GET \/v1\/models/,
     );
     expect(() =>
       resolveChain(dto({ model: 'anthropic:x' }), configured, isConfigured, limits),
@@ -113,6 +122,20 @@ describe('chat translation', () => {
         limits,
       ),
     ).toThrow(/At most 2 fallbacks/);
+  });
+
+  it('model names: bare, provider/model and provider:model, an alias for a whole chain, an ambiguous bare name listing the routes', () => {
+    const isConfigured = () => true;
+    const chain = (model: string) => resolveChain(dto({ model }), configured, isConfigured, limits);
+    expect(chain('o')).toEqual([{ provider: 'openai', model: 'o' }]);
+    expect(chain('openai/o')).toEqual([{ provider: 'openai', model: 'o' }]);
+    expect(chain('OpenAI:o')).toEqual([{ provider: 'openai', model: 'o' }]);
+    // An alias's routes are the operator's: allowed even where a caller could not name them.
+    expect(chain('fast')).toEqual(limits.aliases.fast);
+    const twice = [...configured, { provider: 'anthropic' as const, model: 'o' }];
+    expect(() => resolveChain(dto({ model: 'o' }), twice, isConfigured, limits)).toThrow(
+      /served by several routes; name one: openai:o, anthropic:o/,
+    );
   });
 
   it('spend: an output limit over LLM_MAX_OUTPUT_TOKENS and an input over LLM_MAX_INPUT_TOKENS are refused', () => {

@@ -1,4 +1,3 @@
-import { BadRequestException } from '@nestjs/common';
 import {
   AttemptRecord,
   ChatMessage,
@@ -19,17 +18,10 @@ import {
   AllRoutesFailedError,
 } from '../llm';
 import { ChatCompletionRequestDto, ChatMessageDto } from './dto/chat-completion-request.dto';
+import { routesForName } from './model-names';
+import { OpenAiRequestError } from './openai-request-error';
 
-/** A 400 in OpenAI's error format: `param` names the offending field. */
-export class OpenAiRequestError extends BadRequestException {
-  constructor(
-    message: string,
-    readonly param: string | null,
-    readonly code: string | null = null,
-  ) {
-    super(message);
-  }
-}
+export { OpenAiRequestError } from './openai-request-error';
 
 function textOf(content: ChatMessageDto['content']): string {
   if (content === null) return '';
@@ -191,29 +183,6 @@ export function droppedParameters(
     .map((parameter) => PARAMETER_NAMES[parameter]);
 }
 
-function parseRouteOrThrow(text: string, param: string): Route {
-  try {
-    return parseRoute(text);
-  } catch (error) {
-    if (!(error instanceof RouteParseError)) throw error;
-    throw new OpenAiRequestError(
-      `${param} must be "default" or "provider:model" with provider openai, anthropic or gemini: the value ${error.message}`,
-      param,
-      'invalid_model',
-    );
-  }
-}
-
-/** A route the caller may not use (neither in the configured chain nor in LLM_ALLOWED_ROUTES): 400 before any call. */
-function allowedOrThrow(route: Route, param: string, limits: CallerLimits): Route {
-  if (limits.allows(route)) return route;
-  throw new OpenAiRequestError(
-    `${param} names a route this service does not allow: use "default", a configured route (GET /v1/models), or one allowed by LLM_ALLOWED_ROUTES`,
-    param,
-    'model_not_allowed',
-  );
-}
-
 /**
  * What a request may cost before any call: its output limit (LLM_MAX_OUTPUT_TOKENS) and its estimated input
  * (LLM_MAX_INPUT_TOKENS).
@@ -254,14 +223,14 @@ export function resolveChain(
       'too_many_fallbacks',
     );
   }
-  const fallbacks = (dto.fallbacks ?? []).map((text, index) =>
-    allowedOrThrow(parseRouteOrThrow(text, `fallbacks[${index}]`), `fallbacks[${index}]`, limits),
+  const fallbacks = (dto.fallbacks ?? []).flatMap((text, index) =>
+    routesForName(text, `fallbacks[${index}]`, configuredChain, limits),
   );
   const useDefault = dto.model.trim().toLowerCase() === 'default';
   if (useDefault && fallbacks.length === 0) return undefined;
   const head = useDefault
     ? [...configuredChain]
-    : [allowedOrThrow(parseRouteOrThrow(dto.model, 'model'), 'model', limits)];
+    : routesForName(dto.model, 'model', configuredChain, limits);
   const [first, ...rest] = [...head, ...fallbacks];
   const chain = buildChain(first, rest);
   const usable = chain.filter(isConfigured);

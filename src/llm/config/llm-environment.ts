@@ -39,6 +39,7 @@ class LlmEnvironment {
   @IsOptional() @IsString() LLM_FALLBACKS?: string;
   @IsOptional() @IsBooleanString() LLM_SIMULATOR?: string;
   @IsOptional() @IsString() LLM_ALLOWED_ROUTES?: string;
+  @IsOptional() @IsString() LLM_MODEL_ALIASES?: string;
   @IsOptional() @IsString() LLM_THINKING?: string;
   @IsOptional() @IsString() LLM_PRICES?: string;
   // llm.timeouts
@@ -95,6 +96,37 @@ function providerSettings(
     }
   }
   return settings;
+}
+
+const ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** `name=provider:model>provider:model,…`: each alias a chain, in order. */
+function parseAliases(text: string | undefined, problems: string[]): Record<string, Route[]> {
+  const aliases: Record<string, Route[]> = {};
+  const items = (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  for (const [position, item] of items.entries()) {
+    const at = item.indexOf('=');
+    const name = item.slice(0, Math.max(0, at)).trim();
+    if (at <= 0 || !ALIAS_NAME.test(name) || name.toLowerCase() === 'default') {
+      problems.push(
+        `LLM_MODEL_ALIASES: item ${position + 1} is not name=provider:model>provider:model (a name of letters, digits, . _ -, not "default")`,
+      );
+      continue;
+    }
+    try {
+      aliases[name] = item
+        .slice(at + 1)
+        .split('>')
+        .map((route) => parseRoute(route));
+    } catch (error) {
+      if (!(error instanceof RouteParseError)) throw error;
+      problems.push(`LLM_MODEL_ALIASES: item ${position + 1}: a route ${error.message}`);
+    }
+  }
+  return aliases;
 }
 
 function parseAllowedRoutes(text: string | undefined, problems: string[]): string[] {
@@ -170,6 +202,7 @@ export function loadLlmConfig(env: Environment): LlmConfig {
     problems.push(`LLM_THINKING: ${error.message}`);
   }
   const allowedRoutes = parseAllowedRoutes(parsed.LLM_ALLOWED_ROUTES, problems);
+  const aliases = parseAliases(parsed.LLM_MODEL_ALIASES, problems);
   const flag = (value: string | undefined) => (value === undefined ? undefined : value === 'true');
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
@@ -179,6 +212,7 @@ export function loadLlmConfig(env: Environment): LlmConfig {
       providers,
       ...simulator,
       allowedRoutes,
+      aliases,
       thinking,
       prices,
     },

@@ -26,6 +26,8 @@ export interface LlmRoutesConfig {
   simulatorReason?: string;
   /** Routes a caller may name besides the configured chain (`provider:model` or `provider:*`). */
   allowedRoutes: string[];
+  /** Operator names for whole chains (`LLM_MODEL_ALIASES=fast=openai:gpt-4o-mini>anthropic:…`), callable on `/v1`. */
+  aliases: Record<string, Route[]>;
   /** Thinking per route (`LLM_THINKING`). */
   thinking: ThinkingSettings;
   /** USD per million tokens by `provider:model`. */
@@ -135,6 +137,7 @@ export const LLM_DEFAULTS = {
   routes: {
     simulator: 'off',
     allowedRoutes: [],
+    aliases: {},
     thinking: DEFAULT_THINKING,
     prices: DEFAULT_PRICES,
   } satisfies Omit<LlmRoutesConfig, 'chain' | 'providers' | 'simulatorReason'>,
@@ -186,7 +189,7 @@ export function resolveLlmConfig(options: LlmModuleOptions): LlmConfig {
     ]);
   return {
     routes: withDefaults<LlmRoutesConfig>(
-      { ...LLM_DEFAULTS.routes, allowedRoutes: [], chain: [], providers: {} },
+      { ...LLM_DEFAULTS.routes, allowedRoutes: [], aliases: {}, chain: [], providers: {} },
       options.routes,
     ),
     timeouts,

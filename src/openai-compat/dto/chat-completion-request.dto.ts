@@ -102,6 +102,9 @@ export class FunctionCallDto {
 
   /** The arguments as JSON text, as OpenAI sends them. */
   @IsString() @MaxLength(MAX_CONTENT_LENGTH) arguments: string;
+
+  /** What the `openai` client's `parse()` with strict tools and `runTools` echo back: accepted and ignored. */
+  @IsOptional() @Allow() parsed_arguments?: unknown;
 }
 
 export class ToolCallDto {
