@@ -60,7 +60,8 @@ describe('A reader that stops reading an event stream', () => {
   let port: number;
 
   beforeAll(async () => {
-    t = await startTestApp({ STREAM_DRAIN_TIMEOUT_MS: '300' });
+    // Every call is sent an output limit: one above the answer's size (about 6 million tokens).
+    t = await startTestApp({ STREAM_DRAIN_TIMEOUT_MS: '300', LLM_MAX_OUTPUT_TOKENS: '10000000' });
     await t.app.listen(0, '127.0.0.1');
     port = (t.app.getHttpServer().address() as AddressInfo).port;
   });

@@ -102,8 +102,13 @@ export type SamplingParameter =
   'temperature' | 'topP' | 'stop' | 'seed' | 'presencePenalty' | 'frequencyPenalty';
 
 export interface TokenUsage {
+  /** Every input token the provider read, cached ones included. */
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, those read from the provider's prompt cache (billed at a fraction of fresh input). */
+  cachedInputTokens?: number;
+  /** Of `inputTokens`, those written to the prompt cache (Anthropic bills them above fresh input). */
+  cacheWriteTokens?: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls';

@@ -53,7 +53,7 @@ class LlmEnvironment {
   @IsOptional() @IsInt() @Min(0) @Max(10_000) LLM_QUEUE_SIZE?: number;
   @IsOptional() @IsInt() @Min(0) @Max(60_000) LLM_QUEUE_TIMEOUT_MS?: number;
   @IsOptional() @IsInt() @Min(0) @Max(10) LLM_MAX_REQUEST_FALLBACKS?: number;
-  @IsOptional() @IsInt() @Min(16) @Max(1_000_000) LLM_MAX_OUTPUT_TOKENS?: number;
+  @IsOptional() @IsInt() @Min(16) @Max(10_000_000) LLM_MAX_OUTPUT_TOKENS?: number;
   @IsOptional() @IsInt() @Min(100) @Max(10_000_000) LLM_MAX_INPUT_TOKENS?: number;
   // llm.probes
   @IsOptional() @IsInt() @Min(100) @Max(3_600_000) LLM_HEALTHCHECK_INTERVAL_MS?: number;

@@ -3,7 +3,7 @@ import { ConfigValidationError } from '../../config/validate-environment';
 import type { ProbeLease } from '../route-state/probe-lease';
 import type { RouteStateStore } from '../route-state/route-state.store';
 import { ProviderName, Route } from '../routes';
-import { DEFAULT_PRICES, PriceTable } from './prices';
+import { PriceTable } from './prices';
 import { DEFAULT_THINKING, ThinkingSettings } from './thinking';
 
 /** One provider's connection. The key is handed to the SDK client and nowhere else: never logged, never returned. */
@@ -30,7 +30,7 @@ export interface LlmRoutesConfig {
   aliases: Record<string, Route[]>;
   /** Thinking per route (`LLM_THINKING`). */
   thinking: ThinkingSettings;
-  /** USD per million tokens by `provider:model`. */
+  /** LLM_PRICES: USD per million tokens by `provider:model`, over the maintained price data. */
   prices: PriceTable;
 }
 
@@ -139,7 +139,7 @@ export const LLM_DEFAULTS = {
     allowedRoutes: [],
     aliases: {},
     thinking: DEFAULT_THINKING,
-    prices: DEFAULT_PRICES,
+    prices: {},
   } satisfies Omit<LlmRoutesConfig, 'chain' | 'providers' | 'simulatorReason'>,
   timeouts: {
     attemptMs: 60_000,

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { FailureDetails, FailureKind } from '../llm.errors';
+import { TokenUsage } from '../llm.types';
 import { classifyHttpStatus, parseRetryAfter } from './http-failure';
 
 /** Anthropic `stop_reason` to a failure kind; `undefined` means the answer is complete. */
@@ -40,6 +41,26 @@ function kindFromErrorType(type: string | null | undefined): FailureKind | undef
     default:
       return undefined;
   }
+}
+
+/**
+ * Anthropic's usage as TokenUsage: its `input_tokens` leaves out what was read from or written to the prompt cache,
+ * so the input is the sum of the three (as the other providers count it), with the cached parts named.
+ */
+export function anthropicUsage(usage: {
+  input_tokens: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}): TokenUsage {
+  const cachedInputTokens = usage.cache_read_input_tokens ?? 0;
+  const cacheWriteTokens = usage.cache_creation_input_tokens ?? 0;
+  return {
+    inputTokens: usage.input_tokens + cachedInputTokens + cacheWriteTokens,
+    outputTokens: usage.output_tokens ?? 0,
+    cachedInputTokens,
+    cacheWriteTokens,
+  };
 }
 
 /** An error thrown by @anthropic-ai/sdk, classified by class, status and the body's error type. */

@@ -11,8 +11,9 @@ import {
   ProviderResponse,
   SamplingParameter,
   StreamEvent,
+  TokenUsage,
 } from '../llm.types';
-import { mapAnthropicError, mapAnthropicStopReason } from './anthropic.mapping';
+import { anthropicUsage, mapAnthropicError, mapAnthropicStopReason } from './anthropic.mapping';
 import { incompleteStream, requireClient, settleFinish } from './finish';
 import { providerFetch } from './provider-fetch';
 import { ProviderClientSettings, thinkingOf } from './provider-settings';
@@ -176,10 +177,7 @@ export class AnthropicProvider implements LlmProvider {
       request.allowTruncation,
       `stop_reason ${message.stop_reason}`,
     );
-    const usage = {
-      inputTokens: message.usage.input_tokens,
-      outputTokens: message.usage.output_tokens,
-    };
+    const usage = anthropicUsage(message.usage);
     const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
     if (request.tools?.length) {
       const toolCalls = message.content.flatMap((block) =>
@@ -207,7 +205,7 @@ export class AnthropicProvider implements LlmProvider {
     const client = requireClient(this.client, route);
     let stopReason: string | null = null;
     let ended = false;
-    const usage = { inputTokens: 0, outputTokens: 0 };
+    let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
     // With the caller's tools, tool_use blocks are calls to join; without, the one forced tool is the answer.
     const callerTools = (request.tools?.length ?? 0) > 0;
     const tools = new ToolCallAssembler();
@@ -222,7 +220,7 @@ export class AnthropicProvider implements LlmProvider {
       for await (const event of stream) {
         switch (event.type) {
           case 'message_start':
-            usage.inputTokens = event.message.usage.input_tokens;
+            usage = anthropicUsage({ ...event.message.usage, output_tokens: 0 });
             break;
           case 'content_block_delta':
             if (event.delta.type === 'text_delta') yield { type: 'text', text: event.delta.text };
@@ -269,5 +267,6 @@ export class AnthropicProvider implements LlmProvider {
 export const ANTHROPIC: ProviderDefinition = {
   name: 'anthropic',
   environmentPrefix: 'ANTHROPIC',
+  pricingId: 'anthropic',
   create: (settings) => new AnthropicProvider(settings),
 };

@@ -202,6 +202,8 @@ function usageOf(response: GenerateContentResponse): TokenUsage {
   return {
     inputTokens: usage?.promptTokenCount ?? 0,
     outputTokens: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+    // Implicit (and explicit) cache hits: part of promptTokenCount.
+    cachedInputTokens: usage?.cachedContentTokenCount ?? 0,
   };
 }
 
@@ -357,5 +359,6 @@ export class GeminiProvider implements LlmProvider {
 export const GEMINI: ProviderDefinition = {
   name: 'gemini',
   environmentPrefix: 'GEMINI',
+  pricingId: 'google',
   create: (settings) => new GeminiProvider(settings),
 };

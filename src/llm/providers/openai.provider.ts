@@ -14,6 +14,7 @@ import {
   ResponseFormat,
   SamplingParameter,
   StreamEvent,
+  TokenUsage,
 } from '../llm.types';
 import { incompleteStream, requireClient, settleFinish } from './finish';
 import {
@@ -192,6 +193,7 @@ export class OpenAiProvider implements LlmProvider {
       usage: {
         inputTokens: completion.usage?.prompt_tokens ?? 0,
         outputTokens: completion.usage?.completion_tokens ?? 0,
+        cachedInputTokens: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
       },
     };
   }
@@ -203,7 +205,7 @@ export class OpenAiProvider implements LlmProvider {
     const route = { provider: this.name, model: request.model };
     const client = requireClient(this.client, route);
     let finishReason: string | null = null;
-    const usage = { inputTokens: 0, outputTokens: 0 };
+    const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
     const tools = new ToolCallAssembler();
     try {
       const stream = await client.chat.completions.create(
@@ -229,6 +231,7 @@ export class OpenAiProvider implements LlmProvider {
         if (chunk.usage) {
           usage.inputTokens = chunk.usage.prompt_tokens;
           usage.outputTokens = chunk.usage.completion_tokens;
+          usage.cachedInputTokens = chunk.usage.prompt_tokens_details?.cached_tokens ?? 0;
         }
       }
     } catch (error) {
@@ -251,5 +254,6 @@ export class OpenAiProvider implements LlmProvider {
 export const OPENAI: ProviderDefinition = {
   name: 'openai',
   environmentPrefix: 'OPENAI',
+  pricingId: 'openai',
   create: (settings) => new OpenAiProvider(settings),
 };

@@ -22,6 +22,8 @@ export interface ProviderDefinition {
   name: ProviderName;
   /** `OPENAI` reads OPENAI_API_KEY and OPENAI_BASE_URL. */
   environmentPrefix: string;
+  /** The provider's id in the maintained price data (`@pydantic/genai-prices`). */
+  pricingId: string;
   create(settings: ProviderClientSettings): LlmProvider;
 }
 

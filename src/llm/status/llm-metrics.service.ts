@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Clock } from '../../common/clock';
 import { LLM_CLOCK, LLM_ROUTES, LlmRoutesConfig } from '../config/llm.config';
+import { Prices, TokenPrice } from '../config/prices';
 import { Release } from '../fallback/provider-slots';
 import { LLM_MALFORMED_EVENTS } from '../llm.tokens';
 import { AttemptOutcome, RecordedOutcome, TokenUsage } from '../llm.types';
@@ -22,6 +23,9 @@ export class LlmMetrics {
   private readonly attemptSeconds: Histogram<'provider' | 'model' | 'outcome'>;
   private readonly tokens: Counter<'provider' | 'model' | 'direction'>;
   private readonly cost: Counter<'provider' | 'model'>;
+  private readonly cachedInput: Counter<'provider' | 'model'>;
+  private readonly unpriced: Counter<'provider' | 'model'>;
+  private readonly prices: Prices;
   private readonly probes: Counter<'provider' | 'model' | 'outcome'>;
   private readonly knownRoutes: Set<string>;
   private readonly inFlightGauge: Gauge<'provider' | 'model'>;
@@ -105,9 +109,22 @@ export class LlmMetrics {
       labelNames: ['provider', 'model', 'direction'],
       registers,
     });
+    this.prices = new Prices(config.prices);
+    this.cachedInput = new Counter({
+      name: 'llm_cached_input_tokens_total',
+      help: 'Input tokens the provider read from its prompt cache (part of llm_tokens_total direction="input")',
+      labelNames: ['provider', 'model'],
+      registers: [registry],
+    });
+    this.unpriced = new Counter({
+      name: 'llm_unpriced_tokens_total',
+      help: 'Tokens of routes with no known price (neither LLM_PRICES nor the maintained price data): not in llm_cost_usd_total',
+      labelNames: ['provider', 'model'],
+      registers: [registry],
+    });
     this.cost = new Counter({
       name: 'llm_cost_usd_total',
-      help: 'Estimated cost in USD from the configured price table (LLM_PRICES)',
+      help: 'Estimated cost in USD: LLM_PRICES, else the maintained price data (@pydantic/genai-prices), cached input at its own price',
       labelNames: ['provider', 'model'],
       registers,
     });
@@ -225,15 +242,21 @@ export class LlmMetrics {
     this.requestSeconds.observe({ outcome }, durationMs / 1000);
   }
 
+  /** The route's unit prices (USD per million tokens), or undefined when it is unpriced. */
+  priceOf(route: Route): TokenPrice | undefined {
+    return this.prices.priceOf(route);
+  }
+
   /** Tokens charged for one attempt, and their estimated cost. */
   usage(route: Route, usage: TokenUsage): void {
     if (usage.inputTokens + usage.outputTokens === 0) return;
     const labels = this.labelsOf(route);
     this.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
     this.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
-    const price = this.config.prices[routeId(route)];
-    if (price) {
-      const usd = (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
+    if (usage.cachedInputTokens) this.cachedInput.inc(labels, usage.cachedInputTokens);
+    const usd = this.prices.costOf(route, usage);
+    if (usd === undefined) this.unpriced.inc(labels, usage.inputTokens + usage.outputTokens);
+    else {
       this.cost.inc(labels, usd);
       this.recent.cost(usd, this.clock.date().getTime());
     }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LLM_PROBES, LLM_ROUTES, LlmProbesConfig, LlmRoutesConfig } from '../config/llm.config';
+import { PRICE_DATA, TokenPrice } from '../config/prices';
 import { LLM_PROVIDERS } from '../llm.tokens';
 import { LlmProvider } from '../llm.types';
 import { ROUTE_EVENT_LOG, RouteEvent, RouteEventLog } from '../route-state/route-events';
@@ -36,6 +37,11 @@ export interface LlmStatus {
   sticky: { provider: ProviderName; model: string; since: string | null; reason: string | null };
   healthcheck: { intervalMs: number; successesToRecover: number; circuitFailureThreshold: number };
   routes: RouteStatus[];
+  /**
+   * Where costs come from: the maintained price data's version (its date) and each route's unit prices in USD per
+   * million tokens, or `unknown` for a route neither LLM_PRICES nor the data prices (its cost is not counted).
+   */
+  prices: { data: string; routes: Record<string, TokenPrice | 'unknown'> };
   /** Routing state: this process's own, shared with the other replicas through Redis, or shared but degraded. */
   sharedState: SharedStateStatus;
   /** Chains callers named per request (`/v1` `fallbacks`), each with its own sticky route and circuits. */
@@ -130,6 +136,15 @@ export class LlmStatusService {
           counts: entry.counts,
         };
       }),
+      prices: {
+        data: PRICE_DATA,
+        routes: Object.fromEntries(
+          this.routesConfig.chain.map((route) => [
+            routeId(route),
+            this.metrics.priceOf(route) ?? 'unknown',
+          ]),
+        ),
+      },
       sharedState: this.store.status(),
       requestChains: this.routeStates
         .all()

@@ -258,6 +258,8 @@ function sumUsage(usages: TokenUsage[]): TokenUsage {
     (total, usage) => ({
       inputTokens: total.inputTokens + usage.inputTokens,
       outputTokens: total.outputTokens + usage.outputTokens,
+      cachedInputTokens: (total.cachedInputTokens ?? 0) + (usage.cachedInputTokens ?? 0),
+      cacheWriteTokens: (total.cacheWriteTokens ?? 0) + (usage.cacheWriteTokens ?? 0),
     }),
     { inputTokens: 0, outputTokens: 0 },
   );
