@@ -15,6 +15,7 @@ import {
 } from '../llm';
 import {
   attemptsHeader,
+  chatUsage,
   checkSpend,
   ignoredFields,
   droppedParameters,
@@ -57,7 +58,7 @@ export interface ChatCompletion {
     finish_reason: FinishReason;
     logprobs: null;
   }>;
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  usage: ReturnType<typeof chatUsage>;
   system_fingerprint: null;
 }
 
@@ -146,11 +147,7 @@ export class ChatCompletionsService {
             logprobs: null,
           },
         ],
-        usage: {
-          prompt_tokens: usage.inputTokens,
-          completion_tokens: usage.outputTokens,
-          total_tokens: usage.inputTokens + usage.outputTokens,
-        },
+        usage: chatUsage(usage),
         system_fingerprint: null,
       },
     };

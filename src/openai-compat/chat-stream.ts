@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { EventStreamWriter } from '../common/event-stream';
 import { routeId, StreamEvent, StreamSession } from '../llm';
-import { attemptsHeader, streamFailureKind, toOpenAiToolCall } from './chat-translation';
+import { attemptsHeader, chatUsage, streamFailureKind, toOpenAiToolCall } from './chat-translation';
 
 /** What the chat stream needs besides its session. */
 export interface ChatStreamContext {
@@ -86,11 +86,7 @@ export async function writeChatStream(
           });
         } else await chunk({}, event.finish);
         if (context.includeUsage) {
-          const usage = {
-            prompt_tokens: event.usage.inputTokens,
-            completion_tokens: event.usage.outputTokens,
-            total_tokens: event.usage.inputTokens + event.usage.outputTokens,
-          };
+          const usage = chatUsage(event.usage);
           await writer.send({
             id,
             object: 'chat.completion.chunk',

@@ -11,6 +11,7 @@ import {
   Route,
   routeId,
   ToolCall,
+  TokenUsage,
   ProviderError,
   RequestAbortedError,
   AllRoutesFailedError,
@@ -240,6 +241,16 @@ export function resolveChain(
     );
   }
   return usable;
+}
+
+/** A call's usage in OpenAI's Chat Completions form, the prompt-cache reads in `prompt_tokens_details`. */
+export function chatUsage(usage: TokenUsage) {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+    prompt_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0 },
+  };
 }
 
 /** `x-llm-attempts`: `gemini:gemini-3-flash-preview=overloaded(503),openai:gpt-4o-mini=success`. */

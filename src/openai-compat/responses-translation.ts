@@ -281,7 +281,7 @@ export function responseObject(
     usage: done
       ? {
           input_tokens: done.usage.inputTokens,
-          input_tokens_details: { cached_tokens: 0 },
+          input_tokens_details: { cached_tokens: done.usage.cachedInputTokens ?? 0 },
           output_tokens: done.usage.outputTokens,
           output_tokens_details: { reasoning_tokens: 0 },
           total_tokens: done.usage.inputTokens + done.usage.outputTokens,

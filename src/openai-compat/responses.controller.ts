@@ -68,6 +68,7 @@ export class ResponsesController {
         usage: {
           inputTokens: completion.usage.prompt_tokens,
           outputTokens: completion.usage.completion_tokens,
+          cachedInputTokens: completion.usage.prompt_tokens_details.cached_tokens,
         },
       });
     }

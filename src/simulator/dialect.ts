@@ -14,6 +14,8 @@ export interface ParsedCall {
   model: string;
   body: JsonObject;
   stream: boolean;
+  /** Prompt tokens read from and written to the simulated prompt cache (part of the prompt tokens). */
+  cache?: { read: number; written: number };
 }
 
 export interface Answer {

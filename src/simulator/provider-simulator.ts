@@ -1,6 +1,12 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
-import { answerFor, promptTokensOf, streamedFrames, StructuredAnswerSource } from './answers';
+import {
+  answerFor,
+  estimateTokens,
+  promptTokensOf,
+  streamedFrames,
+  StructuredAnswerSource,
+} from './answers';
 import { endsWithPrefill, rejectsPrefill } from './continuation';
 import { control } from './control';
 import { Answer, Dialect, JsonObject, ParsedCall, SimulatedProvider } from './dialect';
@@ -15,6 +21,7 @@ import {
   STREAMED_FAULTS,
   toBehaviour,
 } from './fault-script';
+import { PromptCache } from './prompt-cache';
 import { UnsampleableSchemaError } from './sample-from-schema';
 import { plannedToolCall, toolResultOf } from './tools';
 
@@ -31,6 +38,11 @@ export interface SimulatorOptions {
    * (tests, benchmarks, `npm run simulator`); the embedded one serves it only when SIMULATOR_CONTROL=true.
    */
   control?: boolean;
+  /**
+   * The shortest prefix the simulated prompt caches keep, in tokens: 1,024 as OpenAI's and Gemini's (Anthropic's
+   * smallest); a test may lower it to show caching on short prompts.
+   */
+  promptCacheMinTokens?: number;
 }
 
 /** Attempts the log keeps (the oldest go first); the per-route counts keep counting. */
@@ -75,6 +87,8 @@ export class ProviderSimulator {
   /** Pause between streamed events. */
   streamGapMs = 0;
   readonly attempts: SimulatedAttempt[] = [];
+  /** Prompt prefixes seen lately: a repeat is reported as cached input, in each provider's format. */
+  private readonly promptCache: PromptCache;
   private readonly faults = new FaultScript();
   private readonly sockets = new Set<Socket>();
   private readonly healTimers = new Set<NodeJS.Timeout>();
@@ -89,6 +103,7 @@ export class ProviderSimulator {
     this.latencyMs = options.latencyMs ?? 0;
     this.structuredAnswers = options.structuredAnswers ?? [];
     this.controlled = options.control ?? true;
+    this.promptCache = new PromptCache(options.promptCacheMinTokens);
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -173,6 +188,7 @@ export class ProviderSimulator {
     this.faults.clear();
     this.attempts.length = 0;
     this.counts.clear();
+    this.promptCache.clear();
     this.latencyMs = 0;
     this.streamGapMs = 0;
   }
@@ -219,6 +235,7 @@ export class ProviderSimulator {
     const parsed = parseCall(request.method ?? 'GET', url.pathname, raw);
     if (!parsed) return send(response, { status: 404, body: { error: { message: 'not found' } } });
     const { call, dialect } = parsed;
+    call.cache = this.promptCache.use(call, estimateTokens);
     const route = `${call.provider}:${call.model}`;
     const behaviour = this.faults.next(route);
     const schema = dialect.schemaOf(call.body);

@@ -61,9 +61,31 @@ function toAnthropicTurns(messages: ChatMessage[]): Anthropic.MessageParam[] {
       });
       continue;
     }
-    turns.push({ role: message.role, content: message.content });
+    // A cache breakpoint: the conversation up to here is cached (Anthropic caches only what is marked).
+    turns.push(
+      message.cacheBreakpoint && message.content
+        ? {
+            role: message.role,
+            content: [{ type: 'text', text: message.content, cache_control: EPHEMERAL }],
+          }
+        : { role: message.role, content: message.content },
+    );
   }
   return turns;
+}
+
+const EPHEMERAL = { type: 'ephemeral' as const };
+
+/** The system prompt, as one block marked for the cache when a system message asks for a breakpoint. */
+function toAnthropicSystem(
+  messages: ChatMessage[],
+  extra: string[],
+): Anthropic.MessageCreateParams['system'] {
+  const system = messages.filter((message) => message.role === 'system');
+  const text = [...system.map((message) => message.content), ...extra].join('\n\n');
+  if (text.length === 0) return undefined;
+  if (!system.some((message) => message.cacheBreakpoint)) return text;
+  return [{ type: 'text', text, cache_control: EPHEMERAL }];
 }
 
 function toAnthropicToolChoice(choice: ToolChoice | undefined): Anthropic.ToolChoice | undefined {
@@ -80,10 +102,7 @@ function toAnthropicParams(
   request: ProviderRequest,
   thinking: ThinkingLevel,
 ): MessageCreateParamsNonStreaming {
-  const system = request.messages
-    .filter((message) => message.role === 'system')
-    .map((message) => message.content);
-  if (request.responseFormat.type === 'json_object') system.push(JSON_OBJECT_INSTRUCTION);
+  const extra = request.responseFormat.type === 'json_object' ? [JSON_OBJECT_INSTRUCTION] : [];
   const format = request.responseFormat;
   const callerTools = request.tools?.length ? request.tools : undefined;
   // Structured output is a forced tool, unless the caller brought tools of its own.
@@ -105,7 +124,7 @@ function toAnthropicParams(
     ...(think
       ? { thinking: { type: 'enabled' as const, budget_tokens: LOW_THINKING_BUDGET } }
       : {}),
-    system: system.length > 0 ? system.join('\n\n') : undefined,
+    system: toAnthropicSystem(request.messages, extra),
     messages: toAnthropicTurns(request.messages),
     stop_sequences: request.stop,
     ...(tool ? { tools: [tool], tool_choice: { type: 'tool' as const, name: tool.name } } : {}),

@@ -26,6 +26,17 @@ function forcedTool(body: Record<string, unknown>): string | undefined {
   return dig(body, 'tool_choice', 'type') === 'tool' && typeof name === 'string' ? name : undefined;
 }
 
+/** Anthropic's input usage: `input_tokens` leaves out the prompt-cache reads and writes, named beside it. */
+function inputUsage(call: ParsedCall, promptTokens: number) {
+  const read = call.cache?.read ?? 0;
+  const written = call.cache?.written ?? 0;
+  return {
+    input_tokens: Math.max(0, promptTokens - read - written),
+    cache_read_input_tokens: read,
+    cache_creation_input_tokens: written,
+  };
+}
+
 function message(call: ParsedCall, content: unknown[], stopReason: string, usage: object) {
   return {
     status: 200,
@@ -78,7 +89,7 @@ export const anthropicDialect: Dialect = {
     const tool = forcedTool(call.body);
     const useTool = tool !== undefined && toolInput !== undefined && ending === 'complete';
     const usage = {
-      input_tokens: promptTokens,
+      ...inputUsage(call, promptTokens),
       output_tokens: Math.max(1, Math.ceil(text.length / 4)) + thoughtTokens,
     };
     if (useTool) {
@@ -128,7 +139,7 @@ export const anthropicDialect: Dialect = {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: promptTokens, output_tokens: 0 },
+      usage: { ...inputUsage(call, promptTokens), output_tokens: 0 },
     };
     const block = { type: 'tool_use', id: toolCall.id, name: toolCall.name, input: {} };
     const delta = (partial: string) =>
@@ -168,7 +179,7 @@ export const anthropicDialect: Dialect = {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: plan.promptTokens, output_tokens: 0 },
+      usage: { ...inputUsage(plan.call, plan.promptTokens), output_tokens: 0 },
     };
     const frames = [frame({ type: 'message_start', message: start }, 'message_start')];
     if (plan.ending !== 'blocked') {

@@ -1,4 +1,13 @@
-import { asObject, Dialect, dig, errorMessage, frame, numberAt, StreamPlan } from '../dialect';
+import {
+  asObject,
+  Dialect,
+  dig,
+  errorMessage,
+  frame,
+  numberAt,
+  ParsedCall,
+  StreamPlan,
+} from '../dialect';
 
 /** Thought tokens a thinking Gemini model spends by level; without any setting it thinks by default. */
 const THOUGHTS_BY_LEVEL: Record<string, number> = {
@@ -34,9 +43,11 @@ function ending(kind: keyof typeof FINISH_REASON) {
 
 const PATH = /^\/v1(?:beta)?\/models\/([^/]+):(generateContent|streamGenerateContent)$/;
 
-function usage(promptTokens: number, outputTokens: number, thoughtTokens = 0) {
+function usage(call: ParsedCall, promptTokens: number, outputTokens: number, thoughtTokens = 0) {
+  const cached = call.cache?.read ?? 0;
   return {
     promptTokenCount: promptTokens,
+    ...(cached > 0 ? { cachedContentTokenCount: cached } : {}),
     ...(thoughtTokens > 0 ? { thoughtsTokenCount: thoughtTokens } : {}),
     candidatesTokenCount: outputTokens,
     totalTokenCount: promptTokens + outputTokens + thoughtTokens,
@@ -86,7 +97,7 @@ export const geminiDialect: Dialect = {
           index: 0,
         },
       ],
-      usageMetadata: usage(promptTokens, Math.ceil(text.length / 4), thoughtTokens),
+      usageMetadata: usage(call, promptTokens, Math.ceil(text.length / 4), thoughtTokens),
       modelVersion: call.model,
     },
   }),
@@ -139,7 +150,7 @@ export const geminiDialect: Dialect = {
           index: 0,
         },
       ],
-      usageMetadata: usage(promptTokens, 12),
+      usageMetadata: usage(call, promptTokens, 12),
       modelVersion: call.model,
     },
   }),
@@ -171,7 +182,7 @@ export const geminiDialect: Dialect = {
             index: 0,
           },
         ],
-        usageMetadata: usage(plan.promptTokens, plan.outputTokens),
+        usageMetadata: usage(plan.call, plan.promptTokens, plan.outputTokens),
         modelVersion: plan.call.model,
       }),
     );

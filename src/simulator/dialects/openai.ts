@@ -169,6 +169,7 @@ export const openAiDialect: Dialect = {
         prompt_tokens: plan.promptTokens,
         completion_tokens: plan.outputTokens,
         total_tokens: plan.promptTokens + plan.outputTokens,
+        prompt_tokens_details: { cached_tokens: plan.call.cache?.read ?? 0 },
       };
       frames.push(
         frame({
@@ -200,7 +201,11 @@ function completion(
       created: Math.floor(Date.now() / 1000),
       model: call.model,
       choices: [{ index: 0, message, finish_reason: finishReason }],
-      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+      usage: {
+        ...usage,
+        total_tokens: usage.prompt_tokens + usage.completion_tokens,
+        prompt_tokens_details: { cached_tokens: call.cache?.read ?? 0 },
+      },
     },
   };
 }
