@@ -85,6 +85,43 @@ describe('Prompt caching: counted, priced and reported', () => {
     }
   });
 
+  it('/v1 passes cache_control on a content part through to Anthropic; cached tokens come back in usage', async () => {
+    const t = await startTestApp();
+    try {
+      const client = await openAiClientFor(t);
+      const ask = (marked: boolean, question: string) =>
+        client.chat.completions.create({
+          model: ANTHROPIC,
+          messages: [
+            {
+              role: 'system',
+              content: [
+                {
+                  type: 'text',
+                  text: LONG_SYSTEM,
+                  ...(marked ? { cache_control: { type: 'ephemeral' } } : {}),
+                },
+              ],
+            } as never,
+            { role: 'user', content: question },
+          ],
+        });
+      // Unmarked, Anthropic caches nothing, however often the prefix repeats.
+      await ask(false, 'One?');
+      const unmarked = await ask(false, 'Two?');
+      expect(unmarked.usage?.prompt_tokens_details?.cached_tokens).toBe(0);
+      // Marked: written on first sight, read after.
+      await ask(true, 'Three?');
+      const marked = await ask(true, 'Four?');
+      expect(marked.usage?.prompt_tokens_details?.cached_tokens).toBeGreaterThan(1_000);
+      expect(marked.usage?.prompt_tokens).toBeGreaterThan(
+        marked.usage!.prompt_tokens_details!.cached_tokens!,
+      );
+    } finally {
+      await t.close();
+    }
+  });
+
   it('one learner’s eight lessons on Anthropic: the shared prefix is written once, then read, and the cost falls', async () => {
     // The lessons' shared prefix (system prompt, lesson schema, course and learner) is about 660 tokens: under the
     // 1,024 real providers cache at least. A simulator that caches from 256 tokens shows the mechanism.

@@ -44,29 +44,42 @@ export function toOpenAiToolCall(call: ToolCall): OpenAiToolCall {
 
 export function toMessages(messages: ChatMessageDto[]): ChatMessage[] {
   return messages.map((message): ChatMessage => {
-    const content = textOf(message.content);
-    switch (message.role) {
-      case 'tool':
-        return { role: 'tool', content, toolCallId: message.tool_call_id };
-      case 'assistant':
-        return message.tool_calls?.length
-          ? {
-              role: 'assistant',
-              content,
-              toolCalls: message.tool_calls.map((call) => ({
-                id: call.id,
-                name: call.function.name,
-                arguments: call.function.arguments,
-              })),
-            }
-          : { role: 'assistant', content };
-      case 'developer':
-        return { role: 'system', content };
-      case 'system':
-      case 'user':
-        return { role: message.role, content };
-    }
+    const translated = toMessage(message);
+    // Anthropic's `cache_control` on a content part (LiteLLM passes it through too): a cache breakpoint after it.
+    return cacheMarked(message.content) ? { ...translated, cacheBreakpoint: true } : translated;
   });
+}
+
+function cacheMarked(content: ChatMessageDto['content']): boolean {
+  return (
+    Array.isArray(content) &&
+    content.some((part) => typeof (part as { cache_control?: unknown }).cache_control === 'object')
+  );
+}
+
+function toMessage(message: ChatMessageDto): ChatMessage {
+  const content = textOf(message.content);
+  switch (message.role) {
+    case 'tool':
+      return { role: 'tool', content, toolCallId: message.tool_call_id };
+    case 'assistant':
+      return message.tool_calls?.length
+        ? {
+            role: 'assistant',
+            content,
+            toolCalls: message.tool_calls.map((call) => ({
+              id: call.id,
+              name: call.function.name,
+              arguments: call.function.arguments,
+            })),
+          }
+        : { role: 'assistant', content };
+    case 'developer':
+      return { role: 'system', content };
+    case 'system':
+    case 'user':
+      return { role: message.role, content };
+  }
 }
 
 /** `tools` and `tool_choice` as the LLM layer takes them; a named choice must name one of the tools. */
