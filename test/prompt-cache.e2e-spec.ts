@@ -137,18 +137,26 @@ describe('Prompt caching: counted, priced and reported', () => {
         .post('/profiles')
         .send({ profession: 'Nurse', industry: 'Healthcare', experienceLevel: 'Beginner' })
         .expect(201);
+      expect(profile.body.llm.spent).toMatchObject({ inputTokens: expect.any(Number) });
+      expect(profile.body.llm.spent.usd).toBeGreaterThan(0);
       const costs: number[] = [];
+      const reported: Array<{ cachedInputTokens: number; usd: number }> = [];
       let before = await metric(t, 'llm_cost_usd_total');
       for (const lessonId of LESSONS) {
-        await t
+        const lesson = await t
           .http()
           .post('/lessons')
           .send({ courseId: COURSE, lessonId, difficulty: 2, profileId: profile.body.id })
           .expect(201);
+        reported.push(lesson.body.generation.spent);
         const now = await metric(t, 'llm_cost_usd_total');
         costs.push(now - before);
         before = now;
       }
+      // Each lesson says what it cost, every call and attempt included: what the cost metric counted.
+      reported.forEach((spent, index) => expect(spent.usd).toBeCloseTo(costs[index], 9));
+      expect(reported[0].cachedInputTokens).toBe(0);
+      for (const spent of reported.slice(1)) expect(spent.cachedInputTokens).toBeGreaterThan(0);
       const lessonCalls = t.simulator
         .attemptsFor(ANTHROPIC)
         .slice(-LESSONS.length)

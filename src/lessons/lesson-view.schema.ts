@@ -1,5 +1,5 @@
 import { JsonSchema, jsonSchemaFor } from '../common/json-schema';
-import { llmMetaSchema } from '../llm';
+import { llmMetaSchema, spentSchema } from '../llm';
 import { dateTime, integer, string, uuid } from '../openapi/schemas';
 import { LessonContentDto } from './dto/lesson-content.dto';
 
@@ -24,6 +24,7 @@ export const lessonViewSchema: JsonSchema = {
         pipeline: { type: 'string', enum: ['primary', 'fallback_lesson'] },
         cacheHit: { type: 'boolean' },
         durationMs: integer,
+        spent: spentSchema,
         calls: {
           type: 'array',
           items: {

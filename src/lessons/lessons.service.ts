@@ -6,6 +6,7 @@ import { GenerationLocks } from '../coordination/generation-locks';
 import { CoursesService } from '../courses/courses.service';
 import { PaidWrites } from '../database/paid-writes';
 import { LessonRow } from '../database/schema';
+import { Spent } from '../llm';
 import { ownedBy, ProfilesService } from '../profiles/profiles.service';
 import { Adaptation, CreateLessonDto } from './dto/create-lesson.dto';
 import { LessonContentDto } from './dto/lesson-content.dto';
@@ -25,6 +26,8 @@ interface StoredGeneration {
   pipeline: LessonPipelineName;
   durationMs: number;
   calls: LessonCall[];
+  /** Tokens and estimated cost of every call's every attempt (absent on lessons stored before it was kept). */
+  spent?: Spent;
   /** Links or markup taken out of the lesson before it was stored (none: the field is absent). */
   sanitized?: ContentFlag[];
 }
@@ -167,6 +170,7 @@ export class LessonsService {
       pipeline: result.pipeline,
       durationMs: Math.round(this.clock.now() - started),
       calls: result.calls,
+      spent: sumSpent(result.calls.map((call) => call.spent)),
       ...(result.sanitized ? { sanitized: result.sanitized } : {}),
     };
     const row = await this.paidWrites.store('lesson', () =>
@@ -224,4 +228,17 @@ function inReadingOrder(content: LessonContentDto): LessonContentDto {
       items: slide.items.map((item) => ({ type: item.type, bullet: item.bullet, talk: item.talk })),
     })),
   };
+}
+
+/** The calls' spending, added up (the cost unknown when any call's is). */
+function sumSpent(spent: Spent[]): Spent {
+  return spent.reduce(
+    (total, each) => ({
+      inputTokens: total.inputTokens + each.inputTokens,
+      cachedInputTokens: total.cachedInputTokens + each.cachedInputTokens,
+      outputTokens: total.outputTokens + each.outputTokens,
+      usd: total.usd === null || each.usd === null ? null : total.usd + each.usd,
+    }),
+    { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, usd: 0 },
+  );
 }

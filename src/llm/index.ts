@@ -45,6 +45,7 @@ export type {
   FinishReason,
   LlmCallMeta,
   LlmResult,
+  Spent,
   ProviderRequest,
   ProviderResponse,
   ResponseFormat,
@@ -77,4 +78,9 @@ export type {
 } from './route-state/route-state.store';
 export { COUNT_FIELDS, zeroCounts } from './route-state/route-state.store';
 export type { ProbeLease } from './route-state/probe-lease';
-export { allRoutesFailedSchema, attemptSchema, llmMetaSchema } from './status/llm.schemas';
+export {
+  allRoutesFailedSchema,
+  attemptSchema,
+  llmMetaSchema,
+  spentSchema,
+} from './status/llm.schemas';

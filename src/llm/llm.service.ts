@@ -141,7 +141,7 @@ export class LlmService {
           text += event.text;
           handlers.onText?.(text);
         }
-        return { value: value as T, meta: { ...first.meta, usage } };
+        return { value: value as T, meta: { ...first.meta, usage, spent: ledger.spent() } };
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
         handlers.onRestart?.(error.kind);

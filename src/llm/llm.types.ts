@@ -201,8 +201,19 @@ export interface LlmCallMeta {
   model: string;
   fallbackUsed: boolean;
   attempts: AttemptRecord[];
+  /** The answering attempt's usage. */
   usage: TokenUsage;
+  /** What the whole request cost, every attempt included (failed ones too). */
+  spent: Spent;
   durationMs: number;
+}
+
+/** Tokens and estimated cost over a request's attempts; `usd` is null when an attempt's route has no known price. */
+export interface Spent {
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  usd: number | null;
 }
 
 export interface LlmResult<T> {

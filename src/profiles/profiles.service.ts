@@ -18,7 +18,8 @@ export type LearnerProfile = {
 } & GeneratedProfileDto;
 
 /** Which route produced a stored profile: the LLM metadata minus token usage and timing. */
-export type ProfileLlmInfo = Pick<LlmCallMeta, 'provider' | 'model' | 'fallbackUsed' | 'attempts'>;
+export type ProfileLlmInfo = Pick<LlmCallMeta, 'provider' | 'model' | 'fallbackUsed' | 'attempts'> &
+  Partial<Pick<LlmCallMeta, 'spent'>>;
 
 export interface ProfileView {
   id: string;
@@ -119,8 +120,8 @@ export class ProfilesService {
       maxOutputTokens: 2048,
       requestId,
     });
-    const { provider, model, fallbackUsed, attempts } = result.meta;
-    const llm: ProfileLlmInfo = { provider, model, fallbackUsed, attempts };
+    const { provider, model, fallbackUsed, attempts, spent } = result.meta;
+    const llm: ProfileLlmInfo = { provider, model, fallbackUsed, attempts, spent };
     const stored = await this.paidWrites.store('profile', () =>
       this.repository.upsert({
         id: randomUUID(),

@@ -175,6 +175,7 @@ export class FallbackLoop {
             model: route.model,
             fallbackUsed: index !== 0,
             attempts: ledger.attempts,
+            spent: ledger.spent(),
             durationMs: Math.round(clock.now() - started),
           };
           return { ...outcome, usage: outcome.usage, meta, route, index, state, entry, release };

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { currentPayer, freeHold, SpendAsk, SpendHold, SpendScope } from '../../common/spend-scope';
 import { ProviderError, RequestAbortedError } from '../llm.errors';
-import { AttemptRecord, RecordedOutcome, TokenUsage } from '../llm.types';
+import { AttemptRecord, RecordedOutcome, Spent, TokenUsage } from '../llm.types';
 import { ChainState } from '../route-state/chain-state';
 import { Route, routeLabel } from '../routes';
 import { LlmMetrics } from '../status/llm-metrics.service';
@@ -139,6 +139,7 @@ const sum = (usage: TokenUsage) => usage.inputTokens + usage.outputTokens;
  */
 export class RequestLedger {
   readonly attempts: AttemptRecord[] = [];
+  private readonly total: Spent = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, usd: 0 };
   private readonly started: number;
   private readonly payer: SpendScope | undefined;
   private outcome: RequestOutcome | undefined;
@@ -194,7 +195,17 @@ export class RequestLedger {
   settled(route: Route, outcome: RecordedOutcome, durationMs: number, usage: TokenUsage): void {
     const { metrics } = this.context;
     metrics.attempt(route, outcome, durationMs);
-    metrics.usage(route, usage);
+    const usd = metrics.usage(route, usage);
+    const total = this.total;
+    total.inputTokens += usage.inputTokens;
+    total.cachedInputTokens += usage.cachedInputTokens ?? 0;
+    total.outputTokens += usage.outputTokens;
+    total.usd = total.usd === null || usd === undefined ? null : total.usd + usd;
+  }
+
+  /** What the request's settled attempts cost so far. */
+  spent(): Spent {
+    return { ...this.total };
   }
 
   /** The request's end, recorded once (later calls are ignored). */

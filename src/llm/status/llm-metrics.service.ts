@@ -247,9 +247,9 @@ export class LlmMetrics {
     return this.prices.priceOf(route);
   }
 
-  /** Tokens charged for one attempt, and their estimated cost. */
-  usage(route: Route, usage: TokenUsage): void {
-    if (usage.inputTokens + usage.outputTokens === 0) return;
+  /** Tokens charged for one attempt, and their estimated cost (returned; undefined for an unpriced route). */
+  usage(route: Route, usage: TokenUsage): number | undefined {
+    if (usage.inputTokens + usage.outputTokens === 0) return 0;
     const labels = this.labelsOf(route);
     this.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
     this.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
@@ -260,6 +260,7 @@ export class LlmMetrics {
       this.cost.inc(labels, usd);
       this.recent.cost(usd, this.clock.date().getTime());
     }
+    return usd;
   }
 
   probe(route: Route, outcome: AttemptOutcome): void {

@@ -16,6 +16,17 @@ export const attemptSchema: JsonSchema = {
   },
 };
 
+/** Tokens and estimated cost of a request's attempts (`usd` null when a route has no known price). */
+export const spentSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    inputTokens: { type: 'integer' },
+    cachedInputTokens: { type: 'integer' },
+    outputTokens: { type: 'integer' },
+    usd: { type: 'number', nullable: true },
+  },
+};
+
 export const llmMetaSchema: JsonSchema = {
   type: 'object',
   properties: {
@@ -23,6 +34,7 @@ export const llmMetaSchema: JsonSchema = {
     model: string,
     fallbackUsed: { type: 'boolean' },
     attempts: { type: 'array', items: attemptSchema },
+    spent: spentSchema,
   },
 };
 
