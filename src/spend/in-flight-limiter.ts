@@ -50,8 +50,13 @@ export class InFlightLimiter implements OnApplicationShutdown {
     this.timer.unref();
   }
 
-  /** Takes a slot for `clientId`, or throws InFlightLimitError; the returned function gives it back (once). */
+  /**
+   * Takes a slot for `clientId`, or throws InFlightLimitError; the returned function gives it back (once). Only
+   * clients with a key are capped: an open service (no API_KEYS) tells its clients apart by address only, and
+   * everyone behind one proxy or NAT would share one cap.
+   */
   async acquire(clientId: string): Promise<() => void> {
+    if (!clientId.startsWith('key:')) return NOTHING_HELD;
     const limit = this.config.maxInFlightPerKey;
     const client = this.redis.up ? this.redis.client : undefined;
     if (client) {
@@ -97,6 +102,8 @@ export class InFlightLimiter implements OnApplicationShutdown {
     await batch.exec().catch(() => undefined);
   }
 }
+
+const NOTHING_HELD = () => undefined;
 
 function once(release: () => void): () => void {
   let done = false;
