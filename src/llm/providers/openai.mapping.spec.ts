@@ -5,6 +5,7 @@ import {
   openAiStrictSchemaOf,
   toOpenAiStrictSchema,
 } from './openai.mapping';
+import { promptCacheKey } from './openai.provider';
 
 const apiError = (status: number, body: object = {}, headers: Record<string, string> = {}) =>
   OpenAI.APIError.generate(status, { error: body }, 'message', new Headers(headers));
@@ -100,5 +101,21 @@ describe(openAiStrictSchemaOf.name, () => {
     expect(openAiStrictSchemaOf(schema)).toBe(strict);
     // Another object with the same content is converted on its own.
     expect(openAiStrictSchemaOf({ ...schema })).not.toBe(strict);
+  });
+});
+
+describe(promptCacheKey.name, () => {
+  const learner = (who: string, lesson: string) => [
+    { role: 'system' as const, content: 'You write lessons.' },
+    { role: 'user' as const, content: `Learner: ${who}`, cacheBreakpoint: true },
+    { role: 'user' as const, content: `Lesson: ${lesson}` },
+  ];
+
+  it('one key for requests that share the marked prefix, another for another prefix, none without a mark', () => {
+    const first = promptCacheKey(learner('nurse', 'l01'));
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+    expect(promptCacheKey(learner('nurse', 'l02'))).toBe(first);
+    expect(promptCacheKey(learner('pilot', 'l01'))).not.toBe(first);
+    expect(promptCacheKey([{ role: 'user', content: 'hi' }])).toBeUndefined();
   });
 });

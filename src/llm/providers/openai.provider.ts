@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import type {
   ChatCompletionCreateParamsNonStreaming,
@@ -97,14 +98,27 @@ function toOpenAiTools(
   };
 }
 
+/**
+ * OpenAI's `prompt_cache_key` for a request whose conversation marks a stable prefix (a cache breakpoint): a hash of
+ * that prefix, so requests sharing it (one learner's lessons) are routed to the same cache. None without a mark.
+ */
+export function promptCacheKey(messages: ChatMessage[]): string | undefined {
+  const last = messages.findLastIndex((message) => message.cacheBreakpoint);
+  if (last < 0) return undefined;
+  const prefix = messages.slice(0, last + 1).map(({ role, content }) => [role, content]);
+  return createHash('sha256').update(JSON.stringify(prefix)).digest('hex').slice(0, 32);
+}
+
 function toOpenAiParams(
   request: ProviderRequest,
   thinking: ThinkingLevel,
 ): ChatCompletionCreateParamsNonStreaming {
   const reasoning = openAiReasoning(request.model, thinking);
+  const cacheKey = promptCacheKey(request.messages);
   return {
     model: request.model,
     messages: toOpenAiMessages(request.messages),
+    ...(cacheKey ? { prompt_cache_key: cacheKey } : {}),
     ...toOpenAiTools(request),
     response_format: toOpenAiResponseFormat(request.responseFormat),
     max_completion_tokens: withHeadroom(request.maxOutputTokens, reasoning.headroom),
