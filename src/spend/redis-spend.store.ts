@@ -1,5 +1,5 @@
 import { RedisConnection } from '../coordination/redis-connection';
-import { BudgetCounter, grantable, SpendStore } from './spend-store';
+import { BudgetCounter, reserveLocally, SpendStore } from './spend-store';
 
 /** Settled spend is added to the shared totals this soon. */
 const FLUSH_MS = 50;
@@ -89,14 +89,7 @@ export class RedisSpendStore implements SpendStore {
         // Unreachable now: this replica's own view decides.
       }
     }
-    const grant = grantable(counters, (id) => this.spent(id, day), least, want);
-    if (grant > 0)
-      this.add(
-        counters.map(({ id }) => id),
-        day,
-        grant,
-      );
-    return grant;
+    return reserveLocally(this, counters, day, least, want);
   }
 
   add(ids: readonly string[], day: number, tokens: number): void {

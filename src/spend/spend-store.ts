@@ -22,17 +22,27 @@ export interface SpendStore {
   spent(id: string, day: number): number;
 }
 
-/** The tokens `counters` can all take now, between `least` and `want` (0 when fewer than `least` fit). */
-export function grantable(
+/**
+ * A reservation against what `store` knows: the tokens every counter can take now, between `least` and `want`,
+ * added to all of them (0, and nothing added, when fewer than `least` fit). One synchronous step.
+ */
+export function reserveLocally(
+  store: Pick<SpendStore, 'add' | 'spent'>,
   counters: readonly BudgetCounter[],
-  spent: (id: string) => number,
+  day: number,
   least: number,
   want: number,
 ): number {
   let grant = want;
   for (const { id, budget } of counters)
-    if (budget !== undefined) grant = Math.min(grant, budget - spent(id));
-  return grant >= least ? grant : 0;
+    if (budget !== undefined) grant = Math.min(grant, budget - store.spent(id, day));
+  if (grant < least) return 0;
+  store.add(
+    counters.map(({ id }) => id),
+    day,
+    grant,
+  );
+  return grant;
 }
 
 /** Spend in this process only (no REDIS_URL): reservations are checked and added in one synchronous step. */
@@ -45,14 +55,7 @@ export class InMemorySpendStore implements SpendStore {
     least: number,
     want: number,
   ): Promise<number> {
-    const grant = grantable(counters, (id) => this.spent(id, day), least, want);
-    if (grant > 0)
-      this.add(
-        counters.map(({ id }) => id),
-        day,
-        grant,
-      );
-    return Promise.resolve(grant);
+    return Promise.resolve(reserveLocally(this, counters, day, least, want));
   }
 
   add(ids: readonly string[], day: number, tokens: number): void {

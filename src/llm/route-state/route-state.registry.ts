@@ -66,10 +66,10 @@ export class RouteStateRegistry {
    */
   forChain(chain: readonly Route[] | undefined, scope: RoutingScope = 'service'): ChainState {
     if (scope === 'gateway') {
-      const routes = chain ?? this.defaultState.routes;
-      if (chainKey(routes) === this.defaultState.key)
-        return (this.gatewayState ??= this.create(routes, 'gateway'));
-      return this.remembered(routes, 'gateway');
+      // The configured chain (most gateway requests): no key to compute.
+      if (!chain || chainKey(chain) === this.defaultState.key)
+        return (this.gatewayState ??= this.create(this.defaultState.routes, 'gateway'));
+      return this.remembered(chain, 'gateway');
     }
     if (!chain) return this.defaultState;
     if (chainKey(chain) === this.defaultState.key) return this.defaultState;
