@@ -24,48 +24,25 @@ import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry'
 import { GeneratedProfileDto } from '../src/profiles/dto/generated-profile.dto';
 import { appSimulator } from '../src/simulated-providers';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
+import { CALLS_PER_ROUND, gatewayPeers, peersMarkdown, ROUNDS, SMOKE, writePeers } from './peers';
 import { updateResultsPage } from './results-page';
 import {
   freePort,
   percentile,
   ROOT,
-  serviceMetric,
   sleep,
   startService,
   startSimulatorProcess,
+  Stat,
+  stat,
+  round,
   temporaryPostgresDatabase,
+  timeCalls,
 } from './support';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const CALLS_PER_ROUND = Number(process.env.BENCH_CALLS ?? 200);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 20);
 const PRIMARY = 'openai:gpt-4o-mini';
 const FALLBACK = 'anthropic:claude-haiku-4-5-20251001';
-
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-const stat = (values: number[]): Stat => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    median: round(percentile(sorted, 50)),
-    min: round(sorted[0]),
-    max: round(sorted[sorted.length - 1]),
-  };
-};
-const round = (value: number) => Math.round(value * 1000) / 1000;
-
-async function timeCalls(call: () => Promise<unknown>, count: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const started = performance.now();
-    await call();
-    times.push(performance.now() - started);
-  }
-  return times;
-}
 
 /** An LLM module on its own, configured from `env` (as the service reads it), against the simulator. */
 async function llmContext(env: Record<string, string>, options: Partial<LlmModuleOptions> = {}) {
@@ -406,192 +383,6 @@ async function httpThroughput() {
   return results;
 }
 
-const PEER_SECONDS = Number(process.env.BENCH_PEER_SECONDS ?? 5);
-/** CI's smoke run (BENCH_SMOKE=1): the peers, briefly, written apart so the README keeps the last real run. */
-const SMOKE = process.env.BENCH_SMOKE === '1';
-const PEERS_FILE = SMOKE ? 'peers-smoke.md' : 'peers.md';
-
-/** Chat calls per second through `client` with `concurrency` callers looping for `seconds`; errors counted apart. */
-async function callsPerSecond(client: OpenAI, model: string, seconds: number, concurrency = 50) {
-  let done = 0;
-  let errors = 0;
-  const until = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) {
-        try {
-          await client.chat.completions.create({
-            model,
-            messages: [{ role: 'user', content: 'Hi' }],
-          });
-          done += 1;
-        } catch {
-          errors += 1;
-        }
-      }
-    }),
-  );
-  return { rate: done / seconds, errors };
-}
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
-  } catch {
-    return NaN;
-  }
-}
-
-/** The simulator's attempt log: how many calls reached `route` so far. */
-async function attemptsOn(simulatorUrl: string, route: string): Promise<number> {
-  const counts = (await (await fetch(`${simulatorUrl}/__simulator/counts`)).json()) as Record<
-    string,
-    number
-  >;
-  return counts[route] ?? 0;
-}
-
-/**
- * The gateway against its peers: the same chat call through the `openai` SDK, straight to a zero-latency fake (the
- * floor), through the minimal node:http gateway in bench/minimal-gateway.js, through this service's /v1, and through
- * a second instance of the service whose primary route is down (sticky failover), at c=50 for BENCH_PEER_SECONDS per
- * round, and sequentially (the added p50); interleaved rounds, medians. Each peer's CPU per call is measured too:
- * the client's own for the floor (what the SDK costs), the gateway process's for the others.
- */
-async function gatewayPeers() {
-  const simulatorProcess = await startSimulatorProcess(0);
-  const simulatorUrl = simulatorProcess.url;
-  const fakeUrl = `${simulatorUrl}/v1`;
-  const downRoute = 'openai:gpt-4o';
-  await fetch(`${simulatorUrl}/__simulator/script`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ route: downRoute, always: { fault: 'unavailable' } }),
-  });
-  const gatewayPort = await freePort();
-  const gateway = spawn(process.execPath, ['bench/minimal-gateway.js'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(gatewayPort), UPSTREAM_BASE_URL: fakeUrl },
-    stdio: 'ignore',
-  });
-  const serviceEnv = {
-    OPENAI_API_KEY: 'bench',
-    GEMINI_API_KEY: '',
-    ANTHROPIC_API_KEY: '',
-    OPENAI_BASE_URL: fakeUrl,
-    LLM_PROVIDER: 'openai',
-    LLM_MODEL: 'gpt-4o-mini',
-    LLM_FALLBACKS: FALLBACK,
-    RATE_LIMIT_PER_MINUTE: '100000',
-    LLM_MAX_CONCURRENCY: '512',
-    DATABASE_URL: 'pglite://memory',
-  };
-  const service = await startService(serviceEnv);
-  // Default settings otherwise: the health checker probes the down primary at its own pace (counted below).
-  const failover = await startService({
-    ...serviceEnv,
-    LLM_MODEL: 'gpt-4o',
-    LLM_FALLBACKS: 'openai:gpt-4o-mini',
-  });
-  await sleep(500);
-  const client = (baseURL: string) =>
-    new OpenAI({ apiKey: 'bench', baseURL, maxRetries: 0, timeout: 60_000 });
-  const peers = {
-    floor: { client: client(fakeUrl), model: 'gpt-4o-mini', pid: process.pid },
-    minimal: {
-      client: client(`http://127.0.0.1:${gatewayPort}/v1`),
-      model: 'gpt-4o-mini',
-      pid: gateway.pid,
-    },
-    service: { client: client(`${service.url}/v1`), model: PRIMARY, pid: service.child.pid },
-    failover: { client: client(`${failover.url}/v1`), model: 'default', pid: failover.child.pid },
-  };
-  type Peer = keyof typeof peers;
-  const names = Object.keys(peers) as Peer[];
-  const rates: Record<Peer, number[]> = { floor: [], minimal: [], service: [], failover: [] };
-  const cpuPerCall: Record<Peer, number[]> = { floor: [], minimal: [], service: [], failover: [] };
-  const errors: Record<Peer, number> = { floor: 0, minimal: 0, service: 0, failover: 0 };
-  const addedP50: Record<'minimal' | 'service', number[]> = { minimal: [], service: [] };
-  for (const peer of Object.values(peers)) await callsPerSecond(peer.client, peer.model, 1); // warm-up
-  // Calls on the down primary during the rounds: all of them as the simulator saw them, and how many of those were
-  // callers' (the service's llm_attempts_total) and how many its health checker's probes (llm_probes_total).
-  const downLabels = { provider: 'openai', model: 'gpt-4o' };
-  const primaryCalls = async () => ({
-    all: await attemptsOn(simulatorUrl, downRoute),
-    // A counter with no series yet has counted nothing.
-    callers: (await serviceMetric(failover.url, 'llm_attempts_total', downLabels)) || 0,
-    probes: (await serviceMetric(failover.url, 'llm_probes_total', downLabels)) || 0,
-  });
-  const primaryBefore = await primaryCalls();
-  for (let r = 0; r < ROUNDS; r += 1) {
-    for (const name of names) {
-      const cpuBefore = cpuMs(peers[name].pid);
-      const { rate, errors: failed } = await callsPerSecond(
-        peers[name].client,
-        peers[name].model,
-        PEER_SECONDS,
-      );
-      cpuPerCall[name].push((cpuMs(peers[name].pid) - cpuBefore) / (rate * PEER_SECONDS));
-      rates[name].push(rate);
-      errors[name] += failed;
-    }
-    const sequential = async (name: Peer) =>
-      percentile(
-        (
-          await timeCalls(
-            () =>
-              peers[name].client.chat.completions.create({
-                model: peers[name].model,
-                messages: [{ role: 'user', content: 'Hi' }],
-              }),
-            CALLS_PER_ROUND,
-          )
-        ).sort((a, b) => a - b),
-        50,
-      );
-    const floor = await sequential('floor');
-    addedP50.minimal.push((await sequential('minimal')) - floor);
-    addedP50.service.push((await sequential('service')) - floor);
-  }
-  const primaryAfter = await primaryCalls();
-  await service.stop();
-  await failover.stop();
-  gateway.kill('SIGTERM');
-  simulatorProcess.stop();
-  const ratio = (a: number[], b: number[]) => stat(a.map((value, index) => value / b[index]));
-  const perPeer = <T>(f: (name: Peer) => T) =>
-    Object.fromEntries(names.map((name) => [name, f(name)])) as Record<Peer, T>;
-  return {
-    callsPerSecond: perPeer((name) => stat(rates[name])),
-    cpuMsPerCall: perPeer((name) => stat(cpuPerCall[name])),
-    serviceVsFloor: ratio(rates.service, rates.floor),
-    serviceVsMinimal: ratio(rates.service, rates.minimal),
-    minimalVsFloor: ratio(rates.minimal, rates.floor),
-    failoverVsFloor: ratio(rates.failover, rates.floor),
-    failedPrimaryAttempts: primaryAfter.all - primaryBefore.all,
-    failedPrimaryCallerAttempts: primaryAfter.callers - primaryBefore.callers,
-    failedPrimaryProbes: primaryAfter.probes - primaryBefore.probes,
-    addedP50Ms: { minimal: stat(addedP50.minimal), service: stat(addedP50.service) },
-    errors,
-    target:
-      '/v1 at c=50 ≥ 0.6× the floor and ≥ 0.8× the minimal gateway; added p50 ≤ 0.6 ms; failover ≥ 0.5× the floor, 0 errors, 0 primary calls',
-  };
-}
-
-function peersMarkdown(peers: Awaited<ReturnType<typeof gatewayPeers>>): string[] {
-  const s = (value: Stat) => `${value.median} (${value.min} … ${value.max})`;
-  const { callsPerSecond: rate, cpuMsPerCall: cpu, errors } = peers;
-  return [
-    `| Peers, c=50 calls/s: bare SDK (floor) / minimal node:http gateway / this service's /v1 / /v1 with its primary down | ${s(rate.floor)} / ${s(rate.minimal)} / ${s(rate.service)} / ${s(rate.failover)}; errors ${errors.floor}/${errors.minimal}/${errors.service}/${errors.failover} | — |`,
-    `| Peers: /v1 vs floor, /v1 vs minimal gateway, minimal vs floor (ratios) | ×${s(peers.serviceVsFloor)}, ×${s(peers.serviceVsMinimal)}, ×${s(peers.minimalVsFloor)} | ≥ 0.6×, ≥ 0.8× |`,
-    `| Sticky failover at c=50 (primary down): vs floor; errors; calls on the down primary: callers' / health probes (all the simulator saw) | ×${s(peers.failoverVsFloor)}; ${errors.failover}; ${peers.failedPrimaryCallerAttempts} / ${peers.failedPrimaryProbes} (${peers.failedPrimaryAttempts}) | ≥ 0.5×, 0, 0 callers' |`,
-    `| CPU ms per call at c=50: the SDK client itself (floor) / minimal gateway / /v1 / /v1 failing over | ${s(cpu.floor)} / ${s(cpu.minimal)} / ${s(cpu.service)} / ${s(cpu.failover)} | — |`,
-    `| Peers, sequential added p50 (ms): minimal gateway / this service's /v1 | ${s(peers.addedP50Ms.minimal)} / ${s(peers.addedP50Ms.service)} | /v1 ≤ 0.6 ms |`,
-  ];
-}
-
 function markdown(report: Record<string, any>): string {
   const s = (value: Stat) => `${value.median} (${value.min} … ${value.max})`;
   const h = report.httpThroughput;
@@ -615,19 +406,6 @@ function markdown(report: Record<string, any>): string {
     `HTTP runs: ${HTTP_SECONDS} s each after a 3 s warm-up, simulator latency 50 ms, database ${h.database}.`,
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** Writes bench/results/peers.md (peers-smoke.md for the smoke run) and returns its text. */
-function writePeers(peers: Awaited<ReturnType<typeof gatewayPeers>>, date: string): string {
-  const table = [
-    `Gateway peers — ${date}, Node ${process.version}; ${ROUNDS} rounds × ${PEER_SECONDS} s at c=50, ${CALLS_PER_ROUND} sequential calls; medians (min … max).`,
-    '',
-    '| Comparison | Result | Target |',
-    '|---|---|---|',
-    ...peersMarkdown(peers),
-  ].join('\n');
-  writeFileSync(join(ROOT, 'bench', 'results', PEERS_FILE), `${table}\n`);
-  return table;
 }
 
 async function main(): Promise<void> {

@@ -22,14 +22,15 @@ export interface RunningService {
 export const DEPLOYED_NODE_OPTIONS =
   /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(resolve(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '';
 
-/** Starts the built service (`dist/main.js`) with the given environment and waits for readiness. */
+/** Starts the built service (`dist/main.js` under `root`) with the given environment and waits for readiness. */
 export async function startService(
   env: Record<string, string>,
   nodeOptions = DEPLOYED_NODE_OPTIONS,
+  root = ROOT,
 ): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
-    cwd: ROOT,
+    cwd: root,
     env: {
       ...process.env,
       NODE_OPTIONS: nodeOptions,
@@ -127,4 +128,29 @@ export async function startSimulatorProcess(
     await sleep(100);
   }
   return { url, stop: () => child.kill('SIGTERM') };
+}
+
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+export const stat = (values: number[]): Stat => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    median: round(percentile(sorted, 50)),
+    min: round(sorted[0]),
+    max: round(sorted[sorted.length - 1]),
+  };
+};
+export const round = (value: number) => Math.round(value * 1000) / 1000;
+
+export async function timeCalls(call: () => Promise<unknown>, count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const started = performance.now();
+    await call();
+    times.push(performance.now() - started);
+  }
+  return times;
 }

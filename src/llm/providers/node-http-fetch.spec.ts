@@ -116,6 +116,39 @@ describe('nodeHttpFetch', () => {
     await expect(fetchFn(`${base}/x`, { signal: already.signal })).rejects.toBe(reason);
   });
 
+  it('reads a JSON answer whole: an abort or a cut connection before its end rejects the fetch itself', async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"partial":');
+    };
+    const waiting = new AbortController();
+    const pending = fetchFn(`${base}/slow-json`, { signal: waiting.signal });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const reason = new Error('attempt timed out');
+    waiting.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"partial":', () => response.socket?.destroy());
+    };
+    const cut = (await fetchFn(`${base}/cut-json`).catch((error: unknown) => error)) as Error;
+    expect(cut).toBeInstanceOf(TypeError);
+    expect(cut.message).toBe('fetch failed');
+
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'x-one': 'a' });
+      response.end('{"whole":true}');
+    };
+    const whole = await fetchFn(`${base}/json`);
+    expect([whole.status, whole.headers.get('x-one'), whole.body, await whole.json()]).toEqual([
+      200,
+      'a',
+      null,
+      { whole: true },
+    ]);
+  });
+
   it("reports network failures as fetch does: TypeError('fetch failed') with the cause", async () => {
     const closed = http.createServer();
     closed.listen(0, '127.0.0.1');

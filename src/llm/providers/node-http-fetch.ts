@@ -21,6 +21,79 @@ function isPlainBody(body: unknown): body is Body | null | undefined {
   );
 }
 
+/**
+ * A provider's whole JSON answer, read before it is handed to the SDK. The SDKs read a plain (unstreamed) answer
+ * with `text()` or `json()` and look at `ok`, `status`, `statusText`, `url` and `headers` (`get`, `entries`,
+ * `forEach`); a WHATWG `Response` around a web stream costs several objects and promise hops per call for the same.
+ * This answers those, `clone()` and `arrayBuffer()`, and has no `body` stream (`null`, as a body already read would
+ * leave nothing to stream): the SDKs only stream answers sent as event streams, which keep the real `Response`.
+ * `buffered-response.spec.ts` drives the three SDKs over it, so an SDK that starts needing more fails a test.
+ */
+export class BufferedResponse {
+  readonly ok: boolean;
+  readonly body = null;
+  readonly redirected = false;
+  readonly type = 'basic';
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  readonly url: string;
+  readonly #bytes: Buffer;
+  #used = false;
+
+  constructor(bytes: Buffer, status: number, statusText: string, headers: Headers, url: string) {
+    this.#bytes = bytes;
+    this.status = status;
+    this.statusText = statusText;
+    this.headers = headers;
+    this.url = url;
+    this.ok = status >= 200 && status <= 299;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#used;
+  }
+
+  text(): Promise<string> {
+    return this.#read().then((bytes) => bytes.toString('utf8'));
+  }
+
+  json(): Promise<unknown> {
+    return this.text().then((text) => JSON.parse(text) as unknown);
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#read().then(
+      (bytes) =>
+        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    );
+  }
+
+  bytes(): Promise<Uint8Array> {
+    return this.#read().then((bytes) => new Uint8Array(bytes));
+  }
+
+  clone(): BufferedResponse {
+    if (this.#used) throw new TypeError('Response.clone: Body has already been consumed.');
+    return new BufferedResponse(this.#bytes, this.status, this.statusText, this.headers, this.url);
+  }
+
+  #read(): Promise<Buffer> {
+    // fetch's contract: a body is read once.
+    if (this.#used)
+      return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
+    this.#used = true;
+    return Promise.resolve(this.#bytes);
+  }
+}
+
+/** Whether an answer with this content type is read whole: JSON, not an event stream. */
+export function isBufferedType(contentType: string | null): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(';', 1)[0].trim().toLowerCase();
+  return type === 'application/json' || type.endsWith('+json');
+}
+
 /** Whether Node's fetch would route through a proxy from the environment (then this fetch steps aside). */
 export function proxyFromEnvironment(env: NodeJS.ProcessEnv): boolean {
   return (
@@ -63,7 +136,8 @@ function decoded(incoming: http.IncomingMessage, encoding: string | null): Reada
  * and running the fetch algorithm's state machine, none of which a JSON API call needs (`npm run bench` measures the
  * service's CPU per call).
  *
- * It keeps fetch's contract where the SDKs depend on it: a `Response` with a streaming body, network errors as
+ * It keeps fetch's contract where the SDKs depend on it: a `Response` with a streaming body (a plain JSON answer is
+ * read whole first and answered as a `BufferedResponse`, which the SDKs read the same way), network errors as
  * `TypeError('fetch failed', { cause })`, an abort rejecting with the signal's reason (and ending a body being read
  * with it), gzip/deflate/br bodies decoded. It does not follow redirects (providers' APIs answer without them: a
  * 3xx reaches the SDK as an error status). Anything else (a `Request` object, a streamed or form body, a protocol
@@ -92,6 +166,18 @@ export function nodeHttpFetch(
     }
     return send(target, agents[target.protocol], init ?? {}, body);
   };
+}
+
+/** The whole body of `stream`. */
+function readWhole(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    stream.once('error', reject);
+    // A socket closed before the body ended ('aborted' on the message) ends in 'close' without 'end'.
+    stream.once('close', () => reject(new Error('the connection closed before the answer ended')));
+  });
 }
 
 function send(
@@ -141,6 +227,28 @@ function send(
           return;
         }
         const stream = decoded(response, answerHeaders.get('content-encoding'));
+        if (isBufferedType(answerHeaders.get('content-type'))) {
+          // A plain JSON answer is read whole here and answered without a web stream around it.
+          readWhole(stream).then(
+            (bytes) =>
+              resolve(
+                new BufferedResponse(
+                  bytes,
+                  status,
+                  init.statusText,
+                  answerHeaders,
+                  target.href,
+                ) as unknown as Response,
+              ),
+            (error: unknown) =>
+              reject(
+                signal?.aborted
+                  ? (signal.reason as Error)
+                  : new TypeError('fetch failed', { cause: error }),
+              ),
+          );
+          return;
+        }
         resolve(new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, init));
       } catch (error) {
         response.destroy();
