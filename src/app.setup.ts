@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyServerFactory } from 'fastify';
 import { AppConfiguration } from './app.configuration';
 import { AUTH_GATE, AuthGate } from './common/auth-gate';
+import { CompiledValidationPipe } from './common/compiled-validation.pipe';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { checkKeyBeforeBody, registerHttpHooks } from './common/http-hooks';
 import { parseByteSize, registerJsonBody } from './common/json-body';
@@ -68,13 +69,15 @@ export function configureApp(
   });
   cacheValidationMetadata();
   app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      transform: true,
-      validationError: { target: false, value: false },
-    }),
+    new CompiledValidationPipe(
+      new ValidationPipe({
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        forbidUnknownValues: true,
+        transform: true,
+        validationError: { target: false, value: false },
+      }),
+    ),
   );
   app.useGlobalFilters(new HttpExceptionFilter({ listEndpoints: security.apiKeys.length === 0 }));
   if (security.corsOrigins.length > 0) app.enableCors({ origin: security.corsOrigins });
