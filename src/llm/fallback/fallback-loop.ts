@@ -133,7 +133,7 @@ export class FallbackLoop {
       this.startRoute(route, walk, ledger.tag);
       for (let retriesOnRoute = 0; ; retriesOnRoute += 1) {
         if (options.deadline - clock.now() < this.minAttemptMs) throw giveUp('deadline');
-        this.logger.log(
+        this.logger.debug(
           `Calling ${routeLabel(route)} (attempt ${ledger.attempts.length + 1})${ledger.tag}`,
         );
         const hold = await ledger.reserve(options.spend);

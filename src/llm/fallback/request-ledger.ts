@@ -201,6 +201,12 @@ export class RequestLedger {
     total.cachedInputTokens += usage.cachedInputTokens ?? 0;
     total.outputTokens += usage.outputTokens;
     total.usd = total.usd === null || usd === undefined ? null : total.usd + usd;
+    // The one line a call leaves at info: who answered, how fast, for how many tokens (failures warn as they happen).
+    if (outcome === 'success')
+      this.context.logger.log(
+        `${routeLabel(route)} answered in ${Math.round(durationMs)} ms (attempt ${this.attempts.length}; ` +
+          `${usage.inputTokens} in, ${usage.outputTokens} out)${this.tag}`,
+      );
   }
 
   /** What the request's settled attempts cost so far. */
