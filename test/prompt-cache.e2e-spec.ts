@@ -122,6 +122,31 @@ describe('Prompt caching: counted, priced and reported', () => {
     }
   });
 
+  it('LLM_AUTO_CACHE_MIN_TOKENS marks a long unmarked system prompt for Anthropic, so it is cached; a short one is not', async () => {
+    const t = await startTestApp({ LLM_AUTO_CACHE_MIN_TOKENS: '1024' });
+    try {
+      const client = await openAiClientFor(t);
+      const ask = (system: string, question: string) =>
+        client.chat.completions.create({
+          model: ANTHROPIC,
+          messages: [
+            { role: 'system', content: system },
+            { role: 'user', content: question },
+          ],
+        });
+      await ask(LONG_SYSTEM, 'One?');
+      const second = await ask(LONG_SYSTEM, 'Two?');
+      expect(second.usage?.prompt_tokens_details?.cached_tokens).toBeGreaterThan(1_000);
+      // The same request without the option caches nothing on Anthropic (the test above): the marker did this.
+      // A short system prompt, under the threshold, is left unmarked (a cache write costs more than fresh input).
+      await ask('Be brief.', 'Three?');
+      const short = await ask('Be brief.', 'Four?');
+      expect(short.usage?.prompt_tokens_details?.cached_tokens).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('one learner’s eight lessons on Anthropic: the shared prefix is written once, then read, and the cost falls', async () => {
     // The lessons' shared prefix (system prompt, lesson schema, course and learner) is about 660 tokens: under the
     // 1,024 real providers cache at least. A simulator that caches from 256 tokens shows the mechanism.

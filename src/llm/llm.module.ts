@@ -51,6 +51,7 @@ function createProviders(config: LlmConfig, malformedEvents: MalformedEventTally
       attemptTimeoutMs: config.timeouts.attemptMs,
       streamMaxDurationMs: config.timeouts.streamMaxDurationMs,
       thinking: config.routes.thinking,
+      autoCacheMinTokens: config.routes.autoCacheMinTokens,
       malformedEvents,
     });
   });

@@ -42,6 +42,7 @@ class LlmEnvironment {
   @IsOptional() @IsString() LLM_MODEL_ALIASES?: string;
   @IsOptional() @IsString() LLM_THINKING?: string;
   @IsOptional() @IsString() LLM_PRICES?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(10_000_000) LLM_AUTO_CACHE_MIN_TOKENS?: number;
   // llm.timeouts
   @IsOptional() @IsInt() @Min(100) @Max(600_000) LLM_ATTEMPT_TIMEOUT_MS?: number;
   @IsOptional() @IsInt() @Min(100) @Max(900_000) LLM_REQUEST_TIMEOUT_MS?: number;
@@ -215,6 +216,7 @@ export function loadLlmConfig(env: Environment): LlmConfig {
       aliases,
       thinking,
       prices,
+      autoCacheMinTokens: parsed.LLM_AUTO_CACHE_MIN_TOKENS,
     },
     timeouts: {
       attemptMs: parsed.LLM_ATTEMPT_TIMEOUT_MS,

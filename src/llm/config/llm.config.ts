@@ -32,6 +32,12 @@ export interface LlmRoutesConfig {
   thinking: ThinkingSettings;
   /** LLM_PRICES: USD per million tokens by `provider:model`, over the maintained price data. */
   prices: PriceTable;
+  /**
+   * LLM_AUTO_CACHE_MIN_TOKENS: on Anthropic routes (which cache only what is marked), a request that marks nothing
+   * gets a cache breakpoint after its system prompt and tools when they are at least this long (estimated tokens).
+   * Undefined: off.
+   */
+  autoCacheMinTokens?: number;
 }
 
 /** How long things may take. */

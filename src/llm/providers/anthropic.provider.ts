@@ -98,10 +98,42 @@ function toAnthropicToolChoice(choice: ToolChoice | undefined): Anthropic.ToolCh
   }[choice];
 }
 
-function toAnthropicParams(
+/**
+ * LLM_AUTO_CACHE_MIN_TOKENS: a request that marks no cache breakpoint, whose system prompt and tools are at least
+ * `minTokens` long (four characters a token), gets one after them: on the system prompt (Anthropic's prefix order is
+ * tools, then system, so that caches both), else on the last tool. Answers whether the tools carry it.
+ */
+export function autoBreakpoint(
   request: ProviderRequest,
+  minTokens: number | undefined,
+): { request: ProviderRequest; onTools: boolean } {
+  const unchanged = { request, onTools: false };
+  if (minTokens === undefined || request.messages.some((message) => message.cacheBreakpoint))
+    return unchanged;
+  const system = request.messages.filter((message) => message.role === 'system');
+  const characters =
+    system.reduce((sum, message) => sum + (message.content?.length ?? 0), 0) +
+    (request.tools ?? []).reduce((sum, tool) => sum + JSON.stringify(tool).length, 0);
+  if (Math.ceil(characters / 4) < minTokens) return unchanged;
+  if (system.length === 0) return { request, onTools: (request.tools?.length ?? 0) > 0 };
+  const last = system[system.length - 1];
+  return {
+    request: {
+      ...request,
+      messages: request.messages.map((message) =>
+        message === last ? { ...message, cacheBreakpoint: true } : message,
+      ),
+    },
+    onTools: false,
+  };
+}
+
+function toAnthropicParams(
+  original: ProviderRequest,
   thinking: ThinkingLevel,
+  autoCacheMinTokens?: number,
 ): MessageCreateParamsNonStreaming {
+  const { request, onTools } = autoBreakpoint(original, autoCacheMinTokens);
   const extra = request.responseFormat.type === 'json_object' ? [JSON_OBJECT_INSTRUCTION] : [];
   const format = request.responseFormat;
   const callerTools = request.tools?.length ? request.tools : undefined;
@@ -130,10 +162,11 @@ function toAnthropicParams(
     ...(tool ? { tools: [tool], tool_choice: { type: 'tool' as const, name: tool.name } } : {}),
     ...(callerTools
       ? {
-          tools: callerTools.map((definition) => ({
+          tools: callerTools.map((definition, index) => ({
             name: definition.name,
             ...(definition.description ? { description: definition.description } : {}),
             input_schema: definition.parameters as Anthropic.Tool.InputSchema,
+            ...(onTools && index === callerTools.length - 1 ? { cache_control: EPHEMERAL } : {}),
           })),
           ...(toolChoice ? { tool_choice: toolChoice } : {}),
         }
@@ -180,7 +213,11 @@ export class AnthropicProvider implements LlmProvider {
     let message: Anthropic.Message;
     try {
       message = await client.messages.create(
-        toAnthropicParams(request, thinkingOf(this.settings, this.name, request)),
+        toAnthropicParams(
+          request,
+          thinkingOf(this.settings, this.name, request),
+          this.settings.autoCacheMinTokens,
+        ),
         {
           signal: options.signal,
           timeout: options.timeoutMs,
@@ -231,7 +268,11 @@ export class AnthropicProvider implements LlmProvider {
     try {
       const stream = await client.messages.create(
         {
-          ...toAnthropicParams(request, thinkingOf(this.settings, this.name, request)),
+          ...toAnthropicParams(
+            request,
+            thinkingOf(this.settings, this.name, request),
+            this.settings.autoCacheMinTokens,
+          ),
           stream: true,
         },
         { signal: options.signal, timeout: options.timeoutMs, maxRetries: 0 },

@@ -13,6 +13,8 @@ export interface ProviderClientSettings {
   streamMaxDurationMs: number;
   /** Thinking per route (LLM_THINKING), for calls that do not set their own. */
   thinking: ThinkingSettings;
+  /** A cache breakpoint after a system prompt and tools this long when a request marks none (Anthropic). */
+  autoCacheMinTokens?: number;
   /** Where malformed stream events, dropped before the SDK parses them, are counted. */
   malformedEvents?: MalformedEventTally;
 }
