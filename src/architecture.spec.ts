@@ -31,7 +31,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'courses',
   ],
   'openai-compat': ['common', 'openapi', 'llm'],
-  health: ['common', 'config', 'database', 'openapi', 'llm'],
+  health: ['common', 'config', 'database', 'openapi', 'llm', 'spend'],
   spend: ['common', 'config', 'metrics', 'coordination'],
   observability: ['common', 'config'],
 };

@@ -148,7 +148,7 @@ describe('CompiledValidation', () => {
       for (const key of Object.keys(node)) {
         for (const replacement of replacements) {
           const copy = structuredClone(root) as Record<string, unknown>;
-          let target = copy as Record<string, unknown>;
+          let target = copy;
           for (const step of path) target = target[step] as Record<string, unknown>;
           if (replacement === undefined) delete target[key];
           else target[key] = replacement;

@@ -9,14 +9,19 @@ export interface SpendAsk {
    * out with a lower limit (and end with a `length` finish) instead of being refused.
    */
   flexibleOutput: boolean;
+  /** USD per token of the route the attempt goes to (input, output); absent when the route is unpriced. */
+  price?: { input: number; output: number };
 }
 
 /** Tokens held for one attempt until it ends. */
 export interface SpendHold {
   /** The output limit the attempt may send: what was asked, or less when the budget had less left. */
   readonly outputTokens: number;
-  /** The attempt is over and cost `tokens` (input and output, as billed): the hold becomes that charge, once. */
-  settle(tokens: number): void;
+  /**
+   * The attempt is over and cost `tokens` (billed-equivalent: cached input weighted by its price, see
+   * `Prices.budgetTokens`) and `usd` (undefined when the route is unpriced): the hold becomes that charge, once.
+   */
+  settle(tokens: number, usd?: number): void;
 }
 
 /** Who pays for the LLM calls made while handling the current request. */

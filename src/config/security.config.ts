@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ConfigValidationError, Environment, validateEnvironment } from './validate-environment';
 
 class SecurityEnvironment {
@@ -10,6 +10,7 @@ class SecurityEnvironment {
   @IsOptional() @IsString() CORS_ORIGINS?: string;
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000_000_000) TOKEN_BUDGET_PER_KEY_PER_DAY?: number;
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000_000_000) TOKEN_BUDGET_TOTAL_PER_DAY?: number;
+  @IsOptional() @IsNumber() @Min(0.000001) @Max(1_000_000_000) USD_BUDGET_PER_KEY_PER_DAY?: number;
   @IsOptional() @IsInt() @Min(1) @Max(10_000) MAX_IN_FLIGHT_PER_KEY?: number;
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
 }
@@ -37,6 +38,8 @@ export interface SecurityConfig {
   tokenBudgetPerDay: number | undefined;
   /** Tokens all clients together may spend per UTC day; undefined means unlimited. */
   tokenBudgetTotalPerDay: number | undefined;
+  /** Estimated USD one client may spend per UTC day (priced routes; see Prices); undefined means unlimited. */
+  usdBudgetPerDay: number | undefined;
   /** Generating requests one client may have running at once (across replicas with Redis). */
   maxInFlightPerKey: number;
 }
@@ -131,6 +134,7 @@ export function loadSecurityConfig(env: Environment): SecurityConfig {
       .filter((origin) => origin.length > 0),
     tokenBudgetPerDay: parsed.TOKEN_BUDGET_PER_KEY_PER_DAY,
     tokenBudgetTotalPerDay: parsed.TOKEN_BUDGET_TOTAL_PER_DAY,
+    usdBudgetPerDay: parsed.USD_BUDGET_PER_KEY_PER_DAY,
     maxInFlightPerKey: parsed.MAX_IN_FLIGHT_PER_KEY ?? 8,
   };
 }

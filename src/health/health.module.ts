@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { SpendModule } from '../spend/spend.module';
 import { DependencyMetrics } from './dependency-metrics';
 import { EventLoopIndicator } from './event-loop.indicator';
 import { HealthController } from './health.controller';
@@ -8,7 +9,7 @@ import { LifecycleService } from './lifecycle.service';
 import { StatusController } from './status.controller';
 
 @Module({
-  imports: [TerminusModule],
+  imports: [TerminusModule, SpendModule],
   controllers: [HealthController, StatusController, HomeController],
   providers: [LifecycleService, EventLoopIndicator, DependencyMetrics],
 })

@@ -27,7 +27,7 @@ export const STATUS_PAGE = `<!doctype html>
   #key-form { display: none; gap: 8px; align-items: center; }
   #key-form input { padding: 6px 8px; border: 1px solid #c5cad6; border-radius: 6px; min-width: 280px; }
   #key-form button { padding: 6px 12px; border: 0; border-radius: 6px; background: #2f6fed; color: #fff; }
-  .grid { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; }
+  .grid { display: grid; grid-template-columns: repeat(5, 1fr); gap: 12px; }
   .stat { font-size: 22px; font-weight: 600; }
   .bars { display: flex; align-items: flex-end; gap: 1px; height: 40px; }
   .bars div { background: #2f6fed; width: 100%; min-height: 1px; }
@@ -50,6 +50,9 @@ export const STATUS_PAGE = `<!doctype html>
     <p id="sticky" class="muted"></p>
   </section>
   <section><h2>Last hour</h2><div class="grid" id="stats"></div><div class="bars" id="bars"></div></section>
+  <section><h2>Spend today (UTC), per client</h2>
+    <table><thead><tr><th>Client</th><th>Tokens (as budgets count them)</th><th>Estimated cost</th></tr></thead>
+    <tbody id="spend"></tbody></table></section>
   <section><h2>Timeline: failovers, recoveries, circuits</h2><table><tbody id="timeline"></tbody></table></section>
   <section><h2>Dependencies</h2><div id="dependencies"></div></section>
 </main>
@@ -97,13 +100,18 @@ export const STATUS_PAGE = `<!doctype html>
     document.getElementById('stats').replaceChildren(
       ...[['Attempts', recent.attempts], ['Failed attempts', failures],
           ['Latency p50 / p95', recent.latencyMs.p50 == null ? '—' : recent.latencyMs.p50 + ' / ' + recent.latencyMs.p95 + ' ms'],
-          ['Estimated cost', '$' + recent.estimatedCostUsd.toFixed(4)]]
+          ['Estimated cost', '$' + recent.estimatedCostUsd.toFixed(4)],
+          ['Prompt cache hits', recent.cacheHitShare == null ? '—' : Math.round(recent.cacheHitShare * 100) + ' % of input']]
         .map(([label, value]) => el('div', {}, el('div', { class: 'muted' }, label), el('div', { class: 'stat' }, value))),
       el('div', { class: 'muted', style: 'grid-column: 1 / -1' }, 'By outcome: ' +
         (Object.entries(recent.byOutcome).map(([outcome, count]) => outcome + ' ' + count).join(', ') || 'none yet')));
     const peak = Math.max(1, ...recent.perMinute);
     document.getElementById('bars').replaceChildren(...recent.perMinute.map((count) =>
       el('div', { style: 'height:' + Math.round((count / peak) * 100) + '%', title: count + ' attempts' })));
+    document.getElementById('spend').replaceChildren(...(data.spendToday.length === 0
+      ? [el('tr', {}, el('td', { class: 'muted' }, 'Nothing spent yet today.'))]
+      : data.spendToday.map((entry) => el('tr', { 'data-client': entry.client },
+          el('td', {}, entry.client), el('td', {}, String(entry.tokens)), el('td', {}, '$' + entry.usd.toFixed(4))))));
     const timeline = document.getElementById('timeline');
     timeline.replaceChildren(...(data.timeline.length === 0 ? [el('tr', {}, el('td', { class: 'muted' }, 'Nothing yet: traffic has stayed where it started.'))] :
       data.timeline.map((event) => el('tr', { 'data-event': event.type },

@@ -3,6 +3,7 @@ import { ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@n
 import { Public } from '../common/api-key.guard';
 import { DatabaseService } from '../database/database.service';
 import { LlmStatus, LlmStatusService, RecentAttemptsSummary, RouteEvent } from '../llm';
+import { TokenBudgetService } from '../spend/token-budget.service';
 import { STATUS_PAGE, STATUS_PAGE_CSP } from './status-page';
 
 type DependencyState = { state: 'up' | 'down' | 'not_configured'; detail?: string };
@@ -12,6 +13,8 @@ export interface StatusData {
   llm: LlmStatus;
   timeline: RouteEvent[];
   recent: RecentAttemptsSummary;
+  /** Today (UTC) per client seen by this replica: tokens as budgets count them, estimated USD (shared with Redis). */
+  spendToday: Array<{ client: string; tokens: number; usd: number }>;
   dependencies: Record<string, DependencyState>;
 }
 
@@ -22,6 +25,7 @@ export class StatusController {
   constructor(
     private readonly llmStatus: LlmStatusService,
     private readonly database: DatabaseService,
+    private readonly budgets: TokenBudgetService,
   ) {}
 
   /** The page itself holds no data (it asks for a key when the service has API_KEYS). */
@@ -48,6 +52,7 @@ export class StatusController {
       llm: this.llmStatus.status(),
       timeline: this.llmStatus.timeline(),
       recent: this.llmStatus.recent(),
+      spendToday: this.budgets.spendToday(),
       dependencies: {
         database: await this.databaseState(),
         redis: this.redisState(),

@@ -7,6 +7,8 @@ import { SECURITY_CONFIG, SecurityConfig } from '../config/security.config';
 import { BudgetCounter, SpendStore } from './spend-store';
 
 const DAY_MS = 86_400_000;
+/** USD counters count micro-dollars (integers, as Redis counts). */
+const MICRO = 1_000_000;
 /** The service-wide counter's id (client ids are `key:…` or `ip:…`, so it cannot collide). */
 const SERVICE = 'service';
 /**
@@ -45,12 +47,16 @@ export const SPEND_CLOCK = Symbol('SPEND_CLOCK');
 @Injectable()
 export class TokenBudgetService {
   private readonly tokens: Counter<'client'>;
+  private readonly cost: Counter<'client'>;
   /** Clients seen today, for the budget gauge. */
   private readonly seen = new Set<string>();
 
   constructor(
     @Inject(SECURITY_CONFIG)
-    private readonly config: Pick<SecurityConfig, 'tokenBudgetPerDay' | 'tokenBudgetTotalPerDay'>,
+    private readonly config: Pick<
+      SecurityConfig,
+      'tokenBudgetPerDay' | 'tokenBudgetTotalPerDay' | 'usdBudgetPerDay'
+    >,
     @Inject(SPEND_STORE) private readonly store: SpendStore,
     registry: Registry,
     @Inject(SPEND_CLOCK) private readonly clock: Pick<Clock, 'date'> = SYSTEM_CLOCK,
@@ -58,6 +64,12 @@ export class TokenBudgetService {
     this.tokens = new Counter({
       name: 'llm_client_tokens_total',
       help: 'Tokens spent per client (input + output of every attempt), by API-key id; "open" without keys',
+      labelNames: ['client'],
+      registers: [registry],
+    });
+    this.cost = new Counter({
+      name: 'llm_client_cost_usd_total',
+      help: 'Estimated cost in USD per client (every attempt on a priced route), by API-key id; "open" without keys',
       labelNames: ['client'],
       registers: [registry],
     });
@@ -87,6 +99,9 @@ export class TokenBudgetService {
     for (const { id, budget } of this.counters(clientId))
       if (budget !== undefined && this.store.spent(id, day) >= budget)
         throw this.exceeded(id, budget);
+    const usd = this.usdCounter(clientId);
+    if (usd.budget !== undefined && this.store.spent(usd.id, day) >= usd.budget)
+      throw this.usdExceeded();
   }
 
   /**
@@ -96,30 +111,69 @@ export class TokenBudgetService {
   async reserve(clientId: string, ask: SpendAsk): Promise<SpendHold> {
     const counters = this.counters(clientId);
     const ids = counters.map(({ id }) => id);
+    const usdCounter = this.usdCounter(clientId);
     const day = this.today();
     this.seen.add(clientId);
-    const settleFrom = (held: number) => {
+    const settleFrom = (held: number, heldMicro: number) => {
       let open = true;
-      return (tokens: number) => {
+      return (tokens: number, usd?: number) => {
         if (!open) return;
         open = false;
         if (tokens !== held) this.store.add(ids, day, tokens - held);
-        this.tokens.inc({ client: clientLabel(clientId) }, tokens);
+        const micro = usd === undefined ? 0 : Math.round(usd * MICRO);
+        if (micro !== heldMicro) this.store.add([usdCounter.id], day, micro - heldMicro);
+        const client = clientLabel(clientId);
+        this.tokens.inc({ client }, tokens);
+        if (usd) this.cost.inc({ client }, usd);
       };
     };
-    if (counters.every(({ budget }) => budget === undefined))
-      return { outputTokens: ask.outputTokens, settle: settleFrom(0) };
-    const want = ask.inputTokens + ask.outputTokens;
-    const least = ask.flexibleOutput
-      ? ask.inputTokens + Math.min(ask.outputTokens, MIN_LOWERED_OUTPUT_TOKENS)
-      : want;
-    const granted = await this.store.reserve(counters, day, least, want);
-    if (granted === 0) throw this.refusal(counters, day, want);
-    return { outputTokens: granted - ask.inputTokens, settle: settleFrom(granted) };
+    let granted = 0;
+    let outputTokens = ask.outputTokens;
+    if (counters.some(({ budget }) => budget !== undefined)) {
+      const want = ask.inputTokens + ask.outputTokens;
+      const least = ask.flexibleOutput
+        ? ask.inputTokens + Math.min(ask.outputTokens, MIN_LOWERED_OUTPUT_TOKENS)
+        : want;
+      granted = await this.store.reserve(counters, day, least, want);
+      if (granted === 0) throw this.refusal(counters, day, want);
+      outputTokens = granted - ask.inputTokens;
+    }
+    // The USD budget holds the attempt's worst case at its route's prices, whole (an unpriced route holds nothing).
+    const worst =
+      usdCounter.budget === undefined || !ask.price
+        ? 0
+        : Math.ceil((ask.inputTokens * ask.price.input + outputTokens * ask.price.output) * MICRO);
+    if (worst > 0 && (await this.store.reserve([usdCounter], day, worst, worst)) === 0) {
+      if (granted > 0) this.store.add(ids, day, -granted);
+      throw this.usdExceeded(worst);
+    }
+    return { outputTokens, settle: settleFrom(granted, worst) };
+  }
+
+  /** What each client seen here spent today: tokens (as budgets count them) and estimated USD. */
+  spendToday(): Array<{ client: string; tokens: number; usd: number }> {
+    const day = this.today();
+    return [...this.seen]
+      .map((clientId) => ({
+        client: clientLabel(clientId),
+        tokens: this.store.spent(clientId, day),
+        usd: this.store.spent(this.usdCounter(clientId).id, day) / MICRO,
+      }))
+      .filter(({ tokens, usd }) => tokens > 0 || usd > 0)
+      .sort((a, b) => b.usd - a.usd || b.tokens - a.tokens);
   }
 
   spentToday(clientId: string): number {
     return this.store.spent(clientId, this.today());
+  }
+
+  /** The client's USD counter (micro-dollars); counted for every client, limited by USD_BUDGET_PER_KEY_PER_DAY. */
+  private usdCounter(clientId: string): BudgetCounter {
+    const { usdBudgetPerDay } = this.config;
+    return {
+      id: `usd:${clientId}`,
+      budget: usdBudgetPerDay === undefined ? undefined : Math.round(usdBudgetPerDay * MICRO),
+    };
   }
 
   private counters(clientId: string): BudgetCounter[] {
@@ -145,9 +199,25 @@ export class TokenBudgetService {
     return this.exceeded(tightest.id, tightest.budget ?? 0, detail);
   }
 
-  private exceeded(id: string, budget: number, detail = 'is spent'): BudgetExceededError {
+  private usdExceeded(worst?: number): BudgetExceededError {
+    const budget = this.config.usdBudgetPerDay ?? 0;
+    const detail =
+      worst === undefined
+        ? 'is spent'
+        : `has too little left for this request, which may cost up to $${(worst / MICRO).toFixed(4)} at its route's prices: send a smaller request or a lower max_tokens`;
+    return new BudgetExceededError(
+      `The daily budget of $${budget} for this client ${detail}; it renews at 00:00 UTC`,
+      this.secondsToMidnight(),
+    );
+  }
+
+  private secondsToMidnight(): number {
     const now = this.clock.date().getTime();
-    const retryAfter = Math.max(1, Math.ceil((DAY_MS - (now % DAY_MS)) / 1000));
+    return Math.max(1, Math.ceil((DAY_MS - (now % DAY_MS)) / 1000));
+  }
+
+  private exceeded(id: string, budget: number, detail = 'is spent'): BudgetExceededError {
+    const retryAfter = this.secondsToMidnight();
     const whose =
       id === SERVICE
         ? `The service's daily token budget of ${budget} tokens`

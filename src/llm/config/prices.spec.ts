@@ -54,4 +54,29 @@ describe('Prices', () => {
     const large = prices.costOf(pro, { inputTokens: 300_000, outputTokens: 0 })!;
     expect(large).toBeGreaterThanOrEqual((300_000 * unit.input) / 1e6);
   });
+
+  it('budgets count cached input at its price against fresh input (billed-equivalent tokens)', () => {
+    const prices = new Prices({
+      'anthropic:claude-x': { input: 1, output: 5, cachedInput: 0.1, cacheWrite: 1.25 },
+    });
+    const route = { provider: 'anthropic' as const, model: 'claude-x' };
+    // 200 fresh + 1,000 read at a tenth + 400 written at 1.25 + 50 out.
+    expect(
+      prices.budgetTokens(route, {
+        inputTokens: 1_600,
+        cachedInputTokens: 1_000,
+        cacheWriteTokens: 400,
+        outputTokens: 50,
+      }),
+    ).toBe(200 + 100 + 500 + 50);
+    // No cache in play, or no price known: every token counts in full.
+    expect(prices.budgetTokens(route, { inputTokens: 1_000, outputTokens: 10 })).toBe(1_010);
+    expect(
+      prices.budgetTokens(
+        { provider: 'openai', model: 'no-such-model' },
+        { inputTokens: 1_000, cachedInputTokens: 900, outputTokens: 10 },
+      ),
+    ).toBe(1_010);
+    expect(prices.perToken(route)).toEqual({ input: 1e-6, output: 5e-6 });
+  });
 });

@@ -72,6 +72,30 @@ export class Prices {
     );
   }
 
+  /**
+   * The tokens a budget counts for one call: output and fresh input as they are, cached reads and cache writes
+   * weighted by their price against fresh input (an Anthropic cache read counts a tenth of a token), rounded up.
+   * Unpriced routes count every token in full.
+   */
+  budgetTokens(route: Route, usage: TokenUsage): number {
+    const unit = this.priceOf(route);
+    const cached = usage.cachedInputTokens ?? 0;
+    const written = usage.cacheWriteTokens ?? 0;
+    if (!unit || unit.input <= 0 || cached + written === 0)
+      return usage.inputTokens + usage.outputTokens;
+    const fresh = Math.max(0, usage.inputTokens - cached - written);
+    const weighted =
+      (cached * (unit.cachedInput ?? unit.input) + written * (unit.cacheWrite ?? unit.input)) /
+      unit.input;
+    return fresh + Math.ceil(weighted) + usage.outputTokens;
+  }
+
+  /** USD per token (input, output) of the route, for reservations; undefined when unpriced. */
+  perToken(route: Route): { input: number; output: number } | undefined {
+    const unit = this.priceOf(route);
+    return unit && { input: unit.input / MILLION, output: unit.output / MILLION };
+  }
+
   private lookUp(route: Route): TokenPrice | null {
     const per = (usage: Partial<TokenUsage>) =>
       this.exact(route, { inputTokens: 0, outputTokens: 0, ...usage });

@@ -136,7 +136,7 @@ export class FallbackLoop {
         this.logger.debug(
           `Calling ${routeLabel(route)} (attempt ${ledger.attempts.length + 1})${ledger.tag}`,
         );
-        const hold = await ledger.reserve(options.spend);
+        const hold = await ledger.reserve(options.spend, route);
         const slot = await this.slots.acquire(route.provider, this.queueWaitMs(options.deadline));
         if (!slot) {
           hold.settle(0);

@@ -88,7 +88,11 @@ export class AttemptEntry {
   broke(): void {
     if (this.settled) return;
     this.settled = true;
-    this.hold.settle(sum(this.billedSoFar()));
+    const billed = this.billedSoFar();
+    this.hold.settle(
+      this.ledger.budgetTokens(this.route, billed),
+      this.ledger.costOf(this.route, billed),
+    );
   }
 
   get open(): boolean {
@@ -125,12 +129,10 @@ export class AttemptEntry {
     this.settled = true;
     this.write(outcome, status);
     this.charged = usage;
-    this.hold.settle(sum(usage));
-    this.ledger.settled(this.route, outcome, this.ledger.now() - this.started, usage);
+    const usd = this.ledger.settled(this.route, outcome, this.ledger.now() - this.started, usage);
+    this.hold.settle(this.ledger.budgetTokens(this.route, usage), usd);
   }
 }
-
-const sum = (usage: TokenUsage) => usage.inputTokens + usage.outputTokens;
 
 /**
  * Everything one request costs and did, in one place: every attempt (the list callers get back and the
@@ -162,8 +164,10 @@ export class RequestLedger {
    * Holds an attempt's worst case in the payer's budgets before it is sent (free without a payer); rejects with the
    * payer's refusal (429 budget_exceeded) when it does not fit.
    */
-  reserve(ask: SpendAsk): Promise<SpendHold> {
-    return this.payer ? this.payer.reserve(ask) : Promise.resolve(freeHold(ask));
+  reserve(ask: SpendAsk, route: Route): Promise<SpendHold> {
+    if (!this.payer) return Promise.resolve(freeHold(ask));
+    const price = this.context.metrics.prices.perToken(route);
+    return this.payer.reserve(price ? { ...ask, price } : ask);
   }
 
   /** An attempt on `route` (chain position `index`) starts now, with the tokens `hold` keeps for it. */
@@ -192,7 +196,12 @@ export class RequestLedger {
   }
 
   /** An attempt settled: its outcome and what it was charged, counted here and nowhere else. */
-  settled(route: Route, outcome: RecordedOutcome, durationMs: number, usage: TokenUsage): void {
+  settled(
+    route: Route,
+    outcome: RecordedOutcome,
+    durationMs: number,
+    usage: TokenUsage,
+  ): number | undefined {
     const { metrics } = this.context;
     metrics.attempt(route, outcome, durationMs);
     const usd = metrics.usage(route, usage);
@@ -207,6 +216,17 @@ export class RequestLedger {
         `${routeLabel(route)} answered in ${Math.round(durationMs)} ms (attempt ${this.attempts.length}; ` +
           `${usage.inputTokens} in, ${usage.outputTokens} out)${this.tag}`,
       );
+    return usd;
+  }
+
+  /** The tokens the payer's budgets count for `usage` on `route` (cached input weighted by its price). */
+  budgetTokens(route: Route, usage: TokenUsage): number {
+    return this.context.metrics.prices.budgetTokens(route, usage);
+  }
+
+  /** What `usage` on `route` costs (undefined: unpriced), without counting it anywhere. */
+  costOf(route: Route, usage: TokenUsage): number | undefined {
+    return this.context.metrics.prices.costOf(route, usage);
   }
 
   /** What the request's settled attempts cost so far. */

@@ -25,7 +25,8 @@ export class LlmMetrics {
   private readonly cost: Counter<'provider' | 'model'>;
   private readonly cachedInput: Counter<'provider' | 'model'>;
   private readonly unpriced: Counter<'provider' | 'model'>;
-  private readonly prices: Prices;
+  /** What calls cost (the ledger prices reservations and budget tokens with it too). */
+  readonly prices: Prices;
   private readonly probes: Counter<'provider' | 'model' | 'outcome'>;
   private readonly knownRoutes: Set<string>;
   private readonly inFlightGauge: Gauge<'provider' | 'model'>;
@@ -254,6 +255,7 @@ export class LlmMetrics {
     this.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
     this.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
     if (usage.cachedInputTokens) this.cachedInput.inc(labels, usage.cachedInputTokens);
+    this.recent.input(usage.inputTokens, usage.cachedInputTokens ?? 0, this.clock.date().getTime());
     const usd = this.prices.costOf(route, usage);
     if (usd === undefined) this.unpriced.inc(labels, usage.inputTokens + usage.outputTokens);
     else {

@@ -5,6 +5,8 @@ interface MinuteBucket {
   /** Attempt durations (ms), at most SAMPLES_PER_MINUTE of them: enough for percentiles on a status page. */
   durations: number[];
   costUsd: number;
+  inputTokens: number;
+  cachedInputTokens: number;
 }
 
 const MINUTES = 60;
@@ -16,6 +18,8 @@ export interface RecentAttemptsSummary {
   byOutcome: Record<string, number>;
   latencyMs: { p50: number | null; p95: number | null; max: number | null };
   estimatedCostUsd: number;
+  /** Share of input tokens read from a provider's prompt cache (null before any input). */
+  cacheHitShare: number | null;
   /** Attempts per minute, oldest first, for a sparkline. */
   perMinute: number[];
 }
@@ -24,6 +28,12 @@ const percentile = (sorted: number[], p: number) =>
   sorted.length === 0
     ? null
     : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+function cacheShare(buckets: MinuteBucket[]): number | null {
+  const input = buckets.reduce((sum, bucket) => sum + bucket.inputTokens, 0);
+  const cached = buckets.reduce((sum, bucket) => sum + bucket.cachedInputTokens, 0);
+  return input === 0 ? null : Math.round((cached / input) * 1000) / 1000;
+}
 
 export class RecentAttempts {
   private readonly buckets: MinuteBucket[] = [];
@@ -36,6 +46,13 @@ export class RecentAttempts {
 
   cost(usd: number, nowMs: number): void {
     this.bucket(nowMs).costUsd += usd;
+  }
+
+  /** Input tokens of one attempt, and how many of them came from a prompt cache. */
+  input(tokens: number, cached: number, nowMs: number): void {
+    const bucket = this.bucket(nowMs);
+    bucket.inputTokens += tokens;
+    bucket.cachedInputTokens += cached;
   }
 
   summary(nowMs: number): RecentAttemptsSummary {
@@ -62,6 +79,7 @@ export class RecentAttempts {
       },
       estimatedCostUsd:
         Math.round(live.reduce((sum, bucket) => sum + bucket.costUsd, 0) * 1e6) / 1e6,
+      cacheHitShare: cacheShare(live),
       perMinute,
     };
   }
@@ -70,7 +88,14 @@ export class RecentAttempts {
     const minute = Math.floor(nowMs / 60_000);
     const last = this.buckets[this.buckets.length - 1];
     if (last?.minute === minute) return last;
-    const bucket: MinuteBucket = { minute, outcomes: {}, durations: [], costUsd: 0 };
+    const bucket: MinuteBucket = {
+      minute,
+      outcomes: {},
+      durations: [],
+      costUsd: 0,
+      inputTokens: 0,
+      cachedInputTokens: 0,
+    };
     this.buckets.push(bucket);
     while (this.buckets.length > MINUTES) this.buckets.shift();
     return bucket;
