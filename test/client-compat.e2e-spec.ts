@@ -78,7 +78,7 @@ describe('What real OpenAI clients send', () => {
     expect(unknown).toMatchObject({ status: 400, code: 'invalid_model' });
   });
 
-  it('known OpenAI fields that change nothing are accepted and named in x-llm-warning; logprobs: true is a 400', async () => {
+  it('known OpenAI fields that change nothing are accepted and named in x-llm-warning (prompt_cache_key and user now keep a caller on one provider key); logprobs: true is a 400', async () => {
     const { response } = await client.chat.completions
       .create({
         model: OPENAI,
@@ -94,7 +94,7 @@ describe('What real OpenAI clients send', () => {
       })
       .withResponse();
     expect(response.headers.get('x-llm-warning')).toBe(
-      'store, metadata, user, parallel_tool_calls, service_tier, prompt_cache_key, safety_identifier, logprobs accepted and ignored',
+      'store, metadata, parallel_tool_calls, service_tier, safety_identifier, logprobs accepted and ignored',
     );
     const error = await client.chat.completions
       .create({ model: OPENAI, messages: [{ role: 'user', content: 'hi' }], logprobs: true })

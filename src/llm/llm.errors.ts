@@ -16,6 +16,8 @@ export class ProviderError extends Error {
   readonly reason?: string;
   /** The stream ended without its end marker: cut, not finished by a limit. */
   readonly cutShort: boolean;
+  /** The name of the provider key the call used (set by the strategy), for key-level failover. */
+  key?: string;
 
   constructor(
     route: Route,

@@ -46,7 +46,9 @@ function createProviders(config: LlmConfig, malformedEvents: MalformedEventTally
   return PROVIDERS.map((definition) => {
     const connection = config.routes.providers[definition.name];
     return definition.create({
-      apiKey: connection?.apiKey,
+      keys:
+        connection?.keys ??
+        (connection?.apiKey ? [{ name: 'default', key: connection.apiKey }] : []),
       baseUrl: connection?.baseUrl,
       attemptTimeoutMs: config.timeouts.attemptMs,
       streamMaxDurationMs: config.timeouts.streamMaxDurationMs,

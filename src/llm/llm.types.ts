@@ -95,6 +95,31 @@ export interface ProviderRequest {
   /** Functions the model may call. */
   tools?: ToolDefinition[];
   toolChoice?: ToolChoice;
+  /** The caller's `prompt_cache_key` (/v1): sent to OpenAI as is, and it keeps the request on one provider key. */
+  cacheKey?: string;
+  /** What else keeps a caller's requests on one provider key (a hash of /v1's `user`); never sent to a provider. */
+  affinity?: string;
+}
+
+/** One of a provider's keys as status pages show it: by name, never by value. */
+export interface KeyStatus {
+  name: string;
+  state: 'ready' | 'cooling' | 'exhausted' | 'disabled';
+  /** When a cooling, exhausted or disabled key is tried again (ISO 8601). */
+  until?: string;
+  /** What its rate-limit headers last said was left. */
+  remaining?: number;
+  reason?: string;
+}
+
+/** What the fallback loop asks of a provider's keys (a `KeyRing`). */
+export interface ProviderKeys {
+  readonly size: number;
+  /** Some key is usable now. */
+  hasReady(): boolean;
+  /** Milliseconds until some key is usable again. */
+  readyInMs(): number;
+  status(): KeyStatus[];
 }
 
 /** Sampling parameters each provider can honour; the others are dropped (and reported by the chat endpoint). */
@@ -179,6 +204,8 @@ export interface LlmProvider {
    * instruction where it does not; a route that rejects a prefill it was believed to take is remembered.
    */
   acceptsPrefill(model: string): boolean;
+  /** The provider's keys (OPENAI_API_KEYS=name:key,…), when it has a key ring. */
+  readonly keys?: ProviderKeys;
 }
 
 /** What an attempt told about its route: it answered, or how it failed. */

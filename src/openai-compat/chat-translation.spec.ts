@@ -153,7 +153,7 @@ describe('chat translation', () => {
         { provider: 'openai', model: 'o', outcome: 'success', durationMs: 2 },
       ]),
     ).toBe('gemini:g=overloaded(503),openai:o=success');
-    expect(ignoredFields(dto({ user: 'u', store: false }))).toEqual(['store', 'user']);
+    expect(ignoredFields(dto({ user: 'u', store: false }))).toEqual(['store']);
     expect(
       droppedParameters(toProviderRequest(dto({ seed: 1, stop: 'x' })), new Set(['stop'])),
     ).toEqual(['seed']);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   AttemptRecord,
   ChatMessage,
@@ -148,6 +149,11 @@ export function toProviderRequest(dto: ChatCompletionRequestDto): Omit<ProviderR
     allowTruncation: maxOutputTokens !== undefined,
     ...(dto.reasoning_effort ? { thinking: REASONING_EFFORT[dto.reasoning_effort] } : {}),
     ...toTools(dto),
+    ...(dto.prompt_cache_key ? { cacheKey: dto.prompt_cache_key } : {}),
+    // `user` is not sent on; its hash only keeps one caller's requests on one provider key.
+    ...(dto.user
+      ? { affinity: createHash('sha256').update(dto.user).digest('hex').slice(0, 32) }
+      : {}),
   };
 }
 
@@ -163,10 +169,8 @@ const REASONING_EFFORT: Record<string, ThinkingLevel> = {
 const NO_OP_FIELDS = [
   'store',
   'metadata',
-  'user',
   'parallel_tool_calls',
   'service_tier',
-  'prompt_cache_key',
   'safety_identifier',
   'logprobs',
 ] as const;

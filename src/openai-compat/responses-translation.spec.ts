@@ -106,6 +106,6 @@ describe('responses translation', () => {
       usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 },
     });
     expect(responseObject('r', 0, dto({}), 'm', [], undefined).status).toBe('in_progress');
-    expect(ignoredResponsesFields(dto({ store: true, user: 'u' }))).toEqual(['store', 'user']);
+    expect(ignoredResponsesFields(dto({ store: true, user: 'u' }))).toEqual(['store']);
   });
 });

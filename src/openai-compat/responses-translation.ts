@@ -15,12 +15,10 @@ type Item = Record<string, unknown>;
 const RESPONSES_NO_OP_FIELDS = [
   'store',
   'metadata',
-  'user',
   'parallel_tool_calls',
   'truncation',
   'include',
   'service_tier',
-  'prompt_cache_key',
   'safety_identifier',
 ] as const;
 
@@ -207,6 +205,8 @@ function translate(dto: ResponsesRequestDto): ChatCompletionRequestDto {
     reasoning_effort: dto.reasoning?.effort,
     fallbacks: dto.fallbacks,
     stream: dto.stream,
+    prompt_cache_key: dto.prompt_cache_key,
+    user: dto.user,
   };
 }
 

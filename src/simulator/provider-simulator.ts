@@ -19,8 +19,11 @@ import {
   FaultScript,
   ResolvedBehaviour,
   STREAMED_FAULTS,
+  resolveMix,
   toBehaviour,
 } from './fault-script';
+import { readBody, send } from './http-io';
+import { KeyQuotas, keyOf } from './key-quotas';
 import { PromptCache } from './prompt-cache';
 import { UnsampleableSchemaError } from './sample-from-schema';
 import { plannedToolCall, toolResultOf } from './tools';
@@ -47,8 +50,6 @@ export interface SimulatorOptions {
 
 /** Attempts the log keeps (the oldest go first); the per-route counts keep counting. */
 const ATTEMPT_LOG_SIZE = 2_000;
-/** The largest request body the simulator reads (a provider refuses larger ones too). */
-const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 export type { SimulatedProvider } from './dialect';
 
 export interface SimulatedAttempt {
@@ -60,6 +61,8 @@ export interface SimulatedAttempt {
   at: number;
   fault: Fault;
   status: number | undefined;
+  /** The API key the request carried (the simulator's own log; tests compare it with their fake keys). */
+  apiKey?: string;
   /** Whether the request carried a JSON Schema for native structured output. */
   hasSchema: boolean;
   /** The output limit the request set (thinking models spend their thoughts out of it). */
@@ -90,6 +93,7 @@ export class ProviderSimulator {
   /** Prompt prefixes seen lately: a repeat is reported as cached input, in each provider's format. */
   private readonly promptCache: PromptCache;
   private readonly faults = new FaultScript();
+  private readonly keys = new KeyQuotas();
   private readonly sockets = new Set<Socket>();
   private readonly healTimers = new Set<NodeJS.Timeout>();
   private readonly startedAt = performance.now();
@@ -181,11 +185,24 @@ export class ProviderSimulator {
     return this;
   }
 
+  /** What every request carrying `apiKey` gets, whatever its route (a 429 or a revoked key on one key). */
+  keyFault(apiKey: string, behaviour: Fault | Behaviour): this {
+    this.keys.fault(apiKey, resolveMix(toBehaviour(behaviour)));
+    return this;
+  }
+
+  /** `apiKey` may make `limit` requests per `windowMs`; answers carry its rate-limit headers, and past it a 429. */
+  keyQuota(apiKey: string, limit: number, windowMs: number): this {
+    this.keys.quota(apiKey, limit, windowMs);
+    return this;
+  }
+
   /** Forgets scripts, defaults and recorded attempts. */
   reset(): void {
     for (const timer of this.healTimers) clearTimeout(timer);
     this.healTimers.clear();
     this.faults.clear();
+    this.keys.clear();
     this.attempts.length = 0;
     this.counts.clear();
     this.promptCache.clear();
@@ -237,7 +254,10 @@ export class ProviderSimulator {
     const { call, dialect } = parsed;
     call.cache = this.promptCache.use(call, estimateTokens);
     const route = `${call.provider}:${call.model}`;
-    const behaviour = this.faults.next(route);
+    const apiKey = keyOf(request.headers);
+    const perKey = this.keys.use(call.provider, apiKey);
+    for (const [name, value] of Object.entries(perKey.headers)) response.setHeader(name, value);
+    const behaviour = perKey.behaviour ?? this.faults.next(route);
     const schema = dialect.schemaOf(call.body);
     const attempt: SimulatedAttempt = {
       seq: ++this.seq,
@@ -249,6 +269,7 @@ export class ProviderSimulator {
       status: undefined,
       hasSchema: schema !== undefined,
       outputLimit: dialect.thinking(call).limit,
+      ...(apiKey ? { apiKey } : {}),
       thoughts: dialect.thinking(call).thoughts,
     };
     this.record(attempt);
@@ -342,35 +363,6 @@ export class ProviderSimulator {
     }
     response.end();
   }
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    request.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > MAX_REQUEST_BYTES) {
-        request.pause();
-        reject(new Error('request too large'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function send(response: ServerResponse, answer: Answer): void {
-  if (response.destroyed) return;
-  const payload = JSON.stringify(answer.body);
-  response.writeHead(answer.status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(payload),
-    ...answer.headers,
-  });
-  response.end(payload);
 }
 
 function parseCall(

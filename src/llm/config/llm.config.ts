@@ -8,8 +8,11 @@ import { DEFAULT_THINKING, ThinkingSettings } from './thinking';
 
 /** One provider's connection. The key is handed to the SDK client and nowhere else: never logged, never returned. */
 export interface ProviderSettings {
+  /** The first key (the only one unless `keys` has more). */
   apiKey: string | undefined;
   baseUrl: string | undefined;
+  /** Every key by name: `<PREFIX>_API_KEYS=name:key,…`, plus `<PREFIX>_API_KEY` as `default`. */
+  keys?: Array<{ name: string; key: string }>;
 }
 
 /** What can be called: the chain, the providers' keys and base URLs, and what each route costs and thinks. */

@@ -17,6 +17,7 @@ import { RouteStateRegistry } from '../route-state/route-state.registry';
 import { ProviderName, Route, routeId, routeLabel, sameRoute } from '../routes';
 import { LlmMetrics } from '../status/llm-metrics.service';
 import { callerShapeable, decideAfterFailure, failureEffects } from './failure-policy';
+import { otherKeyFor } from './key-failover';
 import { ProviderSlots, Release } from './provider-slots';
 import { AttemptEntry, RequestLedger } from './request-ledger';
 
@@ -131,8 +132,19 @@ export class FallbackLoop {
       const provider = this.providers.get(route.provider);
       if (!provider?.configured || state.isDisabled(route)) continue;
       this.startRoute(route, walk, ledger.tag);
+      // Switches to another key of this route's provider, at most one per other key.
+      let keySwitches = 0;
       for (let retriesOnRoute = 0; ; retriesOnRoute += 1) {
         if (options.deadline - clock.now() < this.minAttemptMs) throw giveUp('deadline');
+        // Every key of the provider is cooling, exhausted or disabled: the route cannot answer now.
+        if (provider.keys && !provider.keys.hasReady()) {
+          walk.lastFailed = { route, kind: 'rate_limited' };
+          walk.retryHintsMs.push(provider.keys.readyInMs());
+          this.logger.warn(
+            `${routeLabel(route)}: no key usable now; trying next route${ledger.tag}`,
+          );
+          break;
+        }
         this.logger.debug(
           `Calling ${routeLabel(route)} (attempt ${ledger.attempts.length + 1})${ledger.tag}`,
         );
@@ -182,6 +194,18 @@ export class FallbackLoop {
         }
         release();
         const error = outcome;
+        // One key limited or rejected while another is usable: the same route again on that key, at once. The route
+        // itself is fine; its circuit is not told.
+        if (otherKeyFor(error, provider) && keySwitches < provider.keys!.size - 1) {
+          keySwitches += 1;
+          retriesOnRoute -= 1; // another key is not a retry of this one
+          entry.failed(error, false);
+          this.logger.warn(
+            `${routeLabel(route)} key ${error.key} ${error.kind}; trying another key${ledger.tag}`,
+          );
+          this.metrics.keyFailover(route, error.kind);
+          continue;
+        }
         // Gateway callers on the service's own state: what they can shape does not move it.
         const counted = !(
           options.content === 'caller' &&

@@ -1,13 +1,12 @@
 import { ProviderRequest } from '../llm.types';
 import { autoBreakpoint } from './anthropic.provider';
 
-const request = (overrides: Partial<ProviderRequest>): ProviderRequest =>
-  ({
-    model: 'claude-haiku-4-5',
-    messages: [{ role: 'user', content: 'Hi' }],
-    responseFormat: { type: 'text' },
-    ...overrides,
-  });
+const request = (overrides: Partial<ProviderRequest>): ProviderRequest => ({
+  model: 'claude-haiku-4-5',
+  messages: [{ role: 'user', content: 'Hi' }],
+  responseFormat: { type: 'text' },
+  ...overrides,
+});
 
 describe('autoBreakpoint (LLM_AUTO_CACHE_MIN_TOKENS)', () => {
   const long = 'x'.repeat(8_000); // ~2,000 tokens

@@ -14,10 +14,13 @@ import {
   TokenUsage,
 } from '../llm.types';
 import { anthropicUsage, mapAnthropicError, mapAnthropicStopReason } from './anthropic.mapping';
-import { incompleteStream, requireClient, settleFinish } from './finish';
+import { incompleteStream, settleFinish } from './finish';
+import { KeyRing } from './key-ring';
+import { KeyedClients } from './keyed-clients';
 import { providerFetch } from './provider-fetch';
 import { ProviderClientSettings, thinkingOf } from './provider-settings';
 import type { ProviderDefinition } from './provider-settings';
+import { anthropicQuota } from './rate-limit-headers';
 import { argumentsObject, finishWithTools, ToolCallAssembler } from './tool-calls';
 
 /** Anthropic needs max_tokens on every call; used when the caller sets none. */
@@ -183,19 +186,27 @@ export class AnthropicProvider implements LlmProvider {
   readonly telemetryName = 'anthropic';
   readonly configured: boolean;
   readonly supports: ReadonlySet<SamplingParameter> = new Set<SamplingParameter>(['stop']);
-  private readonly client: Anthropic | undefined;
+  private readonly clients: KeyedClients<Anthropic>;
 
   constructor(private readonly settings: ProviderClientSettings) {
-    this.configured = settings.apiKey !== undefined;
-    this.client = settings.apiKey
-      ? new Anthropic({
-          apiKey: settings.apiKey,
+    this.clients = new KeyedClients(
+      settings.keys,
+      (apiKey, fetch) =>
+        new Anthropic({
+          apiKey,
           baseURL: settings.baseUrl,
           maxRetries: 0,
           timeout: settings.attemptTimeoutMs,
-          fetch: providerFetch(() => settings.malformedEvents?.add(this.name)),
-        })
-      : undefined;
+          fetch,
+        }),
+      () => providerFetch(() => settings.malformedEvents?.add(this.name)),
+      (headers) => anthropicQuota(headers),
+    );
+    this.configured = this.clients.configured;
+  }
+
+  get keys(): KeyRing {
+    return this.clients.ring;
   }
 
   /** Older Claude models extend a final assistant turn; Sonnet and Opus 4.6 and later reject it with a 400. */
@@ -209,7 +220,7 @@ export class AnthropicProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
-    const client = requireClient(this.client, route);
+    const { key, client } = this.clients.take(route, request);
     let message: Anthropic.Message;
     try {
       message = await client.messages.create(
@@ -225,7 +236,10 @@ export class AnthropicProvider implements LlmProvider {
         },
       );
     } catch (error) {
-      throw new ProviderError(route, mapAnthropicError(error), { cause: error });
+      throw this.clients.failed(
+        key,
+        new ProviderError(route, mapAnthropicError(error), { cause: error }),
+      );
     }
     const finish = settleFinish(
       route,
@@ -258,7 +272,7 @@ export class AnthropicProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): AsyncIterable<StreamEvent> {
     const route = { provider: this.name, model: request.model };
-    const client = requireClient(this.client, route);
+    const { key, client } = this.clients.take(route, request);
     let stopReason: string | null = null;
     let ended = false;
     let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
@@ -309,7 +323,10 @@ export class AnthropicProvider implements LlmProvider {
       }
     } catch (error) {
       if (error instanceof ProviderError) throw error;
-      throw new ProviderError(route, mapAnthropicError(error), { cause: error });
+      throw this.clients.failed(
+        key,
+        new ProviderError(route, mapAnthropicError(error), { cause: error }),
+      );
     }
     if (!ended) throw incompleteStream(route);
     const finish = settleFinish(

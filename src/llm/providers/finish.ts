@@ -25,10 +25,3 @@ export function incompleteStream(route: Route): ProviderError {
     { detail: 'stream ended without an end marker' },
   );
 }
-
-/** The SDK client, or the failure a strategy without an API key gives (its routes are normally skipped at boot). */
-export function requireClient<T>(client: T | undefined, route: Route): T {
-  if (!client)
-    throw new ProviderError(route, { kind: 'auth' }, { detail: 'no API key configured' });
-  return client;
-}

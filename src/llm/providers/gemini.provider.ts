@@ -23,9 +23,11 @@ import {
   ToolChoice,
 } from '../llm.types';
 import { Route } from '../routes';
-import { incompleteStream, requireClient, settleFinish } from './finish';
+import { incompleteStream, settleFinish } from './finish';
 import { geminiThinking, mapGeminiError, mapGeminiFinishReason } from './gemini.mapping';
 import { parseRetryAfter } from './http-failure';
+import { KeyRing } from './key-ring';
+import { KeyedClients } from './keyed-clients';
 import { providerFetch } from './provider-fetch';
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ProviderDefinition } from './provider-settings';
@@ -232,23 +234,29 @@ export class GeminiProvider implements LlmProvider {
     'presencePenalty',
     'frequencyPenalty',
   ]);
-  private readonly client: GoogleGenAI | undefined;
+  private readonly clients: KeyedClients<GoogleGenAI>;
   private readonly callNotes = new AsyncLocalStorage<CallNotes>();
 
   constructor(private readonly settings: ProviderClientSettings) {
-    this.configured = settings.apiKey !== undefined;
-    this.client = settings.apiKey
-      ? new GoogleGenAI({
-          apiKey: settings.apiKey,
+    // Gemini sends no rate-limit headers: its keys learn from their 429s (RetryInfo) only.
+    this.clients = new KeyedClients(
+      settings.keys,
+      (apiKey, fetch) =>
+        new GoogleGenAI({
+          apiKey,
           httpOptions: {
             baseUrl: settings.baseUrl,
             timeout: settings.attemptTimeoutMs,
-            fetch: this.noteRetryAfter(
-              providerFetch(() => settings.malformedEvents?.add(this.name)),
-            ),
+            fetch: this.noteRetryAfter(fetch),
           },
-        })
-      : undefined;
+        }),
+      () => providerFetch(() => settings.malformedEvents?.add(this.name)),
+    );
+    this.configured = this.clients.configured;
+  }
+
+  get keys(): KeyRing {
+    return this.clients.ring;
   }
 
   /** A final `model` turn is continued by every Gemini model. */
@@ -261,7 +269,7 @@ export class GeminiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
-    const client = requireClient(this.client, route);
+    const { key, client } = this.clients.take(route, request);
     const notes: CallNotes = {};
     let response: GenerateContentResponse;
     try {
@@ -271,7 +279,10 @@ export class GeminiProvider implements LlmProvider {
         ),
       );
     } catch (error) {
-      throw new ProviderError(route, mapGeminiError(error, notes), { cause: error });
+      throw this.clients.failed(
+        key,
+        new ProviderError(route, mapGeminiError(error, notes), { cause: error }),
+      );
     }
     throwIfBlocked(route, response);
     const candidate = response.candidates?.[0];
@@ -297,7 +308,7 @@ export class GeminiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): AsyncIterable<StreamEvent> {
     const route = { provider: this.name, model: request.model };
-    const client = requireClient(this.client, route);
+    const { key, client } = this.clients.take(route, request);
     const notes: CallNotes = {};
     let finishReason: string | undefined;
     let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
@@ -316,7 +327,10 @@ export class GeminiProvider implements LlmProvider {
       }
     } catch (error) {
       if (error instanceof ProviderError) throw error;
-      throw new ProviderError(route, mapGeminiError(error, notes), { cause: error });
+      throw this.clients.failed(
+        key,
+        new ProviderError(route, mapGeminiError(error, notes), { cause: error }),
+      );
     }
     if (finishReason === undefined) throw incompleteStream(route);
     const finish = settleFinish(

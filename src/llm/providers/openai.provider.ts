@@ -17,7 +17,9 @@ import {
   StreamEvent,
   TokenUsage,
 } from '../llm.types';
-import { incompleteStream, requireClient, settleFinish } from './finish';
+import { incompleteStream, settleFinish } from './finish';
+import { KeyRing } from './key-ring';
+import { KeyedClients } from './keyed-clients';
 import {
   mapOpenAiError,
   mapOpenAiFinishReason,
@@ -27,6 +29,7 @@ import {
 import { providerFetch } from './provider-fetch';
 import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-settings';
 import type { ProviderDefinition } from './provider-settings';
+import { openAiQuota } from './rate-limit-headers';
 import { finishWithTools, ToolCallAssembler } from './tool-calls';
 
 function toOpenAiResponseFormat(
@@ -114,7 +117,7 @@ function toOpenAiParams(
   thinking: ThinkingLevel,
 ): ChatCompletionCreateParamsNonStreaming {
   const reasoning = openAiReasoning(request.model, thinking);
-  const cacheKey = promptCacheKey(request.messages);
+  const cacheKey = request.cacheKey ?? promptCacheKey(request.messages);
   return {
     model: request.model,
     messages: toOpenAiMessages(request.messages),
@@ -145,19 +148,27 @@ export class OpenAiProvider implements LlmProvider {
     'presencePenalty',
     'frequencyPenalty',
   ]);
-  private readonly client: OpenAI | undefined;
+  private readonly clients: KeyedClients<OpenAI>;
 
   constructor(private readonly settings: ProviderClientSettings) {
-    this.configured = settings.apiKey !== undefined;
-    this.client = settings.apiKey
-      ? new OpenAI({
-          apiKey: settings.apiKey,
+    this.clients = new KeyedClients(
+      settings.keys,
+      (apiKey, fetch) =>
+        new OpenAI({
+          apiKey,
           baseURL: settings.baseUrl,
           maxRetries: 0,
           timeout: settings.attemptTimeoutMs,
-          fetch: providerFetch(() => settings.malformedEvents?.add(this.name)),
-        })
-      : undefined;
+          fetch,
+        }),
+      () => providerFetch(() => settings.malformedEvents?.add(this.name)),
+      openAiQuota,
+    );
+    this.configured = this.clients.configured;
+  }
+
+  get keys(): KeyRing {
+    return this.clients.ring;
   }
 
   /** Chat Completions has no assistant prefill: a continuation is asked for by instruction. */
@@ -170,7 +181,7 @@ export class OpenAiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
-    const client = requireClient(this.client, route);
+    const { key, client } = this.clients.take(route, request);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
       completion = await client.chat.completions.create(
@@ -182,7 +193,10 @@ export class OpenAiProvider implements LlmProvider {
         },
       );
     } catch (error) {
-      throw new ProviderError(route, mapOpenAiError(error), { cause: error });
+      throw this.clients.failed(
+        key,
+        new ProviderError(route, mapOpenAiError(error), { cause: error }),
+      );
     }
     const choice = completion.choices[0];
     if (!choice)
@@ -217,7 +231,7 @@ export class OpenAiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): AsyncIterable<StreamEvent> {
     const route = { provider: this.name, model: request.model };
-    const client = requireClient(this.client, route);
+    const { key, client } = this.clients.take(route, request);
     let finishReason: string | null = null;
     const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
     const tools = new ToolCallAssembler();
@@ -250,7 +264,10 @@ export class OpenAiProvider implements LlmProvider {
       }
     } catch (error) {
       if (error instanceof ProviderError) throw error;
-      throw new ProviderError(route, mapOpenAiError(error), { cause: error });
+      throw this.clients.failed(
+        key,
+        new ProviderError(route, mapOpenAiError(error), { cause: error }),
+      );
     }
     if (finishReason === null) throw incompleteStream(route);
     const finish = settleFinish(

@@ -1,11 +1,13 @@
 import { ThinkingLevel, thinkingFor, ThinkingSettings } from '../config/thinking';
 import { LlmProvider, ProviderRequest } from '../llm.types';
 import { ProviderName } from '../routes';
+import type { NamedKey } from './key-ring';
 import type { MalformedEventTally } from './sse-sanitizer';
 
 /** What a strategy needs to build its SDK client. The key is handed to the SDK and nowhere else. */
 export interface ProviderClientSettings {
-  apiKey: string | undefined;
+  /** The provider's keys by name (one named `default` from OPENAI_API_KEY and the like); none: not configured. */
+  keys: NamedKey[];
   baseUrl: string | undefined;
   /** Upper bound for one attempt; each call also gets its own (possibly shorter) timeout and signal. */
   attemptTimeoutMs: number;

@@ -18,6 +18,7 @@ const CIRCUIT_STATES = ['closed', 'open', 'half_open', 'disabled'] as const;
 @Injectable()
 export class LlmMetrics {
   private readonly attempts: Counter<'provider' | 'model' | 'outcome'>;
+  private readonly keyFailovers: Counter<'provider' | 'model' | 'reason'>;
   private readonly fallbacks: Counter<'from' | 'to' | 'reason'>;
   private readonly requestSeconds: Histogram<'outcome'>;
   private readonly attemptSeconds: Histogram<'provider' | 'model' | 'outcome'>;
@@ -88,6 +89,12 @@ export class LlmMetrics {
       name: 'llm_fallbacks_total',
       help: 'Moves from a failed route to the next one within a request',
       labelNames: ['from', 'to', 'reason'],
+      registers,
+    });
+    this.keyFailovers = new Counter({
+      name: 'llm_key_failovers_total',
+      help: "Moves to another key of the same route after one key's 429 or rejection",
+      labelNames: ['provider', 'model', 'reason'],
       registers,
     });
     this.requestSeconds = new Histogram({
@@ -213,6 +220,10 @@ export class LlmMetrics {
   /** The last hour of attempts, for the status page. */
   recentSummary(): RecentAttemptsSummary {
     return this.recent.summary(this.clock.date().getTime());
+  }
+
+  keyFailover(route: Route, reason: AttemptOutcome): void {
+    this.keyFailovers.inc({ ...this.labelsOf(route), reason });
   }
 
   fallback(from: Route, to: Route, reason: AttemptOutcome): void {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LLM_PROBES, LLM_ROUTES, LlmProbesConfig, LlmRoutesConfig } from '../config/llm.config';
 import { PRICE_DATA, TokenPrice } from '../config/prices';
 import { LLM_PROVIDERS } from '../llm.tokens';
-import { LlmProvider } from '../llm.types';
+import { KeyStatus, LlmProvider } from '../llm.types';
 import { ROUTE_EVENT_LOG, RouteEvent, RouteEventLog } from '../route-state/route-events';
 import { RouteStateRegistry } from '../route-state/route-state.registry';
 import {
@@ -46,6 +46,8 @@ export interface LlmStatus {
   sharedState: SharedStateStatus;
   /** Chains callers named per request (`/v1` `fallbacks`), each with its own sticky route and circuits. */
   requestChains: RequestChainStatus[];
+  /** Each configured provider's keys, by name (never by value): usable, cooling, exhausted or disabled. */
+  keys: Partial<Record<ProviderName, KeyStatus[]>>;
 }
 
 export interface RequestChainStatus {
@@ -146,6 +148,11 @@ export class LlmStatusService {
         ),
       },
       sharedState: this.store.status(),
+      keys: Object.fromEntries(
+        this.providers
+          .filter((provider) => provider.configured && provider.keys)
+          .map((provider) => [provider.name, provider.keys!.status()]),
+      ),
       requestChains: this.routeStates
         .all()
         .filter((state) => state !== this.routeStates.defaultState)

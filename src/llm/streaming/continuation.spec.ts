@@ -13,7 +13,7 @@ import {
 
 const route = { provider: 'gemini' as const, model: 'm' };
 const settings = {
-  apiKey: undefined,
+  keys: [],
   baseUrl: undefined,
   attemptTimeoutMs: 1_000,
   streamMaxDurationMs: 1_000,
