@@ -1,4 +1,7 @@
+import { RedisServer, systemRedisServer } from './support/redis-server';
+import { eventually } from './support/service-process';
 import { ANTHROPIC, OPENAI, openAiClientFor, startTestApp, TestApp } from './support/test-app';
+import { describeIf } from './support/tools';
 
 const KEY_A = 'fake-openai-pool-key-A-1234567890';
 const KEY_B = 'fake-openai-pool-key-B-1234567890';
@@ -113,5 +116,63 @@ describe('Key pools: one key limited, exhausted or revoked, the route stays on i
     const third = await ask();
     expect(third.model).toBe(ANTHROPIC);
     expect(keysSeen(OPENAI)).toHaveLength(2);
+  });
+});
+
+const redisBinary = systemRedisServer();
+describeIf(
+  redisBinary,
+  'key state shared through Redis (needs redis-server)',
+  'bash scripts/start-redis.sh && npm run test:e2e',
+)('Key pools shared by replicas through Redis', () => {
+  it('a key one replica saw limited rests on the other replica too: its first request goes to the other key', async () => {
+    const redis = new RedisServer(redisBinary ?? '');
+    await redis.start();
+    const env = {
+      OPENAI_API_KEY: undefined,
+      OPENAI_API_KEYS: `team-a:${KEY_A},team-b:${KEY_B}`,
+      LLM_PROVIDER: 'openai',
+      LLM_MODEL: 'gpt-4o-mini',
+      LLM_FALLBACKS: ANTHROPIC,
+      REDIS_URL: redis.url,
+    };
+    const first = await startTestApp(env);
+    const second = await startTestApp(env, first.simulator);
+    try {
+      await eventually('both replicas reach Redis', async () => {
+        const health = await Promise.all(
+          [first, second].map((app) => app.http().get('/health/llm')),
+        );
+        return health.every((answer) => answer.body.sharedState?.mode === 'shared');
+      });
+      first.simulator.keyFault(KEY_A, { fault: 'rate_limited', retryAfterSeconds: 30 });
+      const ask = async (app: TestApp) =>
+        (await openAiClientFor(app)).chat.completions.create({
+          model: 'default',
+          messages: [{ role: 'user', content: 'Hi' }],
+        });
+      expect((await ask(first)).model).toBe(OPENAI);
+      expect(
+        first.simulator.attemptsFor(OPENAI).map((attempt) => [attempt.apiKey, attempt.status]),
+      ).toEqual([
+        [KEY_A, 429],
+        [KEY_B, 200],
+      ]);
+      await eventually('the other replica learns that team-a cools', async () => {
+        const health = (await second.http().get('/health/llm')).body as Health;
+        return health.keys.openai.find((key) => key.name === 'team-a')?.state === 'cooling';
+      });
+      expect((await ask(second)).model).toBe(OPENAI);
+      // The second replica never tried team-a: its one request went to team-b.
+      expect(first.simulator.attemptsFor(OPENAI).map((attempt) => attempt.apiKey)).toEqual([
+        KEY_A,
+        KEY_B,
+        KEY_B,
+      ]);
+    } finally {
+      await second.close();
+      await first.close();
+      await redis.kill();
+    }
   });
 });

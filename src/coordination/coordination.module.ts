@@ -4,6 +4,7 @@ import { COORDINATION_CONFIG, CoordinationConfig } from '../config/coordination.
 import type { LlmModuleOptions } from '../llm';
 import { GenerationLocks } from './generation-locks';
 import { RedisConnection } from './redis-connection';
+import { RedisKeyStateStore } from './redis-key-state.store';
 import { RedisProbeLease } from './redis-probe-lease';
 import { RedisRouteStateTransport } from './redis-route-state.transport';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
@@ -17,6 +18,7 @@ import { SharedStateEnvelope } from './shared-state-envelope';
 export class SharedLlmState implements BeforeApplicationShutdown {
   readonly routeStateStore: SharedRouteStateStore | undefined;
   readonly probeLease: RedisProbeLease | undefined;
+  readonly keyStateStore: RedisKeyStateStore | undefined;
 
   constructor(
     redis: RedisConnection,
@@ -35,18 +37,24 @@ export class SharedLlmState implements BeforeApplicationShutdown {
       labelNames: ['reason'],
       registers: [registry],
     });
-    const transport = new RedisRouteStateTransport(
-      redis,
-      new SharedStateEnvelope(config.sharedSecret),
-      (reason) => rejected.inc({ reason }),
+    const envelope = new SharedStateEnvelope(config.sharedSecret);
+    const transport = new RedisRouteStateTransport(redis, envelope, (reason) =>
+      rejected.inc({ reason }),
+    );
+    this.keyStateStore = new RedisKeyStateStore(redis, envelope, (reason) =>
+      rejected.inc({ reason }),
     );
     this.routeStateStore = new SharedRouteStateStore(transport);
     this.probeLease = new RedisProbeLease(redis, probeIntervalMs);
   }
 
   /** The LLM module's options that plug the shared state in. */
-  llmOptions(): Pick<LlmModuleOptions, 'routeStateStore' | 'probeLease'> {
-    return { routeStateStore: this.routeStateStore, probeLease: this.probeLease };
+  llmOptions(): Pick<LlmModuleOptions, 'routeStateStore' | 'probeLease' | 'keyStateStore'> {
+    return {
+      routeStateStore: this.routeStateStore,
+      probeLease: this.probeLease,
+      keyStateStore: this.keyStateStore,
+    };
   }
 
   /** The last changes go out, and the probe lease is handed back so another replica takes over at once. */

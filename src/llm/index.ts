@@ -78,6 +78,7 @@ export type {
 } from './route-state/route-state.store';
 export { COUNT_FIELDS, zeroCounts } from './route-state/route-state.store';
 export type { ProbeLease } from './route-state/probe-lease';
+export type { KeyChange, KeyStateStore } from './providers/key-state';
 export {
   allRoutesFailedSchema,
   attemptSchema,

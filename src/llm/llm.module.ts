@@ -42,7 +42,7 @@ export const {
   .build();
 
 /** One strategy per registered provider, on its official SDK, with the configured key and base URL. */
-function createProviders(config: LlmConfig, malformedEvents: MalformedEventTally): LlmProvider[] {
+function buildProviders(config: LlmConfig, malformedEvents: MalformedEventTally): LlmProvider[] {
   return PROVIDERS.map((definition) => {
     const connection = config.routes.providers[definition.name];
     return definition.create({
@@ -57,6 +57,20 @@ function createProviders(config: LlmConfig, malformedEvents: MalformedEventTally
       malformedEvents,
     });
   });
+}
+
+/** The strategies, their keys' state shared with the other replicas when a key-state store is configured. */
+function createProviders(config: LlmConfig, malformedEvents: MalformedEventTally): LlmProvider[] {
+  const providers = buildProviders(config, malformedEvents);
+  const store = config.keyStateStore;
+  if (store) {
+    for (const provider of providers)
+      provider.keys?.onChange((key, change) => store.publish(provider.name, key, change));
+    store.onChange((name, key, change) =>
+      providers.find((provider) => provider.name === name)?.keys?.apply(key, change),
+    );
+  }
+  return providers;
 }
 
 /** Drops routes whose provider has no key, logging the usable chain and each skipped route with its reason. */

@@ -1,6 +1,7 @@
 import type { ClassConstructor } from 'class-transformer';
 import type { JsonSchema } from '../common/json-schema';
 import type { ThinkingLevel } from './config/thinking';
+import type { KeyChange } from './providers/key-state';
 import { ProviderName, Route } from './routes';
 
 export type { JsonSchema };
@@ -120,6 +121,10 @@ export interface ProviderKeys {
   /** Milliseconds until some key is usable again. */
   readyInMs(): number;
   status(): KeyStatus[];
+  /** Sends every change made here to `listener` (the shared store). */
+  onChange(listener: (key: string, change: KeyChange) => void): void;
+  /** A change another replica made. */
+  apply(key: string, change: KeyChange): void;
 }
 
 /** Sampling parameters each provider can honour; the others are dropped (and reported by the chat endpoint). */

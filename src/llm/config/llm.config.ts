@@ -1,5 +1,6 @@
 import { Clock, SYSTEM_CLOCK } from '../../common/clock';
 import { ConfigValidationError } from '../../config/validate-environment';
+import type { KeyStateStore } from '../providers/key-state';
 import type { ProbeLease } from '../route-state/probe-lease';
 import type { RouteStateStore } from '../route-state/route-state.store';
 import { ProviderName, Route } from '../routes';
@@ -125,6 +126,8 @@ export interface LlmConfig {
   routeStateStore?: RouteStateStore;
   /** Whether this process runs the recovery probes now: always (the default), or while it holds a shared lease. */
   probeLease?: ProbeLease;
+  /** Where provider keys' cooldowns, quotas and rejections are shared with the other replicas (none: this process). */
+  keyStateStore?: KeyStateStore;
 }
 
 /**
@@ -140,6 +143,7 @@ export interface LlmModuleOptions {
   clock?: Clock;
   routeStateStore?: RouteStateStore;
   probeLease?: ProbeLease;
+  keyStateStore?: KeyStateStore;
 }
 
 export const LLM_DEFAULTS = {
@@ -208,6 +212,7 @@ export function resolveLlmConfig(options: LlmModuleOptions): LlmConfig {
     clock: options.clock ?? SYSTEM_CLOCK,
     routeStateStore: options.routeStateStore,
     probeLease: options.probeLease,
+    keyStateStore: options.keyStateStore,
   };
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KeyStatus, ProviderKeys } from '../llm.types';
+import type { KeyChange } from './key-state';
 
 /** One of a provider's keys: its name (what logs, metrics and status pages show) and its value (the SDK's only). */
 export interface NamedKey {
@@ -45,6 +46,8 @@ interface Slot {
  */
 export class KeyRing implements ProviderKeys {
   private readonly slots: Slot[];
+  /** Told of every change made here (a shared store sends it to the other replicas). */
+  private changed: (name: string, change: KeyChange) => void = () => undefined;
 
   constructor(
     names: readonly string[],
@@ -99,6 +102,7 @@ export class KeyRing implements ProviderKeys {
     const now = this.now();
     slot.limitedAt = now;
     slot.coolingUntil = now + Math.max(MIN_COOLDOWN_MS, retryAfterMs ?? DEFAULT_COOLDOWN_MS);
+    this.changed(name, { coolingUntil: slot.coolingUntil });
   }
 
   /** The provider rejected the key (401/403). */
@@ -107,6 +111,7 @@ export class KeyRing implements ProviderKeys {
     if (!slot) return;
     slot.disabledUntil = this.now() + DISABLED_MS;
     slot.disabledReason = reason;
+    this.changed(name, { disabledUntil: slot.disabledUntil, reason });
   }
 
   /** What a call's rate-limit headers said. */
@@ -114,8 +119,33 @@ export class KeyRing implements ProviderKeys {
     const slot = this.slot(name);
     if (!slot || !quota) return;
     if (quota.remaining !== undefined) slot.remaining = quota.remaining;
-    if (quota.remaining === 0 && quota.resetMs !== undefined && quota.resetMs > 0)
+    if (quota.remaining === 0 && quota.resetMs !== undefined && quota.resetMs > 0) {
       slot.exhaustedUntil = this.now() + quota.resetMs;
+      this.changed(name, { exhaustedUntil: slot.exhaustedUntil });
+    }
+  }
+
+  /** Sends every change made here to `listener` (one listener: the shared store). */
+  onChange(listener: (name: string, change: KeyChange) => void): void {
+    this.changed = listener;
+  }
+
+  /** A change another replica made: applied (the later instant wins), not sent on. */
+  apply(name: string, change: KeyChange): void {
+    const slot = this.slot(name);
+    if (!slot) return;
+    if (change.coolingUntil !== undefined) {
+      slot.coolingUntil = Math.max(slot.coolingUntil, change.coolingUntil);
+      slot.limitedAt = Math.max(slot.limitedAt, this.now());
+    }
+    if (change.exhaustedUntil !== undefined) {
+      slot.exhaustedUntil = Math.max(slot.exhaustedUntil, change.exhaustedUntil);
+      slot.remaining = 0;
+    }
+    if (change.disabledUntil !== undefined) {
+      slot.disabledUntil = Math.max(slot.disabledUntil, change.disabledUntil);
+      slot.disabledReason = change.reason ?? slot.disabledReason;
+    }
   }
 
   status(): KeyStatus[] {
