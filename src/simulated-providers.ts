@@ -30,12 +30,14 @@ export class EmbeddedSimulator implements OnApplicationShutdown {
   async serve(llm: LlmConfig): Promise<LlmConfig> {
     if (llm.routes.simulator !== 'on') return llm;
     const simulator = this.simulator ?? (await this.start());
-    const providers = Object.fromEntries(
-      PROVIDER_NAMES.map((name) => [
-        name,
-        { apiKey: 'simulated', baseUrl: simulator.baseUrls[name] },
-      ]),
-    );
+    const connection = (baseUrl: string) => ({ apiKey: 'simulated', baseUrl });
+    const providers = Object.fromEntries([
+      ...PROVIDER_NAMES.map((name) => [name, connection(simulator.baseUrls[name])] as const),
+      // Each named endpoint (LLM_ENDPOINTS) is the simulator's OpenAI API under its own path.
+      ...llm.routes.endpoints.map(
+        ({ name }) => [name, connection(simulator.endpointUrl(name))] as const,
+      ),
+    ]);
     this.announce(llm.routes.simulatorReason ?? 'simulator enabled', simulator.url);
     return { ...llm, routes: { ...llm.routes, providers } };
   }

@@ -1,5 +1,5 @@
 import type { KeyChange, KeyStateStore } from '../llm';
-import { PROVIDER_NAMES } from '../llm';
+import { PROVIDER_ID } from '../llm';
 import { RedisConnection } from './redis-connection';
 import { RejectedStateError, RejectionReason, SharedStateEnvelope } from './shared-state-envelope';
 
@@ -60,7 +60,7 @@ export class RedisKeyStateStore implements KeyStateStore {
     const valid =
       typeof message?.origin === 'string' &&
       typeof message.provider === 'string' &&
-      (PROVIDER_NAMES as readonly string[]).includes(message.provider) &&
+      PROVIDER_ID.test(message.provider) &&
       typeof message.key === 'string' &&
       KEY_NAME.test(message.key) &&
       typeof change === 'object' &&

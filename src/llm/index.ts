@@ -62,6 +62,7 @@ export {
   isProviderName,
   parseRoute,
   parseRouteList,
+  PROVIDER_ID,
   PROVIDER_NAMES,
   RouteParseError,
   routeId,

@@ -17,7 +17,8 @@ import { LlmService } from './llm.service';
 import { LLM_MALFORMED_EVENTS, LLM_PROVIDERS, LLM_USABLE_CHAIN } from './llm.tokens';
 import { LlmProvider } from './llm.types';
 import { RouteHealthChecker } from './probes/route-health-checker.service';
-import { PROVIDERS } from './providers/registry';
+import { endpointDefinition } from './providers/openai-endpoint';
+import { PROVIDERS, ProviderDefinition } from './providers/registry';
 import { MalformedEventTally } from './providers/sse-sanitizer';
 import { ROUTE_EVENT_LOG, RouteEventLog } from './route-state/route-events';
 import { RouteStateRegistry } from './route-state/route-state.registry';
@@ -41,9 +42,14 @@ export const {
   }))
   .build();
 
-/** One strategy per registered provider, on its official SDK, with the configured key and base URL. */
+/** The vendors' definitions and one per named OpenAI-compatible endpoint. */
+function definitionsOf(config: LlmConfig): ProviderDefinition[] {
+  return [...PROVIDERS, ...config.routes.endpoints.map(endpointDefinition)];
+}
+
+/** One strategy per provider, on its official SDK, with the configured keys and base URL. */
 function buildProviders(config: LlmConfig, malformedEvents: MalformedEventTally): LlmProvider[] {
-  return PROVIDERS.map((definition) => {
+  return definitionsOf(config).map((definition) => {
     const connection = config.routes.providers[definition.name];
     return definition.create({
       keys:
@@ -76,8 +82,9 @@ function createProviders(config: LlmConfig, malformedEvents: MalformedEventTally
 /** Drops routes whose provider has no key, logging the usable chain and each skipped route with its reason. */
 function usableChain(config: LlmConfig, providers: LlmProvider[]): Route[] {
   const logger = new Logger('LlmModule');
+  const definitions = definitionsOf(config);
   const keyVariable = (name: string) =>
-    `${PROVIDERS.find((definition) => definition.name === name)?.environmentPrefix}_API_KEY`;
+    `${definitions.find((definition) => definition.name === name)?.environmentPrefix ?? name.toUpperCase()}_API_KEY`;
   const configured = new Set(
     providers.filter((provider) => provider.configured).map((provider) => provider.name),
   );
@@ -87,7 +94,7 @@ function usableChain(config: LlmConfig, providers: LlmProvider[]): Route[] {
     else logger.warn(`Skipping ${routeLabel(route)}: ${keyVariable(route.provider)} is not set`);
   }
   if (usable.length === 0) {
-    const variables = PROVIDERS.map((definition) => keyVariable(definition.name)).join(', ');
+    const variables = definitions.map((definition) => keyVariable(definition.name)).join(', ');
     throw new Error(
       `No usable LLM route: none of ${config.routes.chain.map(routeLabel).join(', ')} has an API key. Set ${variables} or LLM_SIMULATOR=true.`,
     );

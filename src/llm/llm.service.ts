@@ -95,6 +95,7 @@ export class LlmService {
       maxInputTokens,
       allows: (route) => routeAllowed(route, chain, allowedRoutes),
       aliases,
+      providers: [...this.providers.keys()],
     };
   }
 

@@ -294,6 +294,8 @@ export interface CallerLimits {
   allows(route: Route): boolean;
   /** Operator names for whole chains (LLM_MODEL_ALIASES): their routes are allowed as the operator set them. */
   aliases: Readonly<Record<string, readonly Route[]>>;
+  /** The providers a route may name: the vendors and the named endpoints (LLM_ENDPOINTS). */
+  providers: readonly ProviderName[];
 }
 
 /** Progress of a streamed object (`streamObject`). */

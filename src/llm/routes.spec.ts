@@ -3,6 +3,7 @@ import {
   defaultFallbacks,
   parseRoute,
   parseRouteList,
+  PROVIDER_NAMES,
   routeId,
   RouteParseError,
 } from './routes';
@@ -22,9 +23,19 @@ describe('routes', () => {
   it.each(['gpt-4o-mini', ':gpt', 'mistral:large', 'openai:', 'openai: bad model'])(
     'rejects %p',
     (text) => {
-      expect(() => parseRoute(text)).toThrow(RouteParseError);
+      expect(() => parseRoute(text, PROVIDER_NAMES)).toThrow(RouteParseError);
     },
   );
+
+  it('takes a named endpoint where the configuration names it, and any well-formed name without a list', () => {
+    expect(parseRoute('azure:gpt-4o-mini', [...PROVIDER_NAMES, 'azure'])).toEqual({
+      provider: 'azure',
+      model: 'gpt-4o-mini',
+    });
+    expect(() => parseRoute('azure:gpt-4o-mini', PROVIDER_NAMES)).toThrow(/unknown provider/);
+    expect(parseRoute('local-vllm:llama').provider).toBe('local-vllm');
+    expect(() => parseRoute('bad!name:x')).toThrow(RouteParseError);
+  });
 
   it('parses lists, ignoring empty items and naming the bad item by position', () => {
     expect(parseRouteList('gemini:a, ,openai:b,').map(routeId)).toEqual(['gemini:a', 'openai:b']);

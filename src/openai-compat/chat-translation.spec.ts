@@ -29,6 +29,7 @@ const limits = {
       { provider: 'anthropic' as const, model: 'h' },
     ],
   },
+  providers: ['openai', 'anthropic', 'gemini', 'local'],
 };
 const configured = [
   { provider: 'gemini' as const, model: 'g' },
@@ -130,6 +131,12 @@ describe('chat translation', () => {
     expect(chain('o')).toEqual([{ provider: 'openai', model: 'o' }]);
     expect(chain('openai/o')).toEqual([{ provider: 'openai', model: 'o' }]);
     expect(chain('OpenAI:o')).toEqual([{ provider: 'openai', model: 'o' }]);
+    // A named endpoint is a provider like the vendors; a model name with a slash of its own stays whole.
+    const withLocal = [...configured, { provider: 'local', model: 'meta-llama/Llama-3.3-70B' }];
+    const local = (model: string) => resolveChain(dto({ model }), withLocal, isConfigured, limits);
+    expect(local('local/meta-llama/Llama-3.3-70B')).toEqual([withLocal[2]]);
+    expect(local('local:meta-llama/Llama-3.3-70B')).toEqual([withLocal[2]]);
+    expect(local('meta-llama/Llama-3.3-70B')).toEqual([withLocal[2]]);
     // An alias's routes are the operator's: allowed even where a caller could not name them.
     expect(chain('fast')).toEqual(limits.aliases.fast);
     const twice = [...configured, { provider: 'anthropic' as const, model: 'o' }];

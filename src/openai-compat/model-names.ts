@@ -21,10 +21,13 @@ export function routesForName(
   const slash = name.indexOf('/');
   const colon = name.indexOf(':');
   const prefix = (at: number) => name.slice(0, at).toLowerCase();
-  if (colon > 0 && (slash < 0 || colon < slash) && isProviderName(prefix(colon)))
-    return [allowed(parsed(name, param), param, limits)];
-  if (slash > 0 && isProviderName(prefix(slash)))
-    return [allowed(parsed(`${prefix(slash)}:${name.slice(slash + 1)}`, param), param, limits)];
+  const provider = (at: number) => at > 0 && isProviderName(prefix(at), limits.providers);
+  if (colon > 0 && (slash < 0 || colon < slash) && provider(colon))
+    return [allowed(parsed(name, param, limits), param, limits)];
+  if (provider(slash))
+    return [
+      allowed(parsed(`${prefix(slash)}:${name.slice(slash + 1)}`, param, limits), param, limits),
+    ];
   const serving = configuredChain.filter((route) => route.model === name);
   if (serving.length === 1) return serving;
   if (serving.length > 1)
@@ -34,19 +37,19 @@ export function routesForName(
       'ambiguous_model',
     );
   throw new OpenAiRequestError(
-    `${param} names no model served here: use "default", an alias, a model of GET /v1/models, or provider:model with provider openai, anthropic or gemini`,
+    `${param} names no model served here: use "default", an alias, a model of GET /v1/models, or provider:model with provider ${limits.providers.join(', ')}`,
     param,
     'invalid_model',
   );
 }
 
-function parsed(text: string, param: string): Route {
+function parsed(text: string, param: string, limits: CallerLimits): Route {
   try {
-    return parseRoute(text);
+    return parseRoute(text, limits.providers);
   } catch (error) {
     if (!(error instanceof RouteParseError)) throw error;
     throw new OpenAiRequestError(
-      `${param} must be "default", an alias, a model name or provider:model with provider openai, anthropic or gemini: the value ${error.message}`,
+      `${param} must be "default", an alias, a model name or provider:model with provider ${limits.providers.join(', ')}: the value ${error.message}`,
       param,
       'invalid_model',
     );

@@ -42,8 +42,8 @@ export const plainAnswer = (call: ParsedCall, behaviour: Behaviour) => {
   }
   const result = toolResultOf(call);
   return result === undefined
-    ? `Simulated answer from ${call.provider}/${call.model}.`
-    : `Simulated answer from ${call.provider}/${call.model}, given the tool result ${result}`;
+    ? `Simulated answer from ${call.endpoint ?? call.provider}/${call.model}.`
+    : `Simulated answer from ${call.endpoint ?? call.provider}/${call.model}, given the tool result ${result}`;
 };
 
 /**

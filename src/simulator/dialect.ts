@@ -11,6 +11,8 @@ export type JsonObject = Record<string, unknown>;
 /** One provider request as the simulator sees it. */
 export interface ParsedCall {
   provider: SimulatedProvider;
+  /** A named OpenAI-compatible endpoint the call came to (`/endpoints/azure/v1/…`): its routes are `azure:<model>`. */
+  endpoint?: string;
   model: string;
   body: JsonObject;
   stream: boolean;

@@ -10,9 +10,7 @@ import {
 import { endsWithPrefill, rejectsPrefill } from './continuation';
 import { control } from './control';
 import { Answer, Dialect, JsonObject, ParsedCall, SimulatedProvider } from './dialect';
-import { anthropicDialect } from './dialects/anthropic';
-import { geminiDialect } from './dialects/gemini';
-import { openAiDialect } from './dialects/openai';
+import { EndpointLacks, LackableCapability, parseCall } from './endpoints';
 import {
   Behaviour,
   Fault,
@@ -63,7 +61,7 @@ export interface SimulatedAttempt {
   status: number | undefined;
   /** The API key the request carried (the simulator's own log; tests compare it with their fake keys). */
   apiKey?: string;
-  /** Whether the request carried a JSON Schema for native structured output. */
+  /** Whether the request carried a JSON Schema: for native structured output, or as an instruction. */
   hasSchema: boolean;
   /** The output limit the request set (thinking models spend their thoughts out of it). */
   outputLimit: number | undefined;
@@ -76,8 +74,6 @@ export interface SimulatedAttempt {
   /** The length of the tool result the request carried (its last turn): the log keeps lengths, never contents. */
   toolResultLength?: number;
 }
-
-const DIALECTS: readonly Dialect[] = [openAiDialect, anthropicDialect, geminiDialect];
 
 /**
  * A local stand-in for the OpenAI, Anthropic and Gemini HTTP APIs on their real paths, scriptable per route
@@ -94,6 +90,7 @@ export class ProviderSimulator {
   private readonly promptCache: PromptCache;
   private readonly faults = new FaultScript();
   private readonly keys = new KeyQuotas();
+  private readonly lacking = new EndpointLacks();
   private readonly sockets = new Set<Socket>();
   private readonly healTimers = new Set<NodeJS.Timeout>();
   private readonly startedAt = performance.now();
@@ -141,6 +138,20 @@ export class ProviderSimulator {
   /** Base URLs as each SDK defines them. */
   get baseUrls(): Record<SimulatedProvider, string> {
     return { openai: `${this.url}/v1`, anthropic: this.url, gemini: this.url };
+  }
+
+  /** The base URL of a named OpenAI-compatible endpoint (`azure`): OpenAI's API, its routes scripted as `azure:…`. */
+  endpointUrl(name: string): string {
+    return `${this.url}/endpoints/${name}/v1`;
+  }
+
+  /**
+   * What the endpoint `name` does not support, as a server without it answers: a 400 to a request using JSON Schema
+   * output (`json_schema`), JSON mode (`json_object`) or function calling (`tools`).
+   */
+  endpointLacks(name: string, ...capabilities: LackableCapability[]): this {
+    this.lacking.set(name, capabilities);
+    return this;
   }
 
   async stop(): Promise<void> {
@@ -203,6 +214,7 @@ export class ProviderSimulator {
     this.healTimers.clear();
     this.faults.clear();
     this.keys.clear();
+    this.lacking.clear();
     this.attempts.length = 0;
     this.counts.clear();
     this.promptCache.clear();
@@ -253,7 +265,7 @@ export class ProviderSimulator {
     if (!parsed) return send(response, { status: 404, body: { error: { message: 'not found' } } });
     const { call, dialect } = parsed;
     call.cache = this.promptCache.use(call, estimateTokens);
-    const route = `${call.provider}:${call.model}`;
+    const route = `${call.endpoint ?? call.provider}:${call.model}`;
     const apiKey = keyOf(request.headers);
     const perKey = this.keys.use(call.provider, apiKey);
     for (const [name, value] of Object.entries(perKey.headers)) response.setHeader(name, value);
@@ -276,6 +288,11 @@ export class ProviderSimulator {
     attempt.toolResultLength = toolResultOf(call)?.length;
 
     if (behaviour.fault === 'hang') return; // never answered; the socket is destroyed at stop()
+    if (this.lacking.refuses(call)) {
+      const refused = dialect.failure(400);
+      attempt.status = refused.status;
+      return send(response, refused);
+    }
     if (rejectsPrefill(call) && endsWithPrefill(call)) {
       // What newer Claude models answer to a request that ends with an assistant turn.
       const rejected = dialect.failure(400);
@@ -363,23 +380,4 @@ export class ProviderSimulator {
     }
     response.end();
   }
-}
-
-function parseCall(
-  method: string,
-  path: string,
-  raw: string,
-): { call: ParsedCall; dialect: Dialect } | undefined {
-  if (method !== 'POST') return undefined;
-  let body: JsonObject;
-  try {
-    body = JSON.parse(raw) as JsonObject;
-  } catch {
-    return undefined;
-  }
-  for (const dialect of DIALECTS) {
-    const route = dialect.route(path, body);
-    if (route) return { call: { provider: dialect.provider, body, ...route }, dialect };
-  }
-  return undefined;
 }

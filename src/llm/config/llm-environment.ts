@@ -1,13 +1,4 @@
-import {
-  IsBooleanString,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsBooleanString, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import {
   ConfigValidationError,
   Environment,
@@ -21,20 +12,19 @@ import {
   parseRoute,
   parseRouteList,
   PROVIDER_NAMES,
-  ProviderName,
   Route,
   RouteParseError,
 } from '../routes';
+import { parseEndpoints } from './endpoints';
 import { LlmModuleOptions, ProviderSettings, resolveLlmConfig, LlmConfig } from './llm.config';
 import { parsePrices } from './prices';
+import { providerConnection } from './provider-environment';
 import { parseThinking, ThinkingSettings } from './thinking';
-
-const URL_RULE = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /** The LLM layer's variables (the providers' key and base-URL variables are checked per provider below). */
 class LlmEnvironment {
   // llm.routes
-  @IsOptional() @IsIn(PROVIDER_NAMES) LLM_PROVIDER?: ProviderName;
+  @IsOptional() @IsString() LLM_ENDPOINTS?: string;
   @IsOptional() @IsString() LLM_MODEL?: string;
   @IsOptional() @IsString() LLM_FALLBACKS?: string;
   @IsOptional() @IsBooleanString() LLM_SIMULATOR?: string;
@@ -71,84 +61,24 @@ class LlmEnvironment {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
 }
 
-/** `<PROVIDER>_API_KEY` and `<PROVIDER>_BASE_URL` of every registered provider. */
-class ProviderEnvironment {
-  @IsOptional() @IsString() API_KEY?: string;
-  @IsOptional() @IsString() API_KEYS?: string;
-  @IsOptional() @IsUrl(URL_RULE) BASE_URL?: string;
-}
-
-const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/**
- * A provider's keys: `<PREFIX>_API_KEYS=name:key,name:key` (names are what logs and status pages show), and
- * `<PREFIX>_API_KEY` as one more named `default` (first) unless the list already holds that key. Problems name the
- * variable and the item's position, never a key.
- */
-function parseKeys(
-  single: string | undefined,
-  list: string | undefined,
-  variable: string,
-  problems: string[],
-): Array<{ name: string; key: string }> {
-  const keys: Array<{ name: string; key: string }> = [];
-  const items = (list ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-  for (const [position, item] of items.entries()) {
-    const at = item.indexOf(':');
-    const name = item.slice(0, Math.max(0, at));
-    const key = item.slice(at + 1).trim();
-    if (at <= 0 || !KEY_NAME.test(name) || key.length === 0) {
-      problems.push(
-        `${variable}: item ${position + 1} is not name:key (a name of letters, digits, . _ -, then the key)`,
-      );
-      continue;
-    }
-    if (keys.some((existing) => existing.name === name)) {
-      problems.push(`${variable}: the name of item ${position + 1} is used twice`);
-      continue;
-    }
-    keys.push({ name, key });
-  }
-  const trimmed = single?.trim();
-  if (trimmed && !keys.some((entry) => entry.key === trimmed))
-    keys.unshift({
-      name: keys.some((entry) => entry.name === 'default') ? 'env' : 'default',
-      key: trimmed,
-    });
-  return keys;
-}
-
-function providerSettings(
-  env: Environment,
-  problems: string[],
-): Record<ProviderName, ProviderSettings> {
-  const settings = {} as Record<ProviderName, ProviderSettings>;
-  for (const provider of PROVIDERS) {
-    const prefix = provider.environmentPrefix;
-    try {
-      const parsed = validateEnvironment(ProviderEnvironment, {
-        API_KEY: env[`${prefix}_API_KEY`],
-        API_KEYS: env[`${prefix}_API_KEYS`],
-        BASE_URL: env[`${prefix}_BASE_URL`],
-      });
-      const keys = parseKeys(parsed.API_KEY, parsed.API_KEYS, `${prefix}_API_KEYS`, problems);
-      settings[provider.name] = { apiKey: keys[0]?.key, baseUrl: parsed.BASE_URL, keys };
-    } catch (error) {
-      if (!(error instanceof ConfigValidationError)) throw error;
-      problems.push(...error.problems.map((problem) => `${prefix}_${problem}`));
-      settings[provider.name] = { apiKey: undefined, baseUrl: undefined };
-    }
-  }
-  return settings;
+/** Every vendor's connection from its `<PREFIX>_*` variables. */
+function vendorConnections(env: Environment, problems: string[]): Record<string, ProviderSettings> {
+  return Object.fromEntries(
+    PROVIDERS.map((provider) => [
+      provider.name,
+      providerConnection(env, provider.environmentPrefix, problems),
+    ]),
+  );
 }
 
 const ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** `name=provider:model>provider:model,…`: each alias a chain, in order. */
-function parseAliases(text: string | undefined, problems: string[]): Record<string, Route[]> {
+function parseAliases(
+  text: string | undefined,
+  providers: readonly string[],
+  problems: string[],
+): Record<string, Route[]> {
   const aliases: Record<string, Route[]> = {};
   const items = (text ?? '')
     .split(',')
@@ -167,7 +97,7 @@ function parseAliases(text: string | undefined, problems: string[]): Record<stri
       aliases[name] = item
         .slice(at + 1)
         .split('>')
-        .map((route) => parseRoute(route));
+        .map((route) => parseRoute(route, providers));
     } catch (error) {
       if (!(error instanceof RouteParseError)) throw error;
       problems.push(`LLM_MODEL_ALIASES: item ${position + 1}: a route ${error.message}`);
@@ -176,16 +106,20 @@ function parseAliases(text: string | undefined, problems: string[]): Record<stri
   return aliases;
 }
 
-function parseAllowedRoutes(text: string | undefined, problems: string[]): string[] {
+function parseAllowedRoutes(
+  text: string | undefined,
+  providers: readonly string[],
+  problems: string[],
+): string[] {
   const allowed = (text ?? '')
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
   for (const [position, item] of allowed.entries()) {
-    const wildcard = /^([a-z]+):\*$/.exec(item);
+    const wildcard = /^([a-z][a-z0-9_-]*):\*$/.exec(item);
     try {
-      if (wildcard) parseRoute(`${wildcard[1]}:x`);
-      else parseRoute(item);
+      if (wildcard) parseRoute(`${wildcard[1]}:x`, providers);
+      else parseRoute(item, providers);
     } catch (error) {
       if (!(error instanceof RouteParseError)) throw error;
       problems.push(`LLM_ALLOWED_ROUTES: item ${position + 1} ${error.message} (or provider:*)`);
@@ -197,12 +131,12 @@ function parseAllowedRoutes(text: string | undefined, problems: string[]): strin
 /** Whether the providers are simulated, and why (no key outside production, or LLM_SIMULATOR=true). */
 function simulatorChoice(
   parsed: LlmEnvironment,
-  providers: Record<ProviderName, ProviderSettings>,
+  providers: Record<string, ProviderSettings>,
   problems: string[],
 ): Pick<LlmModuleOptions['routes'], 'simulator' | 'simulatorReason'> {
   if (parsed.LLM_SIMULATOR === 'true')
     return { simulator: 'on', simulatorReason: 'LLM_SIMULATOR=true' };
-  const anyKey = PROVIDER_NAMES.some((name) => providers[name].apiKey !== undefined);
+  const anyKey = Object.values(providers).some((provider) => provider.apiKey !== undefined);
   if (anyKey || parsed.LLM_SIMULATOR === 'false') return { simulator: 'off' };
   if (parsed.NODE_ENV !== 'production')
     return { simulator: 'on', simulatorReason: 'no provider API key is set' };
@@ -224,7 +158,11 @@ export function loadLlmConfig(env: Environment): LlmConfig {
     problems.push(...error.problems);
   }
 
-  const primaryProvider = parsed.LLM_PROVIDER ?? 'gemini';
+  const { endpoints, connections } = parseEndpoints(env, problems);
+  const providerNames = [...PROVIDER_NAMES, ...endpoints.map((endpoint) => endpoint.name)];
+  const primaryProvider = env.LLM_PROVIDER?.trim().toLowerCase() || 'gemini';
+  if (!providerNames.includes(primaryProvider))
+    problems.push(`LLM_PROVIDER must be one of ${providerNames.join(', ')}`);
   const primaryModel = parsed.LLM_MODEL?.trim() ?? 'gemini-3-flash-preview';
   if (!isValidModelName(primaryModel))
     problems.push('LLM_MODEL: must be a model name (letters, digits, . _ - / @ :)');
@@ -233,23 +171,23 @@ export function loadLlmConfig(env: Environment): LlmConfig {
     fallbacks =
       parsed.LLM_FALLBACKS === undefined
         ? defaultFallbacks(primaryProvider)
-        : parseRouteList(parsed.LLM_FALLBACKS);
+        : parseRouteList(parsed.LLM_FALLBACKS, providerNames);
   } catch (error) {
     if (!(error instanceof RouteParseError)) throw error;
     problems.push(`LLM_FALLBACKS: ${error.message}`);
   }
-  const providers = providerSettings(env, problems);
+  const providers = { ...vendorConnections(env, problems), ...connections };
   const simulator = simulatorChoice(parsed, providers, problems);
   const prices = parsePrices(parsed.LLM_PRICES, problems);
   let thinking: ThinkingSettings | undefined;
   try {
-    thinking = parsed.LLM_THINKING === undefined ? undefined : parseThinking(parsed.LLM_THINKING);
+    thinking = parsed.LLM_THINKING === undefined ? undefined : parseThinking(parsed.LLM_THINKING, providerNames);
   } catch (error) {
     if (!(error instanceof RouteParseError)) throw error;
     problems.push(`LLM_THINKING: ${error.message}`);
   }
-  const allowedRoutes = parseAllowedRoutes(parsed.LLM_ALLOWED_ROUTES, problems);
-  const aliases = parseAliases(parsed.LLM_MODEL_ALIASES, problems);
+  const allowedRoutes = parseAllowedRoutes(parsed.LLM_ALLOWED_ROUTES, providerNames, problems);
+  const aliases = parseAliases(parsed.LLM_MODEL_ALIASES, providerNames, problems);
   const flag = (value: string | undefined) => (value === undefined ? undefined : value === 'true');
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
@@ -257,6 +195,7 @@ export function loadLlmConfig(env: Environment): LlmConfig {
     routes: {
       chain: buildChain({ provider: primaryProvider, model: primaryModel }, fallbacks),
       providers,
+      endpoints,
       ...simulator,
       allowedRoutes,
       aliases,

@@ -55,4 +55,71 @@ describe('loadLlmConfig', () => {
     expect(message).not.toContain('sk-secret');
     expect(message).not.toContain('bogus');
   });
+
+  it('LLM_ENDPOINTS: named OpenAI-compatible endpoints with their own keys, capabilities and prices, usable in chains', () => {
+    const config = loadLlmConfig({
+      LLM_ENDPOINTS:
+        'azure:https://example.openai.azure.com/openai/v1, local-vllm:http://vllm:8000/v1',
+      AZURE_API_KEYS: 'east:k1,west:k2',
+      LOCAL_VLLM_API_KEY: 'none',
+      LOCAL_VLLM_CAPABILITIES: 'json_object,prefill',
+      LLM_PROVIDER: 'azure',
+      LLM_MODEL: 'gpt-4o-mini',
+      LLM_FALLBACKS: 'local-vllm:meta-llama/Llama-3.3-70B,anthropic:claude-haiku-4-5-20251001',
+      LLM_ALLOWED_ROUTES: 'local-vllm:*',
+    });
+    expect(config.routes.chain.map((route) => `${route.provider}:${route.model}`)).toEqual([
+      'azure:gpt-4o-mini',
+      'local-vllm:meta-llama/Llama-3.3-70B',
+      'anthropic:claude-haiku-4-5-20251001',
+    ]);
+    expect(config.routes.simulator).toBe('off');
+    expect(config.routes.providers.azure).toMatchObject({
+      baseUrl: 'https://example.openai.azure.com/openai/v1',
+      keys: [
+        { name: 'east', key: 'k1' },
+        { name: 'west', key: 'k2' },
+      ],
+    });
+    expect(config.routes.endpoints).toEqual([
+      {
+        name: 'azure',
+        environmentPrefix: 'AZURE',
+        capabilities: ['json_schema', 'json_object', 'tools'],
+        pricingId: 'azure',
+      },
+      {
+        name: 'local-vllm',
+        environmentPrefix: 'LOCAL_VLLM',
+        capabilities: ['json_object', 'prefill'],
+        pricingId: undefined,
+      },
+    ]);
+  });
+
+  it('LLM_ENDPOINTS: each bad item named by position, an endpoint taking a vendor name refused, a route to an unlisted one refused', () => {
+    let error: unknown;
+    try {
+      loadLlmConfig({
+        LLM_ENDPOINTS: 'openai:http://x/v1,Bad Name:http://y/v1,ok:not-a-url,local:http://z/v1',
+        LOCAL_CAPABILITIES: 'tools,telepathy',
+        LOCAL_PRICING: 'nowhere',
+        LLM_FALLBACKS: 'groq:llama',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    const problems = (error as ConfigValidationError).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^LLM_ENDPOINTS: item 1 takes a vendor's name/),
+        expect.stringMatching(/^LLM_ENDPOINTS: item 2 is not name:base-url/),
+        expect.stringMatching(/^LLM_ENDPOINTS: item 3: the base URL/),
+        expect.stringMatching(/^LOCAL_CAPABILITIES: must list/),
+        expect.stringMatching(/^LOCAL_PRICING: names no provider/),
+        expect.stringMatching(/^LLM_FALLBACKS: item 1 names an unknown provider/),
+      ]),
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { Clock, SYSTEM_CLOCK } from '../../common/clock';
 import { ConfigValidationError } from '../../config/validate-environment';
+import type { EndpointSettings } from '../providers/endpoint-settings';
 import type { KeyStateStore } from '../providers/key-state';
 import type { ProbeLease } from '../route-state/probe-lease';
 import type { RouteStateStore } from '../route-state/route-state.store';
@@ -20,7 +21,10 @@ export interface ProviderSettings {
 export interface LlmRoutesConfig {
   /** The configured chain, primary first, before routes without a key are dropped. */
   chain: Route[];
+  /** Each provider's connection by name: the vendors', and each endpoint's. */
   providers: Partial<Record<ProviderName, ProviderSettings>>;
+  /** Named OpenAI-compatible endpoints (LLM_ENDPOINTS), providers next to the vendors. */
+  endpoints: EndpointSettings[];
   /**
    * `on`: the providers are a simulator (LLM_SIMULATOR=true, or no key at all outside production); the application
    * that composes the module starts it and hands its base URLs in `providers`. Shown on the status pages.
@@ -151,6 +155,7 @@ export const LLM_DEFAULTS = {
     simulator: 'off',
     allowedRoutes: [],
     aliases: {},
+    endpoints: [],
     thinking: DEFAULT_THINKING,
     prices: {},
   } satisfies Omit<LlmRoutesConfig, 'chain' | 'providers' | 'simulatorReason'>,
@@ -202,7 +207,14 @@ export function resolveLlmConfig(options: LlmModuleOptions): LlmConfig {
     ]);
   return {
     routes: withDefaults<LlmRoutesConfig>(
-      { ...LLM_DEFAULTS.routes, allowedRoutes: [], aliases: {}, chain: [], providers: {} },
+      {
+        ...LLM_DEFAULTS.routes,
+        allowedRoutes: [],
+        aliases: {},
+        endpoints: [],
+        chain: [],
+        providers: {},
+      },
       options.routes,
     ),
     timeouts,

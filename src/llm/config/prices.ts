@@ -39,7 +39,14 @@ const MILLION = 1_000_000;
 export class Prices {
   private readonly units = new Map<string, TokenPrice | null>();
 
-  constructor(private readonly overrides: PriceTable = {}) {}
+  /**
+   * `pricingIds`: the price data's provider of each named endpoint that has one (`azure`); the vendors' come from
+   * the registry. A provider with neither is priced by `overrides` only.
+   */
+  constructor(
+    private readonly overrides: PriceTable = {},
+    private readonly pricingIds: Readonly<Record<string, string | undefined>> = {},
+  ) {}
 
   /** The route's unit prices, or undefined when it has none. */
   priceOf(route: Route): TokenPrice | undefined {
@@ -108,7 +115,11 @@ export class Prices {
   }
 
   private exact(route: Route, usage: TokenUsage): number | null {
-    const providerId = PROVIDERS.find((provider) => provider.name === route.provider)?.pricingId;
+    const providerId =
+      PROVIDERS.find((provider) => provider.name === route.provider)?.pricingId ??
+      this.pricingIds[route.provider];
+    // Without a provider the price data would match the model by name across every vendor: unpriced instead.
+    if (providerId === undefined) return null;
     const result = calcPrice(
       {
         input_tokens: usage.inputTokens,

@@ -25,7 +25,7 @@ const isLevel = (value: string): value is ThinkingLevel =>
  * `LLM_THINKING`: one level for every route (`off`), or `provider:model=level` items with an optional `*=level`
  * (`*=off,gemini:gemini-2.5-pro=low`). Throws RouteParseError naming the rule.
  */
-export function parseThinking(text: string): ThinkingSettings {
+export function parseThinking(text: string, providers?: readonly string[]): ThinkingSettings {
   const trimmed = text.trim();
   if (isLevel(trimmed)) return { default: trimmed, routes: {} };
   const settings: ThinkingSettings = { default: DEFAULT_THINKING.default, routes: {} };
@@ -42,7 +42,7 @@ export function parseThinking(text: string): ThinkingSettings {
       );
     const target = item.slice(0, equals).trim();
     if (target === '*') settings.default = level;
-    else settings.routes[routeId(parseRoute(target))] = level;
+    else settings.routes[routeId(parseRoute(target, providers))] = level;
   }
   return settings;
 }

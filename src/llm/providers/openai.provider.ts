@@ -17,6 +17,7 @@ import {
   StreamEvent,
   TokenUsage,
 } from '../llm.types';
+import type { EndpointCapability } from './endpoint-settings';
 import { incompleteStream, settleFinish } from './finish';
 import { KeyRing } from './key-ring';
 import { KeyedClients } from './keyed-clients';
@@ -31,6 +32,34 @@ import { ProviderClientSettings, thinkingOf, withHeadroom } from './provider-set
 import type { ProviderDefinition } from './provider-settings';
 import { openAiQuota } from './rate-limit-headers';
 import { finishWithTools, ToolCallAssembler } from './tool-calls';
+
+/** OpenAI itself: every capability. */
+const OPENAI_CAPABILITIES: ReadonlySet<EndpointCapability> = new Set([
+  'json_schema',
+  'json_object',
+  'tools',
+]);
+
+/**
+ * The request as an endpoint that lacks native JSON Schema output takes it: JSON mode where it has it, and the
+ * schema as an instruction (the answer is validated against it like any other); unchanged where it has it.
+ */
+function withinCapabilities(
+  request: ProviderRequest,
+  capabilities: ReadonlySet<EndpointCapability>,
+): ProviderRequest {
+  const format = request.responseFormat;
+  if (format.type === 'text' || capabilities.has(format.type)) return request;
+  const instruction =
+    format.type === 'json_schema'
+      ? `Respond with a single JSON object and nothing else, valid against this JSON Schema: ${JSON.stringify(format.schema)}`
+      : 'Respond with a single JSON object and nothing else.';
+  return {
+    ...request,
+    messages: [{ role: 'system', content: instruction }, ...request.messages],
+    responseFormat: capabilities.has('json_object') ? { type: 'json_object' } : { type: 'text' },
+  };
+}
 
 function toOpenAiResponseFormat(
   format: ResponseFormat,
@@ -135,10 +164,17 @@ function toOpenAiParams(
   };
 }
 
-/** OpenAI Chat Completions, so any OpenAI-compatible server works through OPENAI_BASE_URL. */
+/** Who an OpenAI-protocol strategy is: OpenAI itself, or a named endpoint with what it declares it supports. */
+export interface OpenAiIdentity {
+  name: string;
+  telemetryName: string;
+  capabilities: ReadonlySet<EndpointCapability>;
+}
+
+/** OpenAI Chat Completions: OpenAI itself, and each named OpenAI-compatible endpoint (LLM_ENDPOINTS). */
 export class OpenAiProvider implements LlmProvider {
-  readonly name = 'openai' as const;
-  readonly telemetryName = 'openai';
+  readonly name: string;
+  readonly telemetryName: string;
   readonly configured: boolean;
   readonly supports: ReadonlySet<SamplingParameter> = new Set<SamplingParameter>([
     'temperature',
@@ -149,8 +185,19 @@ export class OpenAiProvider implements LlmProvider {
     'frequencyPenalty',
   ]);
   private readonly clients: KeyedClients<OpenAI>;
+  private readonly capabilities: ReadonlySet<EndpointCapability>;
 
-  constructor(private readonly settings: ProviderClientSettings) {
+  constructor(
+    private readonly settings: ProviderClientSettings,
+    identity: OpenAiIdentity = {
+      name: 'openai',
+      telemetryName: 'openai',
+      capabilities: OPENAI_CAPABILITIES,
+    },
+  ) {
+    this.name = identity.name;
+    this.telemetryName = identity.telemetryName;
+    this.capabilities = identity.capabilities;
     this.clients = new KeyedClients(
       settings.keys,
       (apiKey, fetch) =>
@@ -171,9 +218,24 @@ export class OpenAiProvider implements LlmProvider {
     return this.clients.ring;
   }
 
-  /** Chat Completions has no assistant prefill: a continuation is asked for by instruction. */
+  /**
+   * OpenAI's Chat Completions has no assistant prefill: a continuation is asked for by instruction. An endpoint that
+   * declares `prefill` (llama.cpp, Ollama, vLLM set up for it) continues a final assistant turn.
+   */
   acceptsPrefill(): boolean {
-    return false;
+    return this.capabilities.has('prefill');
+  }
+
+  /** The request this endpoint can take: a tool call where it has no tools is the request's problem, not the route's. */
+  private prepared(request: ProviderRequest): ChatCompletionCreateParamsNonStreaming {
+    if (request.tools?.length && !this.capabilities.has('tools'))
+      throw new ProviderError(
+        { provider: this.name, model: request.model },
+        { kind: 'bad_request' },
+        { detail: 'the endpoint declares no function calling' },
+      );
+    const fitted = withinCapabilities(request, this.capabilities);
+    return toOpenAiParams(fitted, thinkingOf(this.settings, this.name, fitted));
   }
 
   async generate(
@@ -181,17 +243,15 @@ export class OpenAiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): Promise<ProviderResponse> {
     const route = { provider: this.name, model: request.model };
+    const params = this.prepared(request);
     const { key, client } = this.clients.take(route, request);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      completion = await client.chat.completions.create(
-        toOpenAiParams(request, thinkingOf(this.settings, this.name, request)),
-        {
-          signal: options.signal,
-          timeout: options.timeoutMs,
-          maxRetries: 0,
-        },
-      );
+      completion = await client.chat.completions.create(params, {
+        signal: options.signal,
+        timeout: options.timeoutMs,
+        maxRetries: 0,
+      });
     } catch (error) {
       throw this.clients.failed(
         key,
@@ -231,6 +291,7 @@ export class OpenAiProvider implements LlmProvider {
     options: ProviderCallOptions,
   ): AsyncIterable<StreamEvent> {
     const route = { provider: this.name, model: request.model };
+    const params = this.prepared(request);
     const { key, client } = this.clients.take(route, request);
     let finishReason: string | null = null;
     const usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
@@ -238,7 +299,7 @@ export class OpenAiProvider implements LlmProvider {
     try {
       const stream = await client.chat.completions.create(
         {
-          ...toOpenAiParams(request, thinkingOf(this.settings, this.name, request)),
+          ...params,
           stream: true,
           stream_options: { include_usage: true },
         },

@@ -26,12 +26,10 @@ export interface ProviderDefinition {
   name: ProviderName;
   /** `OPENAI` reads OPENAI_API_KEY and OPENAI_BASE_URL. */
   environmentPrefix: string;
-  /** The provider's id in the maintained price data (`@pydantic/genai-prices`). */
-  pricingId: string;
+  /** The provider's id in the maintained price data (`@pydantic/genai-prices`); none: priced by LLM_PRICES only. */
+  pricingId?: string;
   create(settings: ProviderClientSettings): LlmProvider;
 }
-
-export type ProviderClientSettingsMap = Record<ProviderName, ProviderClientSettings>;
 
 /** The thinking level of one call: its own, else the route's. */
 export function thinkingOf(

@@ -39,7 +39,7 @@ export class LlmMetrics {
     registry: Registry,
     routeStates: RouteStateRegistry,
     @Inject(LLM_ROUTES)
-    private readonly config: Pick<LlmRoutesConfig, 'prices' | 'chain' | 'allowedRoutes'>,
+    private readonly config: Pick<LlmRoutesConfig, 'prices' | 'chain' | 'allowedRoutes' | 'endpoints'>,
     @Inject(LLM_CLOCK) private readonly clock: Pick<Clock, 'date'>,
     @Inject(LLM_MALFORMED_EVENTS) malformedEvents: MalformedEventTally = new MalformedEventTally(),
   ) {
@@ -117,7 +117,10 @@ export class LlmMetrics {
       labelNames: ['provider', 'model', 'direction'],
       registers,
     });
-    this.prices = new Prices(config.prices);
+    this.prices = new Prices(
+      config.prices,
+      Object.fromEntries(config.endpoints.map((endpoint) => [endpoint.name, endpoint.pricingId])),
+    );
     this.cachedInput = new Counter({
       name: 'llm_cached_input_tokens_total',
       help: 'Input tokens the provider read from its prompt cache (part of llm_tokens_total direction="input")',

@@ -1,14 +1,15 @@
 import { JsonSchema } from '../../common/json-schema';
 import { errorSchemaWith, integer, string } from '../../openapi/schemas';
 import { FAILURE_KINDS } from '../llm.errors';
-import { PROVIDER_NAMES } from '../routes';
+import { PROVIDER_ID } from '../routes';
 
 /** API-docs schemas of what the LLM layer hands back: attempts, call meta, the all-routes-failed body. */
 export const attemptSchema: JsonSchema = {
   type: 'object',
   required: ['provider', 'model', 'outcome'],
   properties: {
-    provider: { type: 'string', enum: [...PROVIDER_NAMES] },
+    // A vendor (openai, anthropic, gemini) or a named endpoint (LLM_ENDPOINTS).
+    provider: { type: 'string', pattern: PROVIDER_ID.source },
     model: string,
     outcome: { type: 'string', enum: ['success', ...FAILURE_KINDS] },
     status: integer,

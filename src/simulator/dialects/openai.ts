@@ -18,6 +18,26 @@ const REASONING_BY_EFFORT: Record<string, number> = {
   high: 2_500,
 };
 
+/**
+ * A schema given as an instruction, as to a server without native JSON Schema output ("… valid against this JSON
+ * Schema: {…}" in a system turn): the simulated model follows it as a real one would.
+ */
+function instructedSchema(body: Record<string, unknown>): Record<string, unknown> | undefined {
+  const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
+  for (const message of messages) {
+    if (dig(message, 'role') !== 'system') continue;
+    const content = dig(message, 'content');
+    const at = typeof content === 'string' ? content.indexOf('JSON Schema: {') : -1;
+    if (at < 0) continue;
+    try {
+      return asObject(JSON.parse((content as string).slice(at + 'JSON Schema: '.length)));
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
 /** OpenAI Chat Completions: `POST /v1/chat/completions`, `response_format`, SSE chunks ending in `[DONE]`. */
 export const openAiDialect: Dialect = {
   provider: 'openai',
@@ -31,7 +51,7 @@ export const openAiDialect: Dialect = {
   schemaOf: (body) =>
     dig(body, 'response_format', 'type') === 'json_schema'
       ? asObject(dig(body, 'response_format', 'json_schema', 'schema'))
-      : undefined,
+      : instructedSchema(body),
 
   wantsJsonObject: (body) => dig(body, 'response_format', 'type') === 'json_object',
 
