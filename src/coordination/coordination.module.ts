@@ -6,6 +6,7 @@ import { GenerationLocks } from './generation-locks';
 import { RedisConnection } from './redis-connection';
 import { RedisKeyStateStore } from './redis-key-state.store';
 import { RedisProbeLease } from './redis-probe-lease';
+import { RedisRetryCounts } from './redis-retry-counts';
 import { RedisRouteStateTransport } from './redis-route-state.transport';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { SharedRouteStateStore } from './shared-route-state.store';
@@ -19,6 +20,7 @@ export class SharedLlmState implements BeforeApplicationShutdown {
   readonly routeStateStore: SharedRouteStateStore | undefined;
   readonly probeLease: RedisProbeLease | undefined;
   readonly keyStateStore: RedisKeyStateStore | undefined;
+  readonly retryCounts: RedisRetryCounts | undefined;
 
   constructor(
     redis: RedisConnection,
@@ -45,15 +47,20 @@ export class SharedLlmState implements BeforeApplicationShutdown {
       rejected.inc({ reason }),
     );
     this.routeStateStore = new SharedRouteStateStore(transport);
+    this.retryCounts = new RedisRetryCounts(redis);
     this.probeLease = new RedisProbeLease(redis, probeIntervalMs);
   }
 
   /** The LLM module's options that plug the shared state in. */
-  llmOptions(): Pick<LlmModuleOptions, 'routeStateStore' | 'probeLease' | 'keyStateStore'> {
+  llmOptions(): Pick<
+    LlmModuleOptions,
+    'routeStateStore' | 'probeLease' | 'keyStateStore' | 'retryCountStore'
+  > {
     return {
       routeStateStore: this.routeStateStore,
       probeLease: this.probeLease,
       keyStateStore: this.keyStateStore,
+      retryCountStore: this.retryCounts,
     };
   }
 
@@ -62,6 +69,8 @@ export class SharedLlmState implements BeforeApplicationShutdown {
     await this.routeStateStore?.flush();
     this.routeStateStore?.close();
     await this.probeLease?.release();
+    this.retryCounts?.stop();
+    await this.retryCounts?.sync();
   }
 }
 

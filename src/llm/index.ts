@@ -80,6 +80,8 @@ export type {
 export { COUNT_FIELDS, zeroCounts } from './route-state/route-state.store';
 export type { ProbeLease } from './route-state/probe-lease';
 export type { KeyChange, KeyStateStore } from './providers/key-state';
+export { RETRY_WINDOW_SECONDS, WindowedRetryCounts } from './fallback/retry-budget';
+export type { RetryCounts, RetryCountStore } from './fallback/retry-budget';
 export {
   allRoutesFailedSchema,
   attemptSchema,

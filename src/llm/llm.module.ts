@@ -13,8 +13,14 @@ import {
   LlmModuleOptions,
   resolveLlmConfig,
 } from './config/llm.config';
+import { RetryCountStore, WindowedRetryCounts } from './fallback/retry-budget';
 import { LlmService } from './llm.service';
-import { LLM_MALFORMED_EVENTS, LLM_PROVIDERS, LLM_USABLE_CHAIN } from './llm.tokens';
+import {
+  LLM_MALFORMED_EVENTS,
+  LLM_PROVIDERS,
+  LLM_RETRY_COUNTS,
+  LLM_USABLE_CHAIN,
+} from './llm.tokens';
 import { LlmProvider } from './llm.types';
 import { RouteHealthChecker } from './probes/route-health-checker.service';
 import { endpointDefinition } from './providers/openai-endpoint';
@@ -144,6 +150,12 @@ const configGroups: Provider[] = [
       useFactory: createProviders,
     },
     { provide: LLM_USABLE_CHAIN, inject: [LLM_CONFIG, LLM_PROVIDERS], useFactory: usableChain },
+    {
+      provide: LLM_RETRY_COUNTS,
+      inject: [LLM_CONFIG],
+      useFactory: (config: LlmConfig): RetryCountStore =>
+        config.retryCountStore ?? new WindowedRetryCounts(() => config.clock.date().getTime()),
+    },
     RouteStateRegistry,
     LlmMetrics,
     LlmService,

@@ -15,10 +15,11 @@ import { attemptRoute, Interpret, interpretAs } from './fallback/attempt';
 import { FallbackLoop, WalkOptions } from './fallback/fallback-loop';
 import { ProviderSlots } from './fallback/provider-slots';
 import { closing, outcomeOf, RequestLedger } from './fallback/request-ledger';
+import { RetryBudget, RetryCountStore } from './fallback/retry-budget';
 import { spendAsk, withOutputLimit } from './fallback/spend-ask';
 import { objectRequest } from './fallback/structured-output';
 import { ProviderError } from './llm.errors';
-import { LLM_PROVIDERS } from './llm.tokens';
+import { LLM_PROVIDERS, LLM_RETRY_COUNTS } from './llm.tokens';
 import {
   CallerLimits,
   CallOptions,
@@ -58,6 +59,7 @@ export class LlmService {
     @Inject(LLM_CLOCK) private readonly clock: Clock,
     private readonly routeStates: RouteStateRegistry,
     private readonly metrics: LlmMetrics,
+    @Inject(LLM_RETRY_COUNTS) retryCounts: RetryCountStore,
   ) {
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
     const slots = new ProviderSlots(
@@ -70,6 +72,10 @@ export class LlmService {
       limits,
       policy,
       clock,
+      retryBudget: new RetryBudget(
+        { ratio: limits.retryBudgetRatio, minPerWindow: limits.retryBudgetMin },
+        retryCounts,
+      ),
     });
     this.streams = new LlmStreams(
       this.loop,

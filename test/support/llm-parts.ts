@@ -1,6 +1,7 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Registry } from 'prom-client';
 import { LlmConfig, LlmModuleOptions, resolveLlmConfig } from '../../src/llm/config/llm.config';
+import { WindowedRetryCounts } from '../../src/llm/fallback/retry-budget';
 import { LlmService } from '../../src/llm/llm.service';
 import { LlmProvider } from '../../src/llm/llm.types';
 import { RouteHealthChecker } from '../../src/llm/probes/route-health-checker.service';
@@ -42,6 +43,7 @@ export function llmParts(
       config.clock,
       registry,
       metrics,
+      config.retryCountStore ?? new WindowedRetryCounts(() => config.clock.date().getTime()),
     );
   const checker = (scheduler = new SchedulerRegistry()) =>
     new RouteHealthChecker(

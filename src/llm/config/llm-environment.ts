@@ -1,4 +1,13 @@
-import { IsBooleanString, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+} from 'class-validator';
 import {
   ConfigValidationError,
   Environment,
@@ -46,6 +55,8 @@ class LlmEnvironment {
   @IsOptional() @IsInt() @Min(0) @Max(10) LLM_MAX_REQUEST_FALLBACKS?: number;
   @IsOptional() @IsInt() @Min(16) @Max(10_000_000) LLM_MAX_OUTPUT_TOKENS?: number;
   @IsOptional() @IsInt() @Min(100) @Max(10_000_000) LLM_MAX_INPUT_TOKENS?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(10) LLM_RETRY_BUDGET_RATIO?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(1_000_000) LLM_RETRY_BUDGET_MIN?: number;
   // llm.probes
   @IsOptional() @IsInt() @Min(100) @Max(3_600_000) LLM_HEALTHCHECK_INTERVAL_MS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(20) LLM_HEALTHCHECK_SUCCESSES?: number;
@@ -181,7 +192,10 @@ export function loadLlmConfig(env: Environment): LlmConfig {
   const prices = parsePrices(parsed.LLM_PRICES, problems);
   let thinking: ThinkingSettings | undefined;
   try {
-    thinking = parsed.LLM_THINKING === undefined ? undefined : parseThinking(parsed.LLM_THINKING, providerNames);
+    thinking =
+      parsed.LLM_THINKING === undefined
+        ? undefined
+        : parseThinking(parsed.LLM_THINKING, providerNames);
   } catch (error) {
     if (!(error instanceof RouteParseError)) throw error;
     problems.push(`LLM_THINKING: ${error.message}`);
@@ -217,6 +231,8 @@ export function loadLlmConfig(env: Environment): LlmConfig {
       maxRequestFallbacks: parsed.LLM_MAX_REQUEST_FALLBACKS,
       maxOutputTokens: parsed.LLM_MAX_OUTPUT_TOKENS,
       maxInputTokens: parsed.LLM_MAX_INPUT_TOKENS,
+      retryBudgetRatio: parsed.LLM_RETRY_BUDGET_RATIO,
+      retryBudgetMin: parsed.LLM_RETRY_BUDGET_MIN,
     },
     probes: {
       intervalMs: parsed.LLM_HEALTHCHECK_INTERVAL_MS,

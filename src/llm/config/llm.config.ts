@@ -1,5 +1,6 @@
 import { Clock, SYSTEM_CLOCK } from '../../common/clock';
 import { ConfigValidationError } from '../../config/validate-environment';
+import type { RetryCountStore } from '../fallback/retry-budget';
 import type { EndpointSettings } from '../providers/endpoint-settings';
 import type { KeyStateStore } from '../providers/key-state';
 import type { ProbeLease } from '../route-state/probe-lease';
@@ -77,6 +78,12 @@ export interface LlmLimitsConfig {
   maxOutputTokens: number;
   /** The largest estimated input a caller may send. */
   maxInputTokens: number;
+  /**
+   * The fleet's retry budget per provider: calls to a provider a request has already called, as a share of recent
+   * first calls (LLM_RETRY_BUDGET_RATIO), with a floor per 10 s window (LLM_RETRY_BUDGET_MIN).
+   */
+  retryBudgetRatio: number;
+  retryBudgetMin: number;
 }
 
 /** Circuits and the scheduled recovery probes. */
@@ -132,6 +139,8 @@ export interface LlmConfig {
   probeLease?: ProbeLease;
   /** Where provider keys' cooldowns, quotas and rejections are shared with the other replicas (none: this process). */
   keyStateStore?: KeyStateStore;
+  /** Where the retry budget's counts are shared with the other replicas (none: this process). */
+  retryCountStore?: RetryCountStore;
 }
 
 /**
@@ -148,6 +157,7 @@ export interface LlmModuleOptions {
   routeStateStore?: RouteStateStore;
   probeLease?: ProbeLease;
   keyStateStore?: KeyStateStore;
+  retryCountStore?: RetryCountStore;
 }
 
 export const LLM_DEFAULTS = {
@@ -173,6 +183,8 @@ export const LLM_DEFAULTS = {
     maxRequestFallbacks: 3,
     maxOutputTokens: 8_192,
     maxInputTokens: 200_000,
+    retryBudgetRatio: 0.2,
+    retryBudgetMin: 10,
   } satisfies LlmLimitsConfig,
   probes: {
     intervalMs: 10_000,
@@ -225,6 +237,7 @@ export function resolveLlmConfig(options: LlmModuleOptions): LlmConfig {
     routeStateStore: options.routeStateStore,
     probeLease: options.probeLease,
     keyStateStore: options.keyStateStore,
+    retryCountStore: options.retryCountStore,
   };
 }
 

@@ -6,7 +6,11 @@ import {
 } from '../../config/validate-environment';
 import type { ProviderSettings } from './llm.config';
 
-export const URL_RULE = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+export const URL_RULE = {
+  require_tld: false,
+  require_protocol: true,
+  protocols: ['http', 'https'],
+};
 
 /** `<PREFIX>_API_KEY`, `<PREFIX>_API_KEYS` and `<PREFIX>_BASE_URL` of one provider (a vendor or an endpoint). */
 class ProviderEnvironment {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Attributes, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import { Clock } from '../../common/clock';
 import { SpendAsk } from '../../common/spend-scope';
 import { LlmLimitsConfig, LlmPolicyConfig, LlmTimeoutsConfig } from '../config/llm.config';
@@ -20,6 +20,10 @@ import { callerShapeable, decideAfterFailure, failureEffects } from './failure-p
 import { otherKeyFor } from './key-failover';
 import { ProviderSlots, Release } from './provider-slots';
 import { AttemptEntry, RequestLedger } from './request-ledger';
+import type { RetryBudget } from './retry-budget';
+import { AttemptOnRoute, tracedAttempt } from './traced-attempt';
+
+export type { AttemptOnRoute } from './traced-attempt';
 
 /** The least time worth starting an attempt with (capped by the attempt timeout). */
 const MIN_ATTEMPT_MS = 1_000;
@@ -52,18 +56,6 @@ export interface WalkOptions {
   spend: SpendAsk;
 }
 
-/** One attempt's work on one route: a call, or a stream opened up to its first content. */
-export type AttemptOnRoute<T> = (
-  target: {
-    route: Route;
-    provider: LlmProvider;
-    timeoutMs: number;
-    /** The output limit to send: the one asked for, or lower (`lowered`) when the budget had less left. */
-    output: { tokens: number; lowered: boolean };
-  },
-  entry: AttemptEntry,
-) => Promise<{ value: T; usage?: TokenUsage }>;
-
 /** Where a walk ended: the answer, the route that gave it, its still-open attempt (streams) and its slot. */
 export interface Walked<T> {
   value: T;
@@ -83,9 +75,12 @@ interface WalkState {
   unavailable: FailureKind | undefined;
   lastFailed: { route: Route; kind: FailureKind } | undefined;
   retryHintsMs: number[];
+  /** Providers this request has called: another call to one is a retry, within the fleet's retry budget. */
+  called: Set<ProviderName>;
 }
 
-const tracer = trace.getTracer('resilient-llm-backend/llm');
+/** Retry-After for a request refused by the retry budget: a second of the window has passed by then. */
+const RETRY_BUDGET_HINT_MS = 1_000;
 
 /**
  * The fallback loop, written once: walk the routes in order, apply the failure policy after each failed attempt,
@@ -107,6 +102,7 @@ export class FallbackLoop {
       limits: LlmLimitsConfig;
       policy: LlmPolicyConfig;
       clock: Clock;
+      retryBudget: RetryBudget;
     },
   ) {
     this.minAttemptMs = Math.min(MIN_ATTEMPT_MS, settings.timeouts.attemptMs);
@@ -121,7 +117,12 @@ export class FallbackLoop {
     const started = clock.now();
     const state = this.routeStates.forChain(options.chain, options.routing);
     const plan = state.plan();
-    const walk: WalkState = { unavailable: undefined, lastFailed: undefined, retryHintsMs: [] };
+    const walk: WalkState = {
+      unavailable: undefined,
+      lastFailed: undefined,
+      retryHintsMs: [],
+      called: new Set(),
+    };
     const failedKind = options.failed?.kind;
     if (failedKind && failureEffects(failedKind).movesSticky === 'yes')
       walk.unavailable = failedKind;
@@ -145,6 +146,7 @@ export class FallbackLoop {
           );
           break;
         }
+        if (!this.withinRetryBudget(route, walk, ledger.tag)) break;
         this.logger.debug(
           `Calling ${routeLabel(route)} (attempt ${ledger.attempts.length + 1})${ledger.tag}`,
         );
@@ -169,7 +171,7 @@ export class FallbackLoop {
         const target = { route, provider, timeoutMs, output };
         let outcome: { value: T; usage?: TokenUsage } | ProviderError;
         try {
-          outcome = await this.attempt(target, entry, attemptOnRoute);
+          outcome = await tracedAttempt(target, entry, attemptOnRoute);
         } catch (error) {
           release();
           if (error instanceof RequestAbortedError) entry.abandoned();
@@ -245,52 +247,22 @@ export class FallbackLoop {
   }
 
   /**
-   * One attempt on one route, in its own trace span (GenAI attributes). A ProviderError comes back as a value; a
-   * caller that left (RequestAbortedError) and anything unexpected are thrown.
+   * A request's first call to a provider always goes; another (a retry, another key or model of it) only within the
+   * fleet's retry budget. Past it the request moves on without the call, and ends in a 503 if nothing else answers.
    */
-  private attempt<T>(
-    target: Parameters<AttemptOnRoute<T>>[0],
-    entry: AttemptEntry,
-    attemptOnRoute: AttemptOnRoute<T>,
-  ): Promise<{ value: T; usage?: TokenUsage } | ProviderError> {
-    const { route, provider } = target;
-    const attributes: Attributes = {
-      'gen_ai.operation.name': 'chat',
-      'gen_ai.provider.name': provider.telemetryName,
-      'gen_ai.system': route.provider,
-      'gen_ai.request.model': route.model,
-    };
-    return tracer.startActiveSpan(
-      `chat ${route.model}`,
-      { kind: SpanKind.CLIENT, attributes },
-      async (span) => {
-        try {
-          const value = await attemptOnRoute(target, entry);
-          span.setAttribute('gen_ai.response.model', route.model);
-          if (value.usage) {
-            span.setAttribute('gen_ai.usage.input_tokens', value.usage.inputTokens);
-            span.setAttribute('gen_ai.usage.output_tokens', value.usage.outputTokens);
-          }
-          return value;
-        } catch (error) {
-          const kind =
-            error instanceof RequestAbortedError
-              ? 'client_aborted'
-              : error instanceof ProviderError
-                ? error.kind
-                : undefined;
-          if (kind === undefined) throw error;
-          span.setAttribute('error.type', kind);
-          if (error instanceof ProviderError && error.status !== undefined)
-            span.setAttribute('http.response.status_code', error.status);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: kind });
-          if (error instanceof RequestAbortedError) throw error;
-          return error as ProviderError;
-        } finally {
-          span.end();
-        }
-      },
-    );
+  private withinRetryBudget(route: Route, walk: WalkState, tag: string): boolean {
+    const budget = this.settings.retryBudget;
+    if (!walk.called.has(route.provider)) {
+      walk.called.add(route.provider);
+      budget.first(route.provider);
+      return true;
+    }
+    if (budget.tryExtra(route.provider)) return true;
+    walk.lastFailed = { route, kind: 'overloaded' };
+    walk.retryHintsMs.push(RETRY_BUDGET_HINT_MS);
+    this.metrics.retryBudgetExhausted(route);
+    this.logger.warn(`${routeLabel(route)}: retry budget spent; not calling it again${tag}`);
+    return false;
   }
 
   /** Called before the first attempt on each route: a move after a failure is a fallback. */

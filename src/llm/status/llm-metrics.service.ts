@@ -19,6 +19,7 @@ const CIRCUIT_STATES = ['closed', 'open', 'half_open', 'disabled'] as const;
 export class LlmMetrics {
   private readonly attempts: Counter<'provider' | 'model' | 'outcome'>;
   private readonly keyFailovers: Counter<'provider' | 'model' | 'reason'>;
+  private readonly retryBudgetRefusals: Counter<'provider'>;
   private readonly fallbacks: Counter<'from' | 'to' | 'reason'>;
   private readonly requestSeconds: Histogram<'outcome'>;
   private readonly attemptSeconds: Histogram<'provider' | 'model' | 'outcome'>;
@@ -39,7 +40,10 @@ export class LlmMetrics {
     registry: Registry,
     routeStates: RouteStateRegistry,
     @Inject(LLM_ROUTES)
-    private readonly config: Pick<LlmRoutesConfig, 'prices' | 'chain' | 'allowedRoutes' | 'endpoints'>,
+    private readonly config: Pick<
+      LlmRoutesConfig,
+      'prices' | 'chain' | 'allowedRoutes' | 'endpoints'
+    >,
     @Inject(LLM_CLOCK) private readonly clock: Pick<Clock, 'date'>,
     @Inject(LLM_MALFORMED_EVENTS) malformedEvents: MalformedEventTally = new MalformedEventTally(),
   ) {
@@ -95,6 +99,12 @@ export class LlmMetrics {
       name: 'llm_key_failovers_total',
       help: "Moves to another key of the same route after one key's 429 or rejection",
       labelNames: ['provider', 'model', 'reason'],
+      registers,
+    });
+    this.retryBudgetRefusals = new Counter({
+      name: 'llm_retry_budget_exhausted_total',
+      help: 'Calls not made because the retry budget of their provider was spent (retries past LLM_RETRY_BUDGET_RATIO of first calls)',
+      labelNames: ['provider'],
       registers,
     });
     this.requestSeconds = new Histogram({
@@ -227,6 +237,10 @@ export class LlmMetrics {
 
   keyFailover(route: Route, reason: AttemptOutcome): void {
     this.keyFailovers.inc({ ...this.labelsOf(route), reason });
+  }
+
+  retryBudgetExhausted(route: Route): void {
+    this.retryBudgetRefusals.inc({ provider: route.provider });
   }
 
   fallback(from: Route, to: Route, reason: AttemptOutcome): void {
