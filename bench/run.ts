@@ -24,6 +24,7 @@ import { RouteStateRegistry } from '../src/llm/route-state/route-state.registry'
 import { GeneratedProfileDto } from '../src/profiles/dto/generated-profile.dto';
 import { appSimulator } from '../src/simulated-providers';
 import { ProviderSimulator } from '../src/simulator/provider-simulator';
+import { hedgingCost } from './hedging';
 import { CALLS_PER_ROUND, gatewayPeers, peersMarkdown, ROUNDS, SMOKE, writePeers } from './peers';
 import { updateResultsPage } from './results-page';
 import {
@@ -398,6 +399,11 @@ function markdown(report: Record<string, any>): string {
     `| Failover (primary 503): added p50 (ms) vs budget | ${s(report.failoverCost.addedP50Ms)} vs ${s(report.failoverCost.budgetMs)} | ≤ one failed round trip + 2 ms |`,
     `| Hung primary: p50 / max (ms) vs budget | ${report.failoverCost.hungPrimary.p50Ms} / ${report.failoverCost.hungPrimary.maxMs} vs ${report.failoverCost.hungPrimary.budgetMs} | ≤ attempt timeout + fallback |`,
     `| Sticky on fallback vs fallback as primary: p50 ratio; attempts on failed primary | ×${s(report.stickyCost.p50RatioStickyVsFallbackAsPrimary)}; ${report.stickyCost.attemptsOnFailedPrimary} | within noise; 0 |`,
+    ...(report.hedging
+      ? [
+          `| Slow primary (${report.hedging.setup}): p99 off / on (ms); p50 off / on; tokens charged on/off; share hedged | ${s(report.hedging.p99Ms.off)} / ${s(report.hedging.p99Ms.on)}; ${s(report.hedging.p50Ms.off)} / ${s(report.hedging.p50Ms.on)}; ×${s(report.hedging.extraSpend)}; ${s(report.hedging.hedgedShare)} | p99 down, spend ≤ +5 % |`,
+        ]
+      : []),
     `| HTTP c=50: service / baseline req/s (ratio) | ${h.c50.service.requestsPerSecond} / ${h.c50.baseline.requestsPerSecond} (×${h.c50.throughputRatio}); p50 ${h.c50.service.p50Ms}/${h.c50.baseline.p50Ms} ms, p99 ${h.c50.service.p99Ms}/${h.c50.baseline.p99Ms} ms; errors ${h.c50.service.errors}/${h.c50.baseline.errors} | ≥ 80 %, 0 errors |`,
     `| HTTP c=200: service / baseline req/s (ratio); service peak RSS | ${h.c200.service.requestsPerSecond} / ${h.c200.baseline.requestsPerSecond} (×${h.c200.throughputRatio}); p99 ${h.c200.service.p99Ms}/${h.c200.baseline.p99Ms} ms; errors ${h.c200.service.errors}/${h.c200.baseline.errors}; RSS ${h.c200.service.peakRssMb} MB (baseline ${h.c200.baseline.peakRssMb} MB) | RSS ≤ 256 MB |`,
     `| /v1/chat/completions added p50 (ms) vs the SDK straight to the simulator | ${s(h.chatCompletionsAddedP50Ms)} | — |`,
@@ -441,6 +447,11 @@ async function main(): Promise<void> {
     if (!SMOKE) updateResultsPage();
     process.exit(0);
   }
+  if (process.env.BENCH_ONLY === 'hedging') {
+    const hedging = await hedgingCost(simulator, baseEnv, llmContext, ROUNDS, CALLS_PER_ROUND);
+    console.log(JSON.stringify(hedging, null, 2));
+    process.exit(0);
+  }
   console.log('layer overhead…');
   report.layerOverhead = await layerOverhead(simulator, baseEnv);
   console.log('shared state cost…');
@@ -449,6 +460,8 @@ async function main(): Promise<void> {
   report.failoverCost = await failoverCost(simulator, baseEnv);
   console.log('sticky cost…');
   report.stickyCost = await stickyCost(simulator, baseEnv);
+  console.log('hedging…');
+  report.hedging = await hedgingCost(simulator, baseEnv, llmContext, ROUNDS, CALLS_PER_ROUND);
   await simulator.stop();
   console.log('HTTP throughput…');
   report.httpThroughput = await httpThroughput();

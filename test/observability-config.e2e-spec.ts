@@ -83,5 +83,5 @@ describe('Dashboards and alert rules (deploy/observability)', () => {
     } finally {
       await t.close();
     }
-  });
+  }, 90_000); // boots a whole app and runs a probe round: slow on a loaded CI machine
 });

@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, systemChromium } from './support/chromium';
-import { PRIMARY, startTestApp, TestApp, uniqueProfile } from './support/test-app';
+import { FAKE_KEYS, PRIMARY, startTestApp, TestApp, uniqueProfile } from './support/test-app';
 import { describeIf } from './support/tools';
 
 const ROOT = resolve(__dirname, '..');
@@ -53,6 +53,13 @@ describeIf(
       ['anthropic:claude-haiku-4-5-20251001', 'closed'],
     ]);
     expect(await page.textContent('#timeline')).toContain('Nothing yet');
+    // Provider keys by name and state, never by value.
+    const keys = await page.$$eval('tr[data-key]', (trs) =>
+      trs.map((tr) => tr.getAttribute('data-key')),
+    );
+    expect(keys).toEqual(expect.arrayContaining(['openai/default', 'anthropic/default']));
+    expect(await page.textContent('tr[data-key="openai/default"]')).toContain('ready');
+    expect(await page.content()).not.toContain(FAKE_KEYS.OPENAI_API_KEY);
     expect(await page.getAttribute('[data-dependency="database"] [data-state]', 'data-state')).toBe(
       'up',
     );

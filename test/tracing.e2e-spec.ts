@@ -47,7 +47,11 @@ describe('OpenTelemetry traces (OTLP/HTTP, http/json) with GenAI attributes', ()
       'http.response.status_code': 503,
     });
     expect(failed.status?.code).toBe(2); // ERROR
-    expect(served.attributes).toMatchObject({ 'gen_ai.response.model': 'gemini-2.5-flash' });
+    // The key that answered, by name (GEMINI_API_KEY is the key named `default`), never by value.
+    expect(served.attributes).toMatchObject({
+      'gen_ai.response.model': 'gemini-2.5-flash',
+      'llm.provider.key': 'default',
+    });
     expect(served.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
     expect(served.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
     expect(served.status?.code ?? 0).not.toBe(2);

@@ -53,6 +53,9 @@ export const STATUS_PAGE = `<!doctype html>
   <section><h2>Spend today (UTC), per client</h2>
     <table><thead><tr><th>Client</th><th>Tokens (as budgets count them)</th><th>Estimated cost</th></tr></thead>
     <tbody id="spend"></tbody></table></section>
+  <section><h2>Provider keys (by name)</h2>
+    <table><thead><tr><th>Provider</th><th>Key</th><th>State</th><th>Until</th><th>Left</th></tr></thead>
+    <tbody id="keys"></tbody></table></section>
   <section><h2>Timeline: failovers, recoveries, circuits</h2><table><tbody id="timeline"></tbody></table></section>
   <section><h2>Dependencies</h2><div id="dependencies"></div></section>
 </main>
@@ -112,6 +115,13 @@ export const STATUS_PAGE = `<!doctype html>
       ? [el('tr', {}, el('td', { class: 'muted' }, 'Nothing spent yet today.'))]
       : data.spendToday.map((entry) => el('tr', { 'data-client': entry.client },
           el('td', {}, entry.client), el('td', {}, String(entry.tokens)), el('td', {}, '$' + entry.usd.toFixed(4))))));
+    const keys = Object.entries(data.llm.keys || {}).flatMap(([provider, list]) => list.map((key) =>
+      el('tr', { 'data-key': provider + '/' + key.name },
+        el('td', {}, provider), el('td', {}, key.name), el('td', {}, key.state),
+        el('td', { class: 'muted' }, key.until ? ago(key.until) : ''),
+        el('td', {}, key.remaining == null ? '' : String(key.remaining)))));
+    document.getElementById('keys').replaceChildren(...(keys.length === 0
+      ? [el('tr', {}, el('td', { class: 'muted' }, 'No provider keys.'))] : keys));
     const timeline = document.getElementById('timeline');
     timeline.replaceChildren(...(data.timeline.length === 0 ? [el('tr', {}, el('td', { class: 'muted' }, 'Nothing yet: traffic has stayed where it started.'))] :
       data.timeline.map((event) => el('tr', { 'data-event': event.type },

@@ -13,6 +13,7 @@ import {
 } from './config/llm.config';
 import { attemptRoute, Interpret, interpretAs } from './fallback/attempt';
 import { FallbackLoop, WalkOptions } from './fallback/fallback-loop';
+import { Hedger } from './fallback/hedge';
 import { ProviderSlots } from './fallback/provider-slots';
 import { closing, outcomeOf, RequestLedger } from './fallback/request-ledger';
 import { RetryBudget, RetryCountStore } from './fallback/retry-budget';
@@ -49,6 +50,7 @@ export class LlmService {
   private readonly providers: Map<ProviderName, LlmProvider>;
   private readonly loop: FallbackLoop;
   private readonly streams: LlmStreams;
+  private readonly hedger: Hedger;
 
   constructor(
     @Inject(LLM_PROVIDERS) providers: LlmProvider[],
@@ -77,6 +79,11 @@ export class LlmService {
         retryCounts,
       ),
     });
+    this.hedger = new Hedger(
+      { afterMs: limits.hedgeAfterMs, maxShare: limits.hedgeMaxShare },
+      clock,
+      (winner) => metrics.hedged(winner),
+    );
     this.streams = new LlmStreams(
       this.loop,
       { ...timeouts, ...limits },
@@ -198,30 +205,43 @@ export class LlmService {
     return { meta: first.meta, events: closing(ledger, events) };
   }
 
-  /** One plain call over the chain, recorded in `ledger`. */
+  /** One plain call over the chain, recorded in `ledger`; hedged when LLM_HEDGE_AFTER_MS is set and it has no tools. */
   private async call<T>(
     request: Request,
     interpret: Interpret<T>,
     ledger: RequestLedger,
     walk: StreamWalk & Pick<WalkOptions, 'failed'>,
   ): Promise<LlmResult<T>> {
-    const walked = await this.loop.walk(
-      ledger,
-      { ...walk, mode: 'call', spend: spendAsk(request, this.limits.maxOutputTokens) },
-      async ({ route, provider, timeoutMs, output }) => {
-        const attempt = await attemptRoute(
-          provider,
-          route,
-          withOutputLimit(request, output),
-          interpret,
-          timeoutMs,
-          walk.signal,
-        );
-        return { value: attempt.value, usage: attempt.response.usage };
-      },
-    );
+    let current: Route | undefined;
+    const spend = spendAsk(request, this.limits.maxOutputTokens);
+    const walkOnce = (signal: AbortSignal | undefined, skip: Route | undefined) =>
+      this.loop.walk(
+        ledger,
+        { ...walk, signal, skip, mode: 'call', spend },
+        async ({ route, provider, timeoutMs, output }) => {
+          if (skip === undefined) current = route;
+          const attempt = await attemptRoute(
+            provider,
+            route,
+            withOutputLimit(request, output),
+            interpret,
+            timeoutMs,
+            signal,
+          );
+          return {
+            value: attempt.value,
+            usage: attempt.response.usage,
+            key: attempt.response.key,
+          };
+        },
+      );
+    const walked =
+      this.hedger.enabled && !request.tools?.length
+        ? await this.hedger.run(walkOnce, walk.signal, () => current)
+        : await walkOnce(walk.signal, undefined);
     const usage = walked.usage ?? { inputTokens: 0, outputTokens: 0 };
-    return { value: walked.value, meta: { ...walked.meta, usage } };
+    // Read again: a hedge's losing walk is charged after the winner's meta was taken.
+    return { value: walked.value, meta: { ...walked.meta, spent: ledger.spent(), usage } };
   }
 
   /** Runs `work` as one request: its ledger is opened here and closed here, once, with the request's outcome. */

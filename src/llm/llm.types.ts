@@ -151,6 +151,8 @@ export interface ProviderResponse {
   finish: FinishReason;
   /** The function calls the model made (then `text` may be empty). */
   toolCalls?: ToolCall[];
+  /** The name of the provider key that answered (never its value): for traces. */
+  key?: string;
 }
 
 /** A streamed answer: text deltas, then exactly one `end` (an incomplete stream throws instead). */

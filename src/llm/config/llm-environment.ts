@@ -57,6 +57,8 @@ class LlmEnvironment {
   @IsOptional() @IsInt() @Min(100) @Max(10_000_000) LLM_MAX_INPUT_TOKENS?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(10) LLM_RETRY_BUDGET_RATIO?: number;
   @IsOptional() @IsInt() @Min(0) @Max(1_000_000) LLM_RETRY_BUDGET_MIN?: number;
+  @IsOptional() @IsInt() @Min(10) @Max(600_000) LLM_HEDGE_AFTER_MS?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) LLM_HEDGE_MAX_SHARE?: number;
   // llm.probes
   @IsOptional() @IsInt() @Min(100) @Max(3_600_000) LLM_HEALTHCHECK_INTERVAL_MS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(20) LLM_HEALTHCHECK_SUCCESSES?: number;
@@ -233,6 +235,8 @@ export function loadLlmConfig(env: Environment): LlmConfig {
       maxInputTokens: parsed.LLM_MAX_INPUT_TOKENS,
       retryBudgetRatio: parsed.LLM_RETRY_BUDGET_RATIO,
       retryBudgetMin: parsed.LLM_RETRY_BUDGET_MIN,
+      hedgeAfterMs: parsed.LLM_HEDGE_AFTER_MS,
+      hedgeMaxShare: parsed.LLM_HEDGE_MAX_SHARE,
     },
     probes: {
       intervalMs: parsed.LLM_HEALTHCHECK_INTERVAL_MS,

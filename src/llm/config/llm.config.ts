@@ -84,6 +84,12 @@ export interface LlmLimitsConfig {
    */
   retryBudgetRatio: number;
   retryBudgetMin: number;
+  /**
+   * Hedged requests (off unless set): a plain call without tools that has not answered after LLM_HEDGE_AFTER_MS
+   * starts the next route too; the first answer wins, both are charged. At most LLM_HEDGE_MAX_SHARE of calls.
+   */
+  hedgeAfterMs?: number;
+  hedgeMaxShare: number;
 }
 
 /** Circuits and the scheduled recovery probes. */
@@ -185,6 +191,7 @@ export const LLM_DEFAULTS = {
     maxInputTokens: 200_000,
     retryBudgetRatio: 0.2,
     retryBudgetMin: 10,
+    hedgeMaxShare: 0.05,
   } satisfies LlmLimitsConfig,
   probes: {
     intervalMs: 10_000,

@@ -37,6 +37,8 @@ export interface WalkOptions {
   chain?: readonly Route[];
   /** A route that already failed this request (a stream cut on it): tried last, and leaving it is sticky. */
   failed?: { route: Route; kind: FailureKind };
+  /** A route another walk of this request is waiting on (a hedge): not tried by this one. */
+  skip?: Route;
   /** Whose words the request carries: a refusal of the caller's content stops (unless configured otherwise). */
   content: 'caller' | 'own';
   /** Whose routing state the walk reads and moves: the service's, or the gateway callers' own (LLM_GATEWAY_ROUTING). */
@@ -75,8 +77,8 @@ interface WalkState {
   unavailable: FailureKind | undefined;
   lastFailed: { route: Route; kind: FailureKind } | undefined;
   retryHintsMs: number[];
-  /** Providers this request has called: another call to one is a retry, within the fleet's retry budget. */
-  called: Set<ProviderName>;
+  /** Routes this request has called: another call to one is a retry, within its provider's retry budget. */
+  called: Set<string>;
 }
 
 /** Retry-After for a request refused by the retry budget: a second of the window has passed by then. */
@@ -132,6 +134,7 @@ export class FallbackLoop {
     for (const { route, index } of lastIfFailed(plan.routes, options.failed?.route)) {
       const provider = this.providers.get(route.provider);
       if (!provider?.configured || state.isDisabled(route)) continue;
+      if (options.skip && sameRoute(route, options.skip)) continue;
       this.startRoute(route, walk, ledger.tag);
       // Switches to another key of this route's provider, at most one per other key.
       let keySwitches = 0;
@@ -247,13 +250,14 @@ export class FallbackLoop {
   }
 
   /**
-   * A request's first call to a provider always goes; another (a retry, another key or model of it) only within the
-   * fleet's retry budget. Past it the request moves on without the call, and ends in a 503 if nothing else answers.
+   * A request's first call to a route always goes; another (a retry, another key of it) only within its provider's
+   * retry budget for the fleet. Past it the request moves on without the call, and ends in a 503 if nothing else
+   * answers.
    */
   private withinRetryBudget(route: Route, walk: WalkState, tag: string): boolean {
     const budget = this.settings.retryBudget;
-    if (!walk.called.has(route.provider)) {
-      walk.called.add(route.provider);
+    if (!walk.called.has(routeId(route))) {
+      walk.called.add(routeId(route));
       budget.first(route.provider);
       return true;
     }

@@ -63,10 +63,11 @@ export interface RetryBudgetSettings {
 }
 
 /**
- * The fleet's retry budget (Envoy's and gRPC's idea): per provider, the calls a request makes to a provider it has
- * already called (a same-route retry, another model of that provider) stay within `ratio` of recent first calls,
- * plus a small floor. A fallback to another provider is that provider's first call and never refused: the budget
- * stops a fleet from multiplying its load on a struggling provider, not from failing over to a healthy one.
+ * The fleet's retry budget (Envoy's and gRPC's idea): per provider, the calls a request makes to a route it has
+ * already called (a same-route retry, another key of it) stay within `ratio` of the provider's recent first calls,
+ * plus a small floor. A fallback to another route (another model, another provider) is that route's first call and
+ * never refused: the budget stops a fleet from multiplying its load on a struggling route, not from failing over to
+ * a healthy one.
  */
 export class RetryBudget {
   constructor(

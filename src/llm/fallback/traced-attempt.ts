@@ -16,7 +16,7 @@ export type AttemptOnRoute<T> = (
     output: { tokens: number; lowered: boolean };
   },
   entry: AttemptEntry,
-) => Promise<{ value: T; usage?: TokenUsage }>;
+) => Promise<{ value: T; usage?: TokenUsage; key?: string }>;
 
 /**
  * One attempt on one route, in its own trace span (GenAI attributes). A ProviderError comes back as a value; a
@@ -41,6 +41,8 @@ export function tracedAttempt<T>(
       try {
         const value = await attemptOnRoute(target, entry);
         span.setAttribute('gen_ai.response.model', route.model);
+        // Which of the provider's keys answered, by name (OPENAI_API_KEYS=name:key,…).
+        if (value.key) span.setAttribute('llm.provider.key', value.key);
         if (value.usage) {
           span.setAttribute('gen_ai.usage.input_tokens', value.usage.inputTokens);
           span.setAttribute('gen_ai.usage.output_tokens', value.usage.outputTokens);
@@ -55,6 +57,8 @@ export function tracedAttempt<T>(
               : undefined;
         if (kind === undefined) throw error;
         span.setAttribute('error.type', kind);
+        if (error instanceof ProviderError && error.key)
+          span.setAttribute('llm.provider.key', error.key);
         if (error instanceof ProviderError && error.status !== undefined)
           span.setAttribute('http.response.status_code', error.status);
         span.setStatus({ code: SpanStatusCode.ERROR, message: kind });

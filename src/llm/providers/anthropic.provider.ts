@@ -260,11 +260,12 @@ export class AnthropicProvider implements LlmProvider {
         finish: finishWithTools(finish, toolCalls),
         ...(toolCalls.length > 0 ? { toolCalls } : {}),
         usage,
+        key,
       };
     }
     // Structured output: the forced tool's input is the answer.
     const toolUse = message.content.find((block) => block.type === 'tool_use');
-    return { text: toolUse ? JSON.stringify(toolUse.input) : text, finish, usage };
+    return { text: toolUse ? JSON.stringify(toolUse.input) : text, finish, usage, key };
   }
 
   async *stream(

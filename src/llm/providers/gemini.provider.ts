@@ -300,6 +300,7 @@ export class GeminiProvider implements LlmProvider {
       finish: finishWithTools(finish, toolCalls),
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
       usage: usageOf(response),
+      key,
     };
   }
 

@@ -278,6 +278,7 @@ export class OpenAiProvider implements LlmProvider {
       text: choice.message.content ?? '',
       finish: finishWithTools(finish, toolCalls),
       ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      key,
       usage: {
         inputTokens: completion.usage?.prompt_tokens ?? 0,
         outputTokens: completion.usage?.completion_tokens ?? 0,

@@ -20,6 +20,7 @@ export class LlmMetrics {
   private readonly attempts: Counter<'provider' | 'model' | 'outcome'>;
   private readonly keyFailovers: Counter<'provider' | 'model' | 'reason'>;
   private readonly retryBudgetRefusals: Counter<'provider'>;
+  private readonly hedges: Counter<'winner'>;
   private readonly fallbacks: Counter<'from' | 'to' | 'reason'>;
   private readonly requestSeconds: Histogram<'outcome'>;
   private readonly attemptSeconds: Histogram<'provider' | 'model' | 'outcome'>;
@@ -105,6 +106,12 @@ export class LlmMetrics {
       name: 'llm_retry_budget_exhausted_total',
       help: 'Calls not made because the retry budget of their provider was spent (retries past LLM_RETRY_BUDGET_RATIO of first calls)',
       labelNames: ['provider'],
+      registers,
+    });
+    this.hedges = new Counter({
+      name: 'llm_hedged_requests_total',
+      help: 'Plain calls that started a second route after LLM_HEDGE_AFTER_MS, by which walk answered first',
+      labelNames: ['winner'],
       registers,
     });
     this.requestSeconds = new Histogram({
@@ -237,6 +244,10 @@ export class LlmMetrics {
 
   keyFailover(route: Route, reason: AttemptOutcome): void {
     this.keyFailovers.inc({ ...this.labelsOf(route), reason });
+  }
+
+  hedged(winner: 'first' | 'hedge'): void {
+    this.hedges.inc({ winner });
   }
 
   retryBudgetExhausted(route: Route): void {
