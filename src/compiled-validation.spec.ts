@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, validateSync } from 'class-validator';
-import { CreateLessonDto } from '../lessons/dto/create-lesson.dto';
-import { ChatCompletionRequestDto } from '../openai-compat/dto/chat-completion-request.dto';
-import { ResponsesRequestDto } from '../openai-compat/dto/responses-request.dto';
-import { CreateProfileDto } from '../profiles/dto/create-profile.dto';
-import { CompiledValidation } from './compiled-validation';
+/* The differential check runs the features' real request DTOs, so it sits at the composition root. */
+import { CompiledValidation } from './common/compiled-validation';
+import { CreateLessonDto } from './lessons/dto/create-lesson.dto';
+import { ChatCompletionRequestDto } from './openai-compat/dto/chat-completion-request.dto';
+import { ResponsesRequestDto } from './openai-compat/dto/responses-request.dto';
+import { CreateProfileDto } from './profiles/dto/create-profile.dto';
 
 /** What the service's ValidationPipe decides for `body` as `type`. */
 function classValidatorAccepts(type: new () => object, body: unknown): boolean {
