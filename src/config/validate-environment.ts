@@ -40,3 +40,11 @@ export function validateEnvironment<T extends object>(
   if (errors.length > 0) throw new ConfigValidationError(errors.flatMap(describe));
   return parsed;
 }
+
+/** The items of a comma-separated variable, trimmed, empty ones dropped (`a, ,b,` → `['a', 'b']`). */
+export function listItems(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}

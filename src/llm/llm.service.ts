@@ -48,6 +48,8 @@ type Request = Omit<ProviderRequest, 'model'>;
 export class LlmService {
   private readonly logger = new Logger(LlmService.name);
   private readonly providers: Map<ProviderName, LlmProvider>;
+  /** The names a route may give (`CallerLimits.providers`), listed once. */
+  private readonly providerNames: readonly ProviderName[];
   private readonly loop: FallbackLoop;
   private readonly streams: LlmStreams;
   private readonly hedger: Hedger;
@@ -64,6 +66,7 @@ export class LlmService {
     @Inject(LLM_RETRY_COUNTS) retryCounts: RetryCountStore,
   ) {
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
+    this.providerNames = [...this.providers.keys()];
     const slots = new ProviderSlots(
       providers.map((provider) => provider.name),
       limits.maxConcurrency,
@@ -108,7 +111,7 @@ export class LlmService {
       maxInputTokens,
       allows: (route) => routeAllowed(route, chain, allowedRoutes),
       aliases,
-      providers: [...this.providers.keys()],
+      providers: this.providerNames,
     };
   }
 

@@ -1,6 +1,6 @@
 import { findProvider } from '@pydantic/genai-prices';
 import { isURL } from 'class-validator';
-import type { Environment } from '../../config/validate-environment';
+import { Environment, listItems } from '../../config/validate-environment';
 import {
   DEFAULT_ENDPOINT_CAPABILITIES,
   ENDPOINT_CAPABILITIES,
@@ -61,10 +61,7 @@ export function parseEndpoints(
 ): { endpoints: EndpointSettings[]; connections: Record<string, ProviderSettings> } {
   const endpoints: EndpointSettings[] = [];
   const connections: Record<string, ProviderSettings> = {};
-  const items = (env.LLM_ENDPOINTS ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
+  const items = listItems(env.LLM_ENDPOINTS);
   for (const [position, item] of items.entries()) {
     const at = item.indexOf(':');
     const name = item.slice(0, Math.max(0, at)).trim().toLowerCase();

@@ -11,6 +11,7 @@ import {
 import {
   ConfigValidationError,
   Environment,
+  listItems,
   validateEnvironment,
 } from '../../config/validate-environment';
 import { PROVIDERS } from '../providers/registry';
@@ -93,10 +94,7 @@ function parseAliases(
   problems: string[],
 ): Record<string, Route[]> {
   const aliases: Record<string, Route[]> = {};
-  const items = (text ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
+  const items = listItems(text);
   for (const [position, item] of items.entries()) {
     const at = item.indexOf('=');
     const name = item.slice(0, Math.max(0, at)).trim();
@@ -124,10 +122,7 @@ function parseAllowedRoutes(
   providers: readonly string[],
   problems: string[],
 ): string[] {
-  const allowed = (text ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
+  const allowed = listItems(text);
   for (const [position, item] of allowed.entries()) {
     const wildcard = /^([a-z][a-z0-9_-]*):\*$/.exec(item);
     try {

@@ -2,6 +2,7 @@ import { IsOptional, IsString, IsUrl } from 'class-validator';
 import {
   ConfigValidationError,
   Environment,
+  listItems,
   validateEnvironment,
 } from '../../config/validate-environment';
 import type { ProviderSettings } from './llm.config';
@@ -33,10 +34,7 @@ function parseKeys(
   problems: string[],
 ): Array<{ name: string; key: string }> {
   const keys: Array<{ name: string; key: string }> = [];
-  const items = (list ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
+  const items = listItems(list);
   for (const [position, item] of items.entries()) {
     const at = item.indexOf(':');
     const name = item.slice(0, Math.max(0, at));
